@@ -1,0 +1,80 @@
+"""The Flask web app of Visionswerk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from visionswerk import db as dbmod
+from visionswerk.settings import Settings
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """Build the web app. It never migrates the database (see ``visionswerk db upgrade``)."""
+    from visionswerk.platform import errors, pipeline, security
+    from visionswerk.platform.extensions import babel, csrf, limiter, login_manager
+    from visionswerk.platform.i18n import select_locale
+    from visionswerk.worker.celery_app import celery, configure
+
+    settings = settings or Settings.from_env()
+    app = pipeline.VisionswerkFlask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        VISIONSWERK=settings,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        SESSION_COOKIE_NAME="visionswerk_session",
+        REMEMBER_COOKIE_SECURE=settings.is_production,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        BABEL_DEFAULT_LOCALE="de",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_KEY_PREFIX=settings.ratelimit_key_prefix,
+        RATELIMIT_HEADERS_ENABLED=False,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
+    app.config.update(overrides)
+
+    engine = app.config.get("ENGINE") or dbmod.make_engine(settings.database_url)
+    app.extensions["visionswerk.engine"] = engine
+    dbmod.bind(engine)
+    configure(celery, settings)
+
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    pipeline.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    _register_blueprints(app)
+    _template_globals(app)
+
+    from visionswerk.platform.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from visionswerk.platform.accounts.views import bp as accounts
+    from visionswerk.platform.admin.views import bp as admin
+    from visionswerk.platform.health import bp as health
+    from visionswerk.platform.tenancy.views import bp as tenancy
+
+    app.register_blueprint(health)
+    app.register_blueprint(accounts)
+    app.register_blueprint(admin)
+    app.register_blueprint(tenancy)  # last: its /<tenant_slug> routes catch the rest
+
+
+def _template_globals(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from visionswerk.platform.i18n import LANGUAGES
+    from visionswerk.tenants.policy import can
+
+    app.jinja_env.globals.update(can=can, LANGUAGES=LANGUAGES, get_locale=get_locale)

@@ -1,0 +1,44 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from visionswerk.tenants.accounts import MAX_DISPLAY_NAME, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-Mail-Adresse"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Passwort"), validators=[DataRequired()])
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("E-Mail-Adresse"), validators=[DataRequired(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Neues Passwort"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        description=_l("Mindestens 10 Zeichen."),
+    )
+    password_repeat = PasswordField(
+        _l("Neues Passwort wiederholen"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("Die beiden Passwörter stimmen nicht überein.")),
+        ],
+    )
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        _l("Anzeigename"),
+        validators=[DataRequired(), Length(max=MAX_DISPLAY_NAME)],
+        description=_l(
+            "So sehen andere Teilnehmende Sie. Ein Pseudonym ist erlaubt; Ihren echten "
+            "Namen brauchen wir nur, wenn Sie eine Vision unterschreiben."
+        ),
+    )
+    locale = SelectField(
+        _l("Sprache"), choices=[("de", "Deutsch"), ("en", "English")], validators=[DataRequired()]
+    )

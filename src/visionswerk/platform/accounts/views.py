@@ -1,0 +1,155 @@
+"""Login, logout, password reset, the account page, the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from visionswerk.errors import InvalidInput
+from visionswerk.platform.accounts.forms import LoginForm, NewPasswordForm, ProfileForm, ResetRequestForm
+from visionswerk.platform.extensions import limiter, login_manager
+from visionswerk.platform.i18n import LANGUAGES, message_of
+from visionswerk.platform.mailing import send_after_commit
+from visionswerk.platform.pipeline import public
+from visionswerk.tenants import accounts
+from visionswerk.tenants.accounts import normalize_email
+
+bp = Blueprint("accounts", __name__)
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = None
+
+
+@login_manager.user_loader
+def _load_user(token: str):  # type: ignore[no-untyped-def]
+    return accounts.user_for_login_token(token)
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    return current_app.config["VISIONSWERK"]
+
+
+def _per_address() -> str:
+    return _settings().login_limit_per_address  # type: ignore[no-any-return]
+
+
+def _per_account() -> str:
+    return _settings().login_limit_per_account  # type: ignore[no-any-return]
+
+
+def _account_key() -> str:
+    return "login-account:" + normalize_email(request.form.get("email", ""))
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("tenancy.home")
+
+
+@bp.route("/anmelden", methods=["GET", "POST"])
+@public
+@limiter.limit(_per_address, methods=["POST"])
+@limiter.limit(_per_account, key_func=_account_key, methods=["POST"])
+def login():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("tenancy.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            old_token = session.get("_user_id")
+            accounts.end_login_session(old_token)
+            session.clear()  # a new session at login: nothing from before survives
+            accounts.start_login_session(user)
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        form.email.errors = [_("E-Mail-Adresse oder Passwort ist falsch.")]
+        return render_template("accounts/login.html", form=form), 422
+    return render_template("accounts/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/abmelden")
+def logout():  # type: ignore[no-untyped-def]
+    accounts.end_login_session(current_user.get_id())
+    logout_user()
+    session.clear()
+    flash(_("Sie sind abgemeldet."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/passwort/vergessen", methods=["GET", "POST"])
+@public
+@limiter.limit(_per_address, methods=["POST"])
+def reset_request():  # type: ignore[no-untyped-def]
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        found = accounts.request_password_reset(
+            form.email.data or "", _settings().password_reset_minutes
+        )
+        if found is not None:
+            user, token = found
+            send_after_commit(
+                user.email,
+                "password_reset",
+                locale=user.locale,
+                user=user,
+                link=_settings().base_url + url_for("accounts.reset_password", token=token),
+                minutes=_settings().password_reset_minutes,
+            )
+        flash(
+            _(
+                "Wenn es zu dieser Adresse ein Konto gibt, haben wir Ihnen einen Link zum "
+                "Zurücksetzen geschickt."
+            ),
+            "success",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_request.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/passwort/neu/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):  # type: ignore[no-untyped-def]
+    if accounts.valid_password_reset(token) is None:
+        return render_template("accounts/reset_invalid.html"), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data or "")
+        except InvalidInput as e:
+            form.password.errors = [message_of(e)]
+            return render_template("accounts/reset_password.html", form=form), 422
+        flash(_("Ihr Passwort ist geändert. Bitte melden Sie sich an."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/konto", methods=["GET", "POST"])
+def account():  # type: ignore[no-untyped-def]
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(current_user, form.display_name.data or "", form.locale.data)
+        except InvalidInput as e:
+            form.display_name.errors = [message_of(e)]
+            return render_template("accounts/account.html", form=form), 422
+        flash(_("Ihre Angaben sind gespeichert."), "success")
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/sprache")
+@public
+def set_language():  # type: ignore[no-untyped-def]
+    lang = request.form.get("lang", "de")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,94 @@
+"""Error pages in plain German (or English), never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from visionswerk.errors import DomainError, NotAllowed, NotFound
+from visionswerk.platform.i18n import message_of
+
+TITLES = {
+    400: "Die Anfrage konnte nicht verarbeitet werden",
+    403: "Kein Zugriff",
+    404: "Seite nicht gefunden",
+    405: "Diese Aktion ist hier nicht möglich",
+    413: "Die Eingabe ist zu groß",
+    422: "Die Eingabe ist nicht gültig",
+    429: "Zu viele Versuche",
+    500: "Ein Fehler ist aufgetreten",
+}
+
+
+def _submitted_text() -> dict[str, str]:
+    """What the user typed, so an error page can give it back (never passwords)."""
+    if request.method != "POST":
+        return {}
+    return {
+        k: v
+        for k, v in request.form.items()
+        if k not in {"csrf_token"} and "password" not in k and "passwort" not in k and v.strip()
+    }
+
+
+def render_error(status: int, message: str | None = None) -> tuple[str, int]:
+    return (
+        render_template(
+            "errors/error.html",
+            status=status,
+            title=_(TITLES.get(status, TITLES[500])),
+            message=message,
+            submitted=_submitted_text(),
+        ),
+        status,
+    )
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(_e: CSRFError):  # type: ignore[no-untyped-def]
+        return render_error(
+            400,
+            _(
+                "Ihre Sitzung ist abgelaufen oder das Formular war zu lange geöffnet. "
+                "Es wurde nichts gespeichert. Ihre Eingaben stehen unten – bitte laden Sie "
+                "die Seite neu und senden Sie sie erneut."
+            ),
+        )
+
+    @app.errorhandler(429)
+    def _too_many(_e: HTTPException):  # type: ignore[no-untyped-def]
+        return render_error(
+            429,
+            _(
+                "Zu viele Anmeldeversuche. Bitte warten Sie einige Minuten und versuchen "
+                "Sie es dann erneut."
+            ),
+        )
+
+    @app.errorhandler(NotFound)
+    def _domain_not_found(e: NotFound):  # type: ignore[no-untyped-def]
+        return render_error(404, message_of(e))
+
+    @app.errorhandler(NotAllowed)
+    def _domain_not_allowed(e: NotAllowed):  # type: ignore[no-untyped-def]
+        return render_error(403, message_of(e))
+
+    @app.errorhandler(DomainError)
+    def _domain(e: DomainError):  # type: ignore[no-untyped-def]
+        return render_error(e.status, message_of(e))
+
+    @app.errorhandler(HTTPException)
+    def _http(e: HTTPException):  # type: ignore[no-untyped-def]
+        if e.code is None:
+            return e
+        return render_error(e.code)
+
+    @app.errorhandler(Exception)
+    def _unexpected(e: Exception):  # type: ignore[no-untyped-def]
+        app.logger.exception("unexpected error")
+        return render_error(
+            500, _("Bitte versuchen Sie es später erneut. Ihre Eingaben stehen unten.")
+        )

@@ -1,0 +1,103 @@
+"""The one request pipeline: resolve tenant → authenticate → authorise → act → commit.
+
+* Every endpoint requires a logged-in user unless marked :func:`public`.
+* ``/<tenant_slug>/...`` is resolved here, once: the tenant becomes ``g.tenant`` and the
+  ORM scope; a tenant the user may not see answers 404 like one that does not exist.
+* The pipeline commits once, after the view returned a successful response to a
+  state-changing request. Safe requests (GET, HEAD) and error responses roll back, so a
+  GET cannot change state even by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, abort, g, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from visionswerk import db as dbmod
+from visionswerk.db import db
+from visionswerk.tenants.models import Tenant
+from visionswerk.tenants.policy import can
+from visionswerk.tenants.scoping import set_current_tenant
+from visionswerk.tenants.services import tenant_by_slug
+
+F = TypeVar("F", bound=Callable[..., Any])
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def public(view: F) -> F:
+    """Mark a view as reachable without login (login page, invitation, health)."""
+    view._public = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_public(app: Flask, endpoint: str | None) -> bool:
+    if endpoint is None or endpoint == "static":
+        return True
+    view = app.view_functions.get(endpoint)
+    return bool(getattr(view, "_public", False))
+
+
+class VisionswerkFlask(Flask):
+    def full_dispatch_request(self):  # type: ignore[no-untyped-def]
+        response = super().full_dispatch_request()
+        if request.method in SAFE_METHODS or response.status_code >= 400:
+            dbmod.rollback()
+        else:
+            dbmod.commit()
+        return response
+
+
+def current_tenant() -> Tenant:
+    return g.tenant  # type: ignore[no-any-return]
+
+
+def get_or_404(model: type[Any], ident: int) -> Any:
+    """Load ``model`` by id within the current tenant's scope, or answer 404."""
+    obj = db.scalar(select(model).where(model.id == ident))
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def init_app(app: Flask) -> None:
+    from visionswerk.platform.extensions import login_manager
+
+    @app.url_value_preprocessor
+    def _resolve_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        set_current_tenant(None)
+        if not values or "tenant_slug" not in values:
+            return
+        tenant = tenant_by_slug(values.pop("tenant_slug"))
+        if tenant is None:
+            abort(404)
+        g.tenant = tenant
+        if is_public(app, endpoint):
+            set_current_tenant(tenant.id)
+            return
+        if not current_user.is_authenticated:
+            abort(login_manager.unauthorized())
+        if not can(current_user, "tenant.view", tenant):
+            abort(404)
+        set_current_tenant(tenant.id)
+
+    @app.before_request
+    def _require_login() -> Any:
+        if is_public(app, request.endpoint) or current_user.is_authenticated:
+            return None
+        return login_manager.unauthorized()
+
+    @app.url_defaults
+    def _tenant_slug_default(endpoint: str, values: dict[str, Any]) -> None:
+        if "tenant_slug" in values or "tenant" not in g:
+            return
+        if app.url_map.is_endpoint_expecting(endpoint, "tenant_slug"):
+            values["tenant_slug"] = g.tenant.slug
+
+    @app.teardown_appcontext
+    def _release_session(_exc: BaseException | None) -> None:
+        dbmod.rollback()
+        db.remove()

@@ -1,0 +1,175 @@
+"""'Meine Kommunen', the region and municipality pages, invitations, members."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from visionswerk.errors import DomainError
+from visionswerk.platform.i18n import message_of
+from visionswerk.platform.mailing import send_after_commit
+from visionswerk.platform.pipeline import current_tenant, public
+from visionswerk.platform.tenancy.forms import (
+    ROLE_LABELS,
+    AcceptForm,
+    InviteForm,
+    RegisterForm,
+    TenantForm,
+)
+from visionswerk.tenants import accounts, services
+from visionswerk.tenants.models import Invitation, Role, Tenant, User
+from visionswerk.tenants.policy import can
+
+bp = Blueprint("tenancy", __name__)
+
+
+def invitable_roles(user: User, tenant: Tenant) -> list[tuple[str, str]]:
+    return [
+        (role.value, str(ROLE_LABELS[role.value]))
+        for role in (Role.PARTICIPANT, Role.FACILITATOR, Role.COORDINATOR)
+        if can(user, f"member.invite.{role.value}", tenant)
+    ]
+
+
+def send_invitation(invitation: Invitation, token: str, inviter: User) -> None:
+    settings = current_app.config["VISIONSWERK"]
+    send_after_commit(
+        invitation.email,
+        "invitation",
+        tenant=invitation.tenant,
+        role_label=ROLE_LABELS[invitation.role.value],
+        inviter=inviter,
+        link=settings.base_url
+        + url_for("tenancy.accept", tenant_slug=invitation.tenant.slug, token=token),
+        days=settings.invitation_days,
+    )
+
+
+@bp.get("/")
+def home():  # type: ignore[no-untyped-def]
+    return render_template(
+        "tenancy/home.html", entries=services.tenants_of(current_user), ROLE_LABELS=ROLE_LABELS
+    )
+
+
+def _tenant_page(invite_form: InviteForm | None = None, tenant_form: TenantForm | None = None):  # type: ignore[no-untyped-def]
+    tenant = current_tenant()
+    invite_form = invite_form or InviteForm(formdata=None)
+    invite_form.role.choices = invitable_roles(current_user, tenant)
+    show_members = can(current_user, "tenant.view_members", tenant)
+    return render_template(
+        "tenancy/tenant.html",
+        tenant=tenant,
+        members=services.members(current_user, tenant) if show_members else [],
+        invitations=services.pending_invitations(current_user, tenant) if show_members else [],
+        invite_form=invite_form,
+        tenant_form=tenant_form or TenantForm(formdata=None),
+        ROLE_LABELS=ROLE_LABELS,
+    )
+
+
+@bp.get("/<tenant_slug>/")
+def tenant_page():  # type: ignore[no-untyped-def]
+    return _tenant_page()
+
+
+@bp.post("/<tenant_slug>/kommunen")
+def create_municipality():  # type: ignore[no-untyped-def]
+    form = TenantForm()
+    if form.validate_on_submit():
+        try:
+            municipality = services.create_municipality(
+                current_user, current_tenant(), form.name.data or "", form.slug.data
+            )
+        except DomainError as e:
+            if e.status in (403, 404):
+                raise
+            form.name.errors = [message_of(e)]
+        else:
+            flash(_("Die Kommune „%(name)s“ ist angelegt.", name=municipality.name), "success")
+            return redirect(url_for("tenancy.tenant_page"))
+    return _tenant_page(tenant_form=form), 422
+
+
+@bp.post("/<tenant_slug>/einladungen")
+def invite():  # type: ignore[no-untyped-def]
+    tenant = current_tenant()
+    form = InviteForm()
+    form.role.choices = invitable_roles(current_user, tenant)
+    if not form.role.choices:
+        return _tenant_page(), 403
+    if form.validate_on_submit():
+        try:
+            invitation, token = services.invite(
+                current_user,
+                tenant,
+                form.email.data or "",
+                Role(form.role.data),
+                days=current_app.config["VISIONSWERK"].invitation_days,
+            )
+        except DomainError as e:
+            if e.status in (403, 404):
+                raise
+            form.email.errors = [message_of(e)]
+        else:
+            send_invitation(invitation, token, current_user)
+            flash(_("Die Einladung an %(email)s ist verschickt.", email=invitation.email), "success")
+            return redirect(url_for("tenancy.tenant_page"))
+    return _tenant_page(invite_form=form), 422
+
+
+@bp.post("/<tenant_slug>/mitglieder/<int:membership_id>/entfernen")
+def remove_member(membership_id: int):  # type: ignore[no-untyped-def]
+    membership = services.membership_in(current_tenant(), membership_id)
+    name = membership.user.display_name
+    services.remove_member(current_user, membership)
+    flash(_("%(name)s ist nicht mehr Mitglied.", name=name), "success")
+    return redirect(url_for("tenancy.tenant_page"))
+
+
+@bp.route("/<tenant_slug>/einladung/<token>", methods=["GET", "POST"])
+@public
+def accept(token: str):  # type: ignore[no-untyped-def]
+    tenant = current_tenant()
+    try:
+        invitation = services.open_invitation(tenant, token)
+    except DomainError as e:
+        return render_template("tenancy/invitation_invalid.html", message=message_of(e)), 404
+    existing = accounts.user_by_email(invitation.email)
+
+    if current_user.is_authenticated:
+        form = AcceptForm()
+        if form.validate_on_submit():
+            services.accept_invitation(tenant, token, current_user)
+            flash(_("Willkommen in %(name)s!", name=tenant.name), "success")
+            return redirect(url_for("tenancy.tenant_page"))
+        return render_template(
+            "tenancy/accept.html", invitation=invitation, form=form, ROLE_LABELS=ROLE_LABELS
+        )
+
+    if existing is not None:
+        return render_template(
+            "tenancy/accept.html", invitation=invitation, form=None, ROLE_LABELS=ROLE_LABELS,
+            login_url=url_for("accounts.login", next=url_for("tenancy.accept", token=token)),
+        )  # fmt: skip
+
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                invitation.email, form.password.data, form.display_name.data or "",
+                locale=session.get("lang", "de"),
+            )  # fmt: skip
+        except DomainError as e:
+            form.display_name.errors = [message_of(e)]
+        else:
+            services.accept_invitation(tenant, token, user)
+            session.clear()
+            accounts.start_login_session(user)
+            login_user(user)
+            flash(_("Willkommen in %(name)s!", name=tenant.name), "success")
+            return redirect(url_for("tenancy.tenant_page"))
+    return render_template(
+        "tenancy/register.html", invitation=invitation, form=form, ROLE_LABELS=ROLE_LABELS
+    ), 422 if form.errors else 200

@@ -1,0 +1,112 @@
+"""Every setting of Visionswerk, read from the environment in one place.
+
+The web app and the worker both build their configuration from :class:`Settings`,
+so they never disagree. The README's settings table documents each field.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or unsafe for the chosen environment."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def default_instance_path() -> Path:
+    return Path(os.environ.get("VISIONSWERK_INSTANCE", Path.cwd() / "instance")).resolve()
+
+
+def _local_secret_key(instance: Path) -> str:
+    """Generate once and keep a secret key in the instance folder (local use only)."""
+    instance.mkdir(parents=True, exist_ok=True)
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    instance_path: Path
+    secret_key: str
+    database_url: str
+    redis_url: str | None
+    celery_broker_url: str
+    celery_result_backend: str
+    celery_always_eager: bool
+    mail_server: str | None
+    mail_port: int
+    mail_username: str | None
+    mail_password: str | None
+    mail_use_tls: bool
+    mail_sender: str
+    mail_outbox: Path
+    base_url: str
+    invitation_days: int
+    password_reset_minutes: int
+    login_limit_per_address: str
+    login_limit_per_account: str
+    ratelimit_key_prefix: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        name = env.get("VISIONSWERK_ENV", "development")
+        instance = Path(env.get("VISIONSWERK_INSTANCE") or default_instance_path()).resolve()
+        secret = env.get("SECRET_KEY")
+        if not secret:
+            if name == "production":
+                raise ConfigurationError(
+                    "SECRET_KEY is not set. Production refuses to start without a secret key."
+                )
+            secret = _local_secret_key(instance)
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'visionswerk.sqlite'}"
+        redis_url = env.get("REDIS_URL") or None
+        # Without Redis, Celery uses an embedded SQLite broker: a real worker process,
+        # no external service.
+        broker = env.get("CELERY_BROKER_URL") or (
+            redis_url or f"sqla+sqlite:///{instance / 'celery-broker.sqlite'}"
+        )
+        backend = env.get("CELERY_RESULT_BACKEND") or (
+            redis_url or f"db+sqlite:///{instance / 'celery-results.sqlite'}"
+        )
+        return cls(
+            env=name,
+            instance_path=instance,
+            secret_key=secret,
+            database_url=database_url,
+            redis_url=redis_url,
+            celery_broker_url=broker,
+            celery_result_backend=backend,
+            celery_always_eager=_bool(env.get("CELERY_ALWAYS_EAGER")),
+            mail_server=env.get("MAIL_SERVER") or None,
+            mail_port=int(env.get("MAIL_PORT", "25")),
+            mail_username=env.get("MAIL_USERNAME") or None,
+            mail_password=env.get("MAIL_PASSWORD") or None,
+            mail_use_tls=_bool(env.get("MAIL_USE_TLS")),
+            mail_sender=env.get("MAIL_SENDER", "Visionswerk <noreply@visionswerk.localhost>"),
+            mail_outbox=Path(env.get("MAIL_OUTBOX") or instance / "outbox"),
+            base_url=env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+            invitation_days=int(env.get("INVITATION_DAYS", "14")),
+            password_reset_minutes=int(env.get("PASSWORD_RESET_MINUTES", "60")),
+            login_limit_per_address=env.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 10 minutes"),
+            login_limit_per_account=env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes"),
+            ratelimit_key_prefix=env.get("RATELIMIT_KEY_PREFIX", "visionswerk"),
+        )

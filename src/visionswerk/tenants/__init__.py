@@ -1,0 +1,1 @@
+"""Tenants (ILE regions and municipalities), accounts, memberships, roles, the policy."""

@@ -1,0 +1,178 @@
+"""Accounts: passwords (argon2id), login sessions, password reset."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, select
+
+from visionswerk.db import db, utcnow
+from visionswerk.errors import InvalidInput
+from visionswerk.i18n import N_
+from visionswerk.tenants.models import LoginSession, PasswordReset, User
+from visionswerk.tenants.tokens import hash_token, new_token
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
+MAX_DISPLAY_NAME = 80
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def validate_email(email: str) -> str:
+    email = normalize_email(email)
+    if not email or len(email) > 254 or not EMAIL_RE.match(email):
+        raise InvalidInput(N_("Bitte geben Sie eine gültige E-Mail-Adresse ein."))
+    return email
+
+
+def validate_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            N_("Das Passwort muss mindestens %(n)d Zeichen lang sein."), n=MIN_PASSWORD_LENGTH
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(
+            N_("Das Passwort darf höchstens %(n)d Zeichen lang sein."), n=MAX_PASSWORD_LENGTH
+        )
+    return password
+
+
+def validate_display_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput(N_("Bitte geben Sie einen Anzeigenamen ein."))
+    if len(name) > MAX_DISPLAY_NAME:
+        raise InvalidInput(
+            N_("Der Anzeigename darf höchstens %(n)d Zeichen lang sein."), n=MAX_DISPLAY_NAME
+        )
+    return name
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def user_by_email(email: str) -> User | None:
+    return db.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
+def create_user(
+    email: str,
+    password: str | None,
+    display_name: str,
+    *,
+    is_platform_admin: bool = False,
+    locale: str = "de",
+) -> User:
+    email = validate_email(email)
+    display_name = validate_display_name(display_name)
+    if user_by_email(email) is not None:
+        raise InvalidInput(N_("Zu dieser E-Mail-Adresse gibt es bereits ein Konto."))
+    user = User(
+        email=email,
+        password_hash=hash_password(validate_password(password)) if password else None,
+        display_name=display_name,
+        is_platform_admin=is_platform_admin,
+        locale=locale,
+    )
+    db.add(user)
+    db.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user whose password this is, or None. Rehashes when parameters changed."""
+    user = user_by_email(email)
+    if user is None or not user.active or not user.password_hash:
+        hasher.hash(password or "x")  # same work either way: no timing oracle for accounts
+        return None
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def start_login_session(user: User) -> str:
+    """A fresh login session; its token is what the cookie carries."""
+    token, digest = new_token()
+    db.add(LoginSession(token_hash=digest, user_id=user.id))
+    db.flush()
+    user.login_token = token
+    return token
+
+
+def user_for_login_token(token: str) -> User | None:
+    row = db.scalar(select(LoginSession).where(LoginSession.token_hash == hash_token(token)))
+    if row is None or not row.user.active:
+        return None
+    row.user.login_token = token
+    return row.user
+
+
+def end_login_session(token: str | None) -> None:
+    if token:
+        db.execute(delete(LoginSession).where(LoginSession.token_hash == hash_token(token)))
+
+
+def end_all_login_sessions(user: User) -> None:
+    db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+
+
+def request_password_reset(email: str, minutes: int) -> tuple[User, str] | None:
+    """A reset token for the account with ``email``, or None when there is none
+    (the page answers the same either way)."""
+    user = user_by_email(email)
+    if user is None or not user.active:
+        return None
+    token, digest = new_token()
+    db.add(
+        PasswordReset(
+            token_hash=digest,
+            user_id=user.id,
+            expires_at=utcnow() + dt.timedelta(minutes=minutes),
+        )
+    )
+    db.flush()
+    return user, token
+
+
+def valid_password_reset(token: str) -> PasswordReset | None:
+    row = db.scalar(select(PasswordReset).where(PasswordReset.token_hash == hash_token(token)))
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+def reset_password(token: str, new_password: str) -> User:
+    row = valid_password_reset(token)
+    if row is None:
+        raise InvalidInput(
+            N_("Dieser Link ist abgelaufen oder wurde schon benutzt. Fordern Sie bitte einen neuen an.")
+        )
+    validate_password(new_password)
+    row.used_at = utcnow()
+    row.user.password_hash = hash_password(new_password)
+    end_all_login_sessions(row.user)
+    db.flush()
+    return row.user
+
+
+def update_profile(user: User, display_name: str, locale: str) -> User:
+    user.display_name = validate_display_name(display_name)
+    if locale not in {"de", "en"}:
+        raise InvalidInput(N_("Diese Sprache wird nicht angeboten."))
+    user.locale = locale
+    db.flush()
+    return user

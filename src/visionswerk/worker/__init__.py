@@ -1,0 +1,1 @@
+"""The Celery worker: its app, beat schedule, tasks, mail and reports."""

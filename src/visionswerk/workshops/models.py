@@ -1,0 +1,1 @@
+"""Workshop models (filled in by the workshop feature)."""

@@ -1,0 +1,197 @@
+"""Test fixtures: a real database (PostgreSQL when DATABASE_URL is set, SQLite otherwise),
+Redis when REDIS_URL is set, one app per session, and every test rolled back.
+
+Each test run creates its own database on the PostgreSQL server named by DATABASE_URL
+and drops it at the end, so parallel runs and failing tests leave nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from tests import factories
+from visionswerk import db as dbmod
+from visionswerk.db import Base, make_engine
+from visionswerk.settings import Settings
+
+RUN_ID = uuid.uuid4().hex[:10]
+
+
+def _create_database(base_url: str) -> tuple[str, Any]:
+    """A fresh database for this run; returns its URL and a function that drops it."""
+    url = make_url(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    if url.get_backend_name() != "postgresql":
+        return base_url, lambda: None
+    name = f"{url.database or 'visionswerk'}_t{RUN_ID}"
+    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False),
+                        isolation_level="AUTOCOMMIT")  # fmt: skip
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+    def drop() -> None:
+        eng = make_engine(url.set(database="postgres").render_as_string(hide_password=False),
+                          isolation_level="AUTOCOMMIT")  # fmt: skip
+        with eng.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        eng.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def database_url(instance_dir: Path) -> Iterator[str]:
+    base = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'test.sqlite'}"
+    url, drop = _create_database(base)
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+def settings(instance_dir: Path, database_url: str) -> Settings:
+    env = {
+        "VISIONSWERK_ENV": "testing",
+        "VISIONSWERK_INSTANCE": str(instance_dir),
+        "SECRET_KEY": "test-secret-" + RUN_ID,
+        "DATABASE_URL": database_url,
+        "CELERY_ALWAYS_EAGER": "1",
+        "MAIL_OUTBOX": str(instance_dir / "outbox"),
+        "BASE_URL": "http://localhost",
+        "RATELIMIT_KEY_PREFIX": f"vw-test-{RUN_ID}",
+    }
+    if os.environ.get("REDIS_URL"):
+        env["REDIS_URL"] = os.environ["REDIS_URL"]
+    return Settings.from_env(env)
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Iterator[Engine]:
+    import visionswerk.workshops.models  # noqa: F401 - register every model
+
+    eng = make_engine(settings.database_url)
+    Base.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, engine: Engine) -> Flask:
+    from visionswerk.platform import create_app
+
+    storage_options = {"key_prefix": f"LIMITS-{RUN_ID}"} if settings.redis_url else {}
+    return create_app(settings, ENGINE=engine, TESTING=True,
+                      RATELIMIT_STORAGE_OPTIONS=storage_options)  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _isolated(request: pytest.FixtureRequest, engine: Engine) -> Iterator[None]:
+    """Every test runs inside one outer transaction that is rolled back at the end;
+    the app's commits become savepoints. Tests marked ``committing`` use the real
+    engine instead and have every table emptied afterwards."""
+    if request.node.get_closest_marker("committing"):
+        dbmod.bind(engine)
+        yield
+        dbmod.db.remove()
+        with engine.begin() as conn:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+        return
+    connection = engine.connect()
+    outer = connection.begin()
+    dbmod.db.remove()
+    dbmod.SessionFactory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    yield
+    dbmod.db.remove()
+    outer.rollback()
+    connection.close()
+    dbmod.SessionFactory.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits(app: Flask) -> None:
+    from visionswerk.platform.extensions import limiter
+
+    with app.app_context():
+        limiter.reset()
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def outbox(settings: Settings) -> Iterator[Mailbox]:
+    box = Mailbox(settings.mail_outbox)
+    box.clear()
+    yield box
+    box.clear()
+
+
+class Mailbox:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def clear(self) -> None:
+        if self.folder.exists():
+            for f in self.folder.glob("*.eml"):
+                f.unlink()
+
+    def messages(self) -> list[Message]:
+        if not self.folder.exists():
+            return []
+        return [message_from_bytes(f.read_bytes()) for f in sorted(self.folder.glob("*.eml"))]
+
+    def links(self) -> list[str]:
+        found: list[str] = []
+        for msg in self.messages():
+            part = msg.get_body(("plain",)) if hasattr(msg, "get_body") else msg
+            body = part.get_payload(decode=True).decode() if part else ""
+            found += re.findall(r"https?://\S+", body)
+        return found
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(client: FlaskClient, page: str = "/anmelden") -> str:
+    html = client.get(page, follow_redirects=True).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {page}"
+    return match.group(1) or match.group(2)
+
+
+def form_post(client: FlaskClient, url: str, data: dict[str, Any] | None = None, **kw: Any):  # type: ignore[no-untyped-def]
+    """POST like a browser: with the session's CSRF token."""
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client))
+    return client.post(url, data=data, **kw)
+
+
+def login(client: FlaskClient, user: Any, password: str = factories.PASSWORD):  # type: ignore[no-untyped-def]
+    response = form_post(client, "/anmelden", {"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture()
+def make(app: Flask) -> factories.Factory:
+    return factories.Factory()
