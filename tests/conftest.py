@@ -122,7 +122,7 @@ def _isolated(request: pytest.FixtureRequest, engine: Engine) -> Iterator[None]:
     dbmod.db.remove()
     outer.rollback()
     connection.close()
-    dbmod.SessionFactory.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+    dbmod.SessionFactory.configure(bind=engine, join_transaction_mode="conditional_savepoint")
 
 
 @pytest.fixture(autouse=True)
