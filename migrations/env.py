@@ -1,12 +1,22 @@
-"""Alembic environment: the models' metadata, the URL from settings."""
+"""Alembic environment: the models' metadata, the URL from settings.
+
+Every module named ``models`` inside the ``visionswerk`` package is imported, so a new
+feature's tables are seen by autogenerate without editing this file.
+"""
 
 from __future__ import annotations
 
-from alembic import context
+from typing import Any
 
-import visionswerk.workshops.models  # noqa: F401 - register every model
+import sqlalchemy as sa
+from alembic import context
+from sqlalchemy.types import TypeDecorator
+
 from visionswerk.db import Base, make_engine
+from visionswerk.platform.cli import import_models
 from visionswerk.settings import Settings
+
+import_models()
 
 config = context.config
 target_metadata = Base.metadata
@@ -17,13 +27,26 @@ def database_url() -> str:
     return url or Settings.from_env().database_url
 
 
-def run_migrations_offline() -> None:
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Render our own column types (e.g. ``UTCDateTime``) as the SQLAlchemy type they
+    store, ``sa.DateTime()``: revisions import no application code and stay valid when
+    the Python side of a type changes."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl_instance!r}"
+    return False
+
+
+def _configure(**kwargs: Any) -> None:
     context.configure(
-        url=database_url(),
         target_metadata=target_metadata,
-        literal_binds=True,
-        render_as_batch=True,
+        compare_type=True,
+        render_item=render_item,
+        **kwargs,
     )
+
+
+def run_migrations_offline() -> None:
+    _configure(url=database_url(), literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -39,13 +62,8 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
-    )
+def _run(connection: sa.Connection) -> None:
+    _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,32 +1,63 @@
-"""The ``visionswerk`` command: database, first admin, demo data, the local run."""
+"""The ``visionswerk`` command: database, first admin, demo data, the local run.
+
+``visionswerk db upgrade``    migrate the database (the app never migrates by itself)
+``visionswerk create-admin``  create a platform admin
+``visionswerk seed-demo``     fill an empty database with the demo region Musterland
+``visionswerk demo``          all of the above plus web server and worker, no services
+"""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
+import pkgutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import run_simple
 
 from visionswerk import db as dbmod
+from visionswerk.settings import Settings
 
 
 def migrations_path() -> Path:
+    """The Alembic folder: ``VISIONSWERK_MIGRATIONS``, else ``migrations/`` of the checkout."""
     env = os.environ.get("VISIONSWERK_MIGRATIONS")
     if env:
         return Path(env)
     return Path(__file__).resolve().parents[3] / "migrations"
 
 
+def import_models() -> None:
+    """Import ``visionswerk.<part>.models`` of every part, so ``Base.metadata`` holds every
+    table (used by Alembic's env.py and the migration test)."""
+    import visionswerk
+
+    for info in pkgutil.iter_modules(visionswerk.__path__):
+        name = f"visionswerk.{info.name}.models"
+        if info.ispkg and importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+
+
 def alembic_config(database_url: str):  # type: ignore[no-untyped-def]
     from alembic.config import Config
 
+    folder = migrations_path()
+    if not (folder / "env.py").exists():
+        raise click.ClickException(
+            f"Migrationen nicht gefunden unter {folder}. "
+            "Bitte VISIONSWERK_MIGRATIONS auf den Ordner migrations/ setzen."
+        )
     cfg = Config()
-    cfg.set_main_option("script_location", str(migrations_path()))
+    cfg.set_main_option("script_location", str(folder))
     cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return cfg
 
@@ -34,7 +65,13 @@ def alembic_config(database_url: str):  # type: ignore[no-untyped-def]
 def upgrade_database(database_url: str, revision: str = "head") -> None:
     from alembic import command
 
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(database_url), revision)
+
+
+def _settings() -> Settings:
+    return current_app.config["VISIONSWERK"]  # type: ignore[no-any-return]
 
 
 @click.group("db")
@@ -47,7 +84,7 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Migrate the database to REVISION (default: the newest)."""
-    upgrade_database(current_app.config["VISIONSWERK"].database_url, revision)
+    upgrade_database(_settings().database_url, revision)
     click.echo("Datenbank ist auf dem neuesten Stand.")
 
 
@@ -73,52 +110,83 @@ def create_admin(email: str, display_name: str, password: str) -> None:
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command() -> None:
-    """Fill an empty database with the demo region Musterland."""
-    from visionswerk.platform.demo import seed_demo
+    """Fill the database with the demo region Musterland (does nothing if it exists)."""
+    _seed_and_report()
+
+
+def _seed_and_report() -> None:
+    from visionswerk.platform.demo import demo_credentials, seed_demo
 
     credentials = seed_demo()
     if credentials is None:
-        click.echo("Demo-Daten sind schon vorhanden.")
+        dbmod.rollback()
+        click.echo("Demo-Daten sind schon vorhanden; nichts geändert.")
+        print_credentials(demo_credentials(), note="(falls die Passwörter nicht geändert wurden)")
         return
     dbmod.commit()
+    click.echo("Demo-Daten angelegt: ILE Musterland mit drei Kommunen.")
     print_credentials(credentials)
 
 
-def print_credentials(credentials: list[tuple[str, str, str]]) -> None:
-    click.echo("\nDemo-Zugänge:")
+def print_credentials(credentials: list[tuple[str, str, str]], note: str = "") -> None:
+    click.echo(f"\nDemo-Zugänge {note}".rstrip() + ":")
     for role, email, password in credentials:
-        click.echo(f"  {role:<28} {email:<34} {password}")
+        click.echo(f"  {role:<30} {email:<34} {password}")
     click.echo("")
 
 
-@click.command("demo")
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5000, type=int)
-@with_appcontext
-def demo(host: str, port: int) -> None:
-    """Migrate, seed the demo and run web and worker (embedded defaults, no services)."""
-    from visionswerk.platform.demo import seed_demo
+def worker_command(settings: Settings) -> list[str]:
+    """A real Celery worker with embedded beat, on the broker from the settings."""
+    return [
+        sys.executable, "-m", "celery", "-A", "visionswerk.worker.app", "worker", "--beat",
+        "--loglevel=INFO", "--concurrency=1",
+        f"--schedule={settings.instance_path / 'celerybeat-schedule'}",
+    ]  # fmt: skip
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    settings = app.config["VISIONSWERK"]
-    upgrade_database(settings.database_url)
-    credentials = seed_demo()
-    dbmod.commit()
-    if credentials:
-        print_credentials(credentials)
-    env = dict(os.environ, VISIONSWERK_INSTANCE=str(settings.instance_path))
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "visionswerk.worker.app", "worker", "-B",
-         "--loglevel=INFO", "--concurrency=1",
-         f"--schedule={settings.instance_path / 'celerybeat-schedule'}"],
-        env=env,
-    )  # fmt: skip
-    click.echo(f"Visionswerk läuft auf http://{host}:{port}/  (Beenden mit Strg+C)")
+
+def _stop(process: subprocess.Popen[Any]) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
     try:
-        app.run(host=host, port=port, debug=False, use_reloader=False)
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _exit_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, type=int, show_default=True)
+@click.option("--worker/--no-worker", default=True, help="Also run the Celery worker.")
+@with_appcontext
+def demo(host: str, port: int, worker: bool) -> None:
+    """Migrate, seed the demo and run web server and worker (embedded defaults)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    settings = _settings()
+    if settings.is_production:
+        raise click.ClickException("`visionswerk demo` ist nur für die lokale Nutzung gedacht.")
+    upgrade_database(settings.database_url)
+    _seed_and_report()
+    dbmod.db.remove()
+
+    process = None
+    if worker:
+        env = dict(os.environ, VISIONSWERK_INSTANCE=str(settings.instance_path))
+        process = subprocess.Popen(worker_command(settings), env=env)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    click.echo(f"Visionswerk läuft auf http://{host}:{port}/  (Beenden mit Strg+C)")
+    click.echo(f"E-Mails landen als .eml-Dateien in {settings.mail_outbox}")
+    try:
+        # Not app.run(): Flask ignores it inside a CLI command.
+        run_simple(host, port, app, threaded=True)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=30)
+        if process is not None:
+            _stop(process)
 
 
 def register_commands(app: Flask) -> None:

@@ -11,41 +11,48 @@ from visionswerk.tenants.models import Membership, Role, Tenant, TenantKind
 
 DEMO_PASSWORD = "musterland-2035"
 
+REGION = ("musterland", "ILE Musterland")
+MUNICIPALITIES = (
+    ("musterhausen", "Gemeinde Musterhausen"),
+    ("beispielbach", "Markt Beispielbach"),
+    ("auental", "Gemeinde Auental"),
+)
+# (label, email, display name, tenant slug or None for the platform admin, role)
+ACCOUNTS: tuple[tuple[str, str, str, str | None, Role | None], ...] = (
+    ("Plattform-Admin", "admin@musterland.example", "Plattform-Admin", None, None),
+    ("Koordination ILE Musterland", "ile@musterland.example", "Ilse Koordinatorin",
+     "musterland", Role.COORDINATOR),
+    ("Moderation Musterhausen", "moderation@musterhausen.example", "Moritz Moderator",
+     "musterhausen", Role.FACILITATOR),
+    ("Teilnahme Musterhausen", "teilnahme@musterhausen.example", "Sonnenblume",
+     "musterhausen", Role.PARTICIPANT),
+)  # fmt: skip
+
+
+def demo_credentials() -> list[tuple[str, str, str]]:
+    """(label, email, password) of every demo account."""
+    return [(label, email, DEMO_PASSWORD) for label, email, *_ in ACCOUNTS]
+
 
 def seed_demo() -> list[tuple[str, str, str]] | None:
-    """Create the demo once; returns (role, email, password) rows, or None if present."""
-    if db.scalar(select(Tenant.id).where(Tenant.slug == "musterland")) is not None:
+    """Create the demo once (flush, no commit); returns the credentials, or None if the
+    demo region exists already."""
+    if db.scalar(select(Tenant.id).where(Tenant.slug == REGION[0])) is not None:
         return None
-    region = Tenant(slug="musterland", name="ILE Musterland", kind=TenantKind.REGION)
+    region = Tenant(slug=REGION[0], name=REGION[1], kind=TenantKind.REGION)
     db.add(region)
     db.flush()
-    towns = [
-        Tenant(slug=slug, name=name, kind=TenantKind.MUNICIPALITY, parent_id=region.id)
-        for slug, name in (
-            ("musterhausen", "Gemeinde Musterhausen"),
-            ("beispielbach", "Markt Beispielbach"),
-            ("auental", "Gemeinde Auental"),
+    tenants = {region.slug: region}
+    for slug, name in MUNICIPALITIES:
+        tenants[slug] = Tenant(
+            slug=slug, name=name, kind=TenantKind.MUNICIPALITY, parent_id=region.id
         )
-    ]
-    db.add_all(towns)
+        db.add(tenants[slug])
     db.flush()
 
-    admin = create_user("admin@musterland.example", DEMO_PASSWORD, "Plattform-Admin",
-                        is_platform_admin=True)  # fmt: skip
-    coordinator = create_user("ile@musterland.example", DEMO_PASSWORD, "Ilse Koordinatorin")
-    facilitator = create_user("moderation@musterhausen.example", DEMO_PASSWORD, "Moritz Moderator")
-    participant = create_user("teilnahme@musterhausen.example", DEMO_PASSWORD, "Sonnenblume")
-    db.add_all(
-        [
-            Membership(user=coordinator, tenant_id=region.id, role=Role.COORDINATOR),
-            Membership(user=facilitator, tenant_id=towns[0].id, role=Role.FACILITATOR),
-            Membership(user=participant, tenant_id=towns[0].id, role=Role.PARTICIPANT),
-        ]
-    )
+    for _label, email, display_name, slug, role in ACCOUNTS:
+        user = create_user(email, DEMO_PASSWORD, display_name, is_platform_admin=slug is None)
+        if slug is not None and role is not None:
+            db.add(Membership(user=user, tenant_id=tenants[slug].id, role=role))
     db.flush()
-    return [
-        ("Plattform-Admin", admin.email, DEMO_PASSWORD),
-        ("Koordination ILE Musterland", coordinator.email, DEMO_PASSWORD),
-        ("Moderation Musterhausen", facilitator.email, DEMO_PASSWORD),
-        ("Teilnahme Musterhausen", participant.email, DEMO_PASSWORD),
-    ]
+    return demo_credentials()

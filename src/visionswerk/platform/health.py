@@ -1,4 +1,9 @@
-"""/healthz: does the database answer, does Redis answer?"""
+"""/healthz: does the database answer, does Redis answer?
+
+200 with ``{"status": "ok", "checks": {...}}`` when every configured service answers,
+503 otherwise (for load balancers, compose healthchecks and monitoring). Public, no
+details of errors in the response (they go to the log).
+"""
 
 from __future__ import annotations
 
@@ -20,15 +25,23 @@ def healthz():  # type: ignore[no-untyped-def]
     try:
         db.execute(text("SELECT 1"))
         checks["database"] = "ok"
-    except Exception:  # noqa: BLE001 - reported, not raised
+    except Exception as e:  # reported, not raised
+        current_app.logger.warning("healthz: database does not answer: %s", e)
         checks["database"] = "error"
     if settings.redis_url:
         try:
-            redis.Redis.from_url(settings.redis_url, socket_timeout=2).ping()
+            with redis.Redis.from_url(
+                settings.redis_url, socket_timeout=2, socket_connect_timeout=2
+            ) as client:
+                client.ping()
             checks["redis"] = "ok"
-        except Exception:  # noqa: BLE001
+        except Exception as e:  # reported, not raised
+            current_app.logger.warning("healthz: Redis does not answer: %s", e)
             checks["redis"] = "error"
     else:
         checks["redis"] = "not configured"
     healthy = all(v != "error" for v in checks.values())
-    return jsonify(status="ok" if healthy else "error", checks=checks), 200 if healthy else 503
+    response = jsonify(status="ok" if healthy else "error", checks=checks)
+    response.status_code = 200 if healthy else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
