@@ -51,7 +51,12 @@ def configure(app: Celery, settings: Settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        broker_transport_options={"visibility_timeout": 3600},
+        # Redis only: the embedded SQLAlchemy broker hands these options to create_engine().
+        broker_transport_options=(
+            {"visibility_timeout": 3600}
+            if settings.celery_broker_url.startswith(("redis://", "rediss://"))
+            else {}
+        ),
         broker_connection_retry_on_startup=True,
         task_always_eager=settings.celery_always_eager,
         task_eager_propagates=True,
