@@ -96,9 +96,15 @@ def engine(settings: Settings) -> Iterator[Engine]:
 def app(settings: Settings, engine: Engine) -> Flask:
     from visionswerk.platform import create_app
 
+    from visionswerk.worker.celery_app import celery
+
     storage_options = {"key_prefix": f"LIMITS-{RUN_ID}"} if settings.redis_url else {}
-    return create_app(settings, ENGINE=engine, TESTING=True,
-                      RATELIMIT_STORAGE_OPTIONS=storage_options)  # fmt: skip
+    app = create_app(settings, ENGINE=engine, TESTING=True,
+                     RATELIMIT_STORAGE_OPTIONS=storage_options)  # fmt: skip
+    # Eager tasks run inside the test's transaction; without this, the first task would
+    # rebind the shared session to a new engine, outside the rolled-back transaction.
+    celery.conf.visionswerk_shared_engine = True
+    return app
 
 
 @pytest.fixture(autouse=True)
