@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import signal
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -124,16 +125,21 @@ def test_db_upgrade_migrates_a_fresh_sqlite_file(
 
 
 class FakeWorker:
+    """Stands in for the worker process: runs until it gets a signal."""
+
     def __init__(self, command: list[str], env: dict[str, str]) -> None:
         self.command, self.env, self.signals = command, env, []
+        self.stopped = threading.Event()
 
     def poll(self) -> int | None:
-        return None if not self.signals else 0
+        return 0 if self.stopped.is_set() else None
 
     def send_signal(self, sig: int) -> None:
         self.signals.append(sig)
+        self.stopped.set()
 
     def wait(self, timeout: float | None = None) -> int:
+        assert self.stopped.wait(timeout)
         return 0
 
 
@@ -174,3 +180,16 @@ def test_demo_refuses_production(
     result = invoke(app, "demo")
     assert result.exit_code == 1
     assert "nur für die lokale Nutzung" in result.output
+
+
+def test_tasks_enqueued_from_a_server_thread_reach_the_configured_app(app: Flask) -> None:
+    """The demo's web server handles requests in threads; their tasks must go to the
+    configured broker, not to Celery's unconfigured per-thread fallback app."""
+    from visionswerk.worker.celery_app import celery
+    from visionswerk.worker.tasks import deliver_email
+
+    seen: list[object] = []
+    thread = threading.Thread(target=lambda: seen.append(deliver_email.app))
+    thread.start()
+    thread.join()
+    assert seen == [celery]

@@ -15,6 +15,7 @@ import pkgutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -155,6 +156,16 @@ def _stop(process: subprocess.Popen[Any]) -> None:
         process.wait()
 
 
+def _watch_worker(process: subprocess.Popen[Any], stopping: threading.Event) -> None:
+    """Stop the demo when the worker dies: a web app without its worker would silently
+    send no email."""
+    code = process.wait()
+    if stopping.is_set():
+        return
+    click.echo(f"Der Worker ist beendet (Exit-Code {code}); die Demo wird beendet.", err=True)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _exit_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(0)
 
@@ -175,16 +186,19 @@ def demo(host: str, port: int, worker: bool) -> None:
     dbmod.db.remove()
 
     process = None
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if worker:
         env = dict(os.environ, VISIONSWERK_INSTANCE=str(settings.instance_path))
         process = subprocess.Popen(worker_command(settings), env=env)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        threading.Thread(target=_watch_worker, args=(process, stopping), daemon=True).start()
     click.echo(f"Visionswerk läuft auf http://{host}:{port}/  (Beenden mit Strg+C)")
     click.echo(f"E-Mails landen als .eml-Dateien in {settings.mail_outbox}")
     try:
         # Not app.run(): Flask ignores it inside a CLI command.
         run_simple(host, port, app, threaded=True)
     finally:
+        stopping.set()
         if process is not None:
             _stop(process)
 

@@ -68,6 +68,10 @@ def configure(app: Celery, settings: Settings) -> Celery:
 
 
 celery = Celery("visionswerk", task_cls=DatabaseTask, include=["visionswerk.worker.tasks"])
+# The default app for every thread: ``shared_task`` resolves the current app per thread,
+# and without this a request in another thread (threaded server) enqueued into an
+# unconfigured fallback app and the task silently vanished.
+celery.set_default()
 
 
 def settings_of(app: Celery) -> Settings:
