@@ -84,7 +84,9 @@ def settings(instance_dir: Path, database_url: str) -> Settings:
 
 @pytest.fixture(scope="session")
 def engine(settings: Settings) -> Iterator[Engine]:
-    import visionswerk.workshops.models  # noqa: F401 - register every model
+    from visionswerk.platform.cli import import_models
+
+    import_models()  # register every part's models (workshops, worker, ...)
 
     eng = make_engine(settings.database_url)
     Base.metadata.create_all(eng)
@@ -108,10 +110,13 @@ def app(settings: Settings, engine: Engine) -> Flask:
 
 
 @pytest.fixture(autouse=True)
-def _isolated(request: pytest.FixtureRequest, engine: Engine) -> Iterator[None]:
+def _isolated(request: pytest.FixtureRequest, engine: Engine, app: Flask) -> Iterator[None]:
     """Every test runs inside one outer transaction that is rolled back at the end;
     the app's commits become savepoints. Tests marked ``committing`` use the real
-    engine instead and have every table emptied afterwards."""
+    engine instead and have every table emptied afterwards.
+
+    Depends on ``app``: creating the app binds the session to the engine, which must
+    happen before, not inside, the first test's transaction (else that test commits)."""
     if request.node.get_closest_marker("committing"):
         dbmod.bind(engine)
         yield
