@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -22,6 +24,14 @@ TITLES = {
 }
 
 
+NOT_SHOWN_BACK = {"csrf_token", "next", "lang"}
+
+
+def _is_secret(name: str) -> bool:
+    name = name.lower()
+    return "password" in name or "passwort" in name or "token" in name
+
+
 def _submitted_text() -> dict[str, str]:
     """What the user typed, so an error page can give it back (never passwords)."""
     if request.method != "POST":
@@ -29,8 +39,17 @@ def _submitted_text() -> dict[str, str]:
     return {
         k: v
         for k, v in request.form.items()
-        if k not in {"csrf_token"} and "password" not in k and "passwort" not in k and v.strip()
+        if k not in NOT_SHOWN_BACK and not _is_secret(k) and v.strip()
     }
+
+
+def form_error(form: Any, error: DomainError, default: str, **aliases: str) -> None:
+    """Show a service's error beside the form field it concerns (``error.field`` when the
+    service named one, renamed through ``aliases``), else beside ``default``."""
+    name = getattr(error, "field", None) or default
+    name = aliases.get(name, name)
+    field = form[name] if name in form else form[default]
+    field.errors = [*field.errors, message_of(error)]
 
 
 def render_error(status: int, message: str | None = None) -> tuple[str, int]:
@@ -63,8 +82,8 @@ def init_app(app: Flask) -> None:
         return render_error(
             429,
             _(
-                "Zu viele Anmeldeversuche. Bitte warten Sie einige Minuten und versuchen "
-                "Sie es dann erneut."
+                "Zu viele Versuche in kurzer Zeit. Bitte warten Sie einige Minuten und "
+                "versuchen Sie es dann erneut."
             ),
         )
 

@@ -5,7 +5,8 @@
   ORM scope; a tenant the user may not see answers 404 like one that does not exist.
 * The pipeline commits once, after the view returned a successful response to a
   state-changing request. Safe requests (GET, HEAD) and error responses roll back, so a
-  GET cannot change state even by accident.
+  GET cannot change state even by accident; a commit attempted while a safe request is
+  being handled raises instead of persisting anything.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, g, has_app_context, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from visionswerk import db as dbmod
 from visionswerk.db import db
-from visionswerk.tenants.models import Tenant
+from visionswerk.tenants.models import Tenant, TenantOwned
 from visionswerk.tenants.policy import can
-from visionswerk.tenants.scoping import set_current_tenant
+from visionswerk.tenants.scoping import current_tenant_id, set_current_tenant
 from visionswerk.tenants.services import tenant_by_slug
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -41,9 +43,17 @@ def is_public(app: Flask, endpoint: str | None) -> bool:
     return bool(getattr(view, "_public", False))
 
 
+class SafeRequestCommitError(RuntimeError):
+    """Something tried to commit while a GET/HEAD/OPTIONS request was being handled."""
+
+
 class VisionswerkFlask(Flask):
     def full_dispatch_request(self):  # type: ignore[no-untyped-def]
-        response = super().full_dispatch_request()
+        g.read_only_request = request.method in SAFE_METHODS
+        try:
+            response = super().full_dispatch_request()
+        finally:
+            g.read_only_request = False
         if request.method in SAFE_METHODS or response.status_code >= 400:
             dbmod.rollback()
         else:
@@ -51,13 +61,27 @@ class VisionswerkFlask(Flask):
         return response
 
 
+@event.listens_for(Session, "before_commit")
+def _refuse_commit_in_safe_request(_session: Session) -> None:
+    if has_app_context() and g.get("read_only_request", False):
+        raise SafeRequestCommitError("a GET, HEAD or OPTIONS request must not change state")
+
+
 def current_tenant() -> Tenant:
     return g.tenant  # type: ignore[no-any-return]
 
 
 def get_or_404(model: type[Any], ident: int) -> Any:
-    """Load ``model`` by id within the current tenant's scope, or answer 404."""
-    obj = db.scalar(select(model).where(model.id == ident))
+    """Load a tenant-owned ``model`` by id within the current tenant, or answer 404.
+
+    Only for tenant-owned models: anything else is not scoped, so loading it by a bare id
+    from the URL would reach across tenants."""
+    if not issubclass(model, TenantOwned):
+        raise TypeError(f"get_or_404 loads only tenant-owned models, not {model.__name__}")
+    tenant_id = current_tenant_id()
+    if tenant_id is None:
+        abort(404)
+    obj = db.scalar(select(model).where(model.id == ident, model.tenant_id == tenant_id))
     if obj is None:
         abort(404)
     return obj
@@ -74,14 +98,12 @@ def init_app(app: Flask) -> None:
         tenant = tenant_by_slug(values.pop("tenant_slug"))
         if tenant is None:
             abort(404)
-        g.tenant = tenant
-        if is_public(app, endpoint):
-            set_current_tenant(tenant.id)
-            return
-        if not current_user.is_authenticated:
-            abort(login_manager.unauthorized())
-        if not can(current_user, "tenant.view", tenant):
-            abort(404)
+        if not is_public(app, endpoint):
+            if not current_user.is_authenticated:
+                abort(login_manager.unauthorized())
+            if not can(current_user, "tenant.view", tenant):
+                abort(404)  # like a tenant that does not exist: no existence oracle
+        g.tenant = tenant  # only a tenant the user may see becomes the current one
         set_current_tenant(tenant.id)
 
     @app.before_request

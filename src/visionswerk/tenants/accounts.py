@@ -18,9 +18,18 @@ from visionswerk.tenants.tokens import hash_token, new_token
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
 MAX_DISPLAY_NAME = 80
+LOCALES = ("de", "en")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+class InvalidField(InvalidInput):
+    """Bad input in one named field; the web layer shows the message beside that field."""
+
+    def __init__(self, field: str, message: str, **params: object) -> None:
+        super().__init__(message, **params)
+        self.field = field
 
 
 def normalize_email(email: str) -> str:
@@ -30,18 +39,22 @@ def normalize_email(email: str) -> str:
 def validate_email(email: str) -> str:
     email = normalize_email(email)
     if not email or len(email) > 254 or not EMAIL_RE.match(email):
-        raise InvalidInput(N_("Bitte geben Sie eine gültige E-Mail-Adresse ein."))
+        raise InvalidField("email", N_("Bitte geben Sie eine gültige E-Mail-Adresse ein."))
     return email
 
 
 def validate_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            N_("Das Passwort muss mindestens %(n)d Zeichen lang sein."), n=MIN_PASSWORD_LENGTH
+        raise InvalidField(
+            "password",
+            N_("Das Passwort muss mindestens %(n)d Zeichen lang sein."),
+            n=MIN_PASSWORD_LENGTH,
         )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidInput(
-            N_("Das Passwort darf höchstens %(n)d Zeichen lang sein."), n=MAX_PASSWORD_LENGTH
+        raise InvalidField(
+            "password",
+            N_("Das Passwort darf höchstens %(n)d Zeichen lang sein."),
+            n=MAX_PASSWORD_LENGTH,
         )
     return password
 
@@ -49,10 +62,12 @@ def validate_password(password: str) -> str:
 def validate_display_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
-        raise InvalidInput(N_("Bitte geben Sie einen Anzeigenamen ein."))
+        raise InvalidField("display_name", N_("Bitte geben Sie einen Anzeigenamen ein."))
     if len(name) > MAX_DISPLAY_NAME:
-        raise InvalidInput(
-            N_("Der Anzeigename darf höchstens %(n)d Zeichen lang sein."), n=MAX_DISPLAY_NAME
+        raise InvalidField(
+            "display_name",
+            N_("Der Anzeigename darf höchstens %(n)d Zeichen lang sein."),
+            n=MAX_DISPLAY_NAME,
         )
     return name
 
@@ -76,7 +91,7 @@ def create_user(
     email = validate_email(email)
     display_name = validate_display_name(display_name)
     if user_by_email(email) is not None:
-        raise InvalidInput(N_("Zu dieser E-Mail-Adresse gibt es bereits ein Konto."))
+        raise InvalidField("email", N_("Zu dieser E-Mail-Adresse gibt es bereits ein Konto."))
     user = User(
         email=email,
         password_hash=hash_password(validate_password(password)) if password else None,
@@ -89,19 +104,27 @@ def create_user(
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The user whose password this is, or None. Rehashes when parameters changed."""
-    user = user_by_email(email)
-    if user is None or not user.active or not user.password_hash:
-        hasher.hash(password or "x")  # same work either way: no timing oracle for accounts
-        return None
+def check_password(user: User, password: str) -> bool:
+    """Is ``password`` the user's password? Rehashes when the hasher's parameters changed."""
+    if not user.password_hash:
+        hasher.hash(password or "x")  # same work either way: no timing oracle
+        return False
     try:
         hasher.verify(user.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return None
+        return False
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    return user
+    return True
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user whose password this is, or None. Rehashes when parameters changed."""
+    user = user_by_email(email)
+    if user is None or not user.active:
+        hasher.hash(password or "x")  # same work either way: no timing oracle for accounts
+        return None
+    return user if check_password(user, password) else None
 
 
 def start_login_session(user: User) -> str:
@@ -159,7 +182,10 @@ def reset_password(token: str, new_password: str) -> User:
     row = valid_password_reset(token)
     if row is None:
         raise InvalidInput(
-            N_("Dieser Link ist abgelaufen oder wurde schon benutzt. Fordern Sie bitte einen neuen an.")
+            N_(
+                "Dieser Link ist abgelaufen oder wurde schon benutzt. "
+                "Fordern Sie bitte einen neuen an."
+            )
         )
     validate_password(new_password)
     row.used_at = utcnow()
@@ -169,10 +195,31 @@ def reset_password(token: str, new_password: str) -> User:
     return row.user
 
 
+def validate_locale(locale: str) -> str:
+    if locale not in LOCALES:
+        raise InvalidField("locale", N_("Diese Sprache wird nicht angeboten."))
+    return locale
+
+
 def update_profile(user: User, display_name: str, locale: str) -> User:
-    user.display_name = validate_display_name(display_name)
-    if locale not in {"de", "en"}:
-        raise InvalidInput(N_("Diese Sprache wird nicht angeboten."))
+    """Change the display name and language; all input is checked before anything changes."""
+    display_name = validate_display_name(display_name)
+    locale = validate_locale(locale)
+    user.display_name = display_name
     user.locale = locale
     db.flush()
     return user
+
+
+def delete_account(user: User, password: str) -> None:
+    """Delete ``user`` for good (DSGVO Art. 17): every part that keeps personal data
+    erases its share (see :mod:`visionswerk.tenants.personal_data`), then the account,
+    its memberships and all its login sessions go. Requires the current password."""
+    from visionswerk.tenants import personal_data
+
+    if not check_password(user, password):
+        raise InvalidField("password", N_("Das Passwort stimmt nicht."))
+    personal_data.erase(user)
+    end_all_login_sessions(user)
+    db.delete(user)
+    db.flush()

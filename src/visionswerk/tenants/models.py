@@ -55,9 +55,7 @@ class Tenant(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Tenant | None] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list[Tenant]] = relationship(
-        back_populates="parent", order_by="Tenant.name"
-    )
+    children: Mapped[list[Tenant]] = relationship(back_populates="parent", order_by="Tenant.name")
 
     @property
     def is_region(self) -> bool:
@@ -109,9 +107,7 @@ class Membership(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    tenant_id: Mapped[int] = mapped_column(
-        ForeignKey("tenants.id", ondelete="CASCADE"), index=True
-    )
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -155,9 +151,7 @@ class Invitation(TenantOwned, Base):
     email: Mapped[str] = mapped_column(String(254))
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    invited_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
     accepted_at: Mapped[dt.datetime | None]

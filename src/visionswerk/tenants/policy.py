@@ -37,8 +37,14 @@ def rule(*actions: str) -> Callable[[Rule], Rule]:
     return register
 
 
-def actions() -> list[str]:
-    return sorted(_rules)
+def actions(package: str | None = None) -> list[str]:
+    """Every registered action, or only those whose rule is defined in ``package``
+    (e.g. ``"visionswerk.tenants"``)."""
+    return sorted(
+        action
+        for action, fn in _rules.items()
+        if package is None or fn.__module__ == package or fn.__module__.startswith(package + ".")
+    )
 
 
 def can(user: Actor | None, action: str, target: Any = None) -> bool:
@@ -98,11 +104,7 @@ def _view_tenant(user: User, tenant: Tenant) -> bool:
 
 @rule("tenant.view_members")
 def _view_members(user: User, tenant: Tenant) -> bool:
-    return (
-        user.is_platform_admin
-        or _is_coordinator(user, tenant)
-        or _is_facilitator(user, tenant)
-    )
+    return user.is_platform_admin or _is_coordinator(user, tenant) or _is_facilitator(user, tenant)
 
 
 @rule("municipality.create")
@@ -114,11 +116,7 @@ def _create_municipality(user: User, region: Tenant) -> bool:
 
 @rule("member.invite.participant")
 def _invite_participant(user: User, tenant: Tenant) -> bool:
-    return (
-        user.is_platform_admin
-        or _is_coordinator(user, tenant)
-        or _is_facilitator(user, tenant)
-    )
+    return user.is_platform_admin or _is_coordinator(user, tenant) or _is_facilitator(user, tenant)
 
 
 @rule("member.invite.facilitator")

@@ -10,13 +10,13 @@ import datetime as dt
 import re
 import unicodedata
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from visionswerk.db import db, utcnow
 from visionswerk.errors import InvalidInput, NotFound
 from visionswerk.i18n import N_
 from visionswerk.tenants import audit
-from visionswerk.tenants.accounts import validate_email
+from visionswerk.tenants.accounts import InvalidField, validate_email
 from visionswerk.tenants.models import Invitation, Membership, Role, Tenant, TenantKind, User
 from visionswerk.tenants.policy import require
 from visionswerk.tenants.tokens import hash_token, new_token
@@ -26,6 +26,9 @@ RESERVED_SLUGS = {
     "admin", "anmelden", "abmelden", "api", "healthz", "static", "passwort", "konto",
     "sprache", "einladung", "aufgaben", "dev", "meine-kommunen",
 }  # fmt: skip
+
+
+ROLE_RANK = {Role.PARTICIPANT: 0, Role.FACILITATOR: 1, Role.COORDINATOR: 2}
 
 
 def slugify(name: str) -> str:
@@ -39,19 +42,26 @@ def slugify(name: str) -> str:
 def _validate_name_and_slug(name: str, slug: str | None) -> tuple[str, str]:
     name = " ".join(name.split())
     if not name:
-        raise InvalidInput(N_("Bitte geben Sie einen Namen ein."))
+        raise InvalidField("name", N_("Bitte geben Sie einen Namen ein."))
     if len(name) > 200:
-        raise InvalidInput(N_("Der Name darf höchstens 200 Zeichen lang sein."))
+        raise InvalidField("name", N_("Der Name darf höchstens 200 Zeichen lang sein."))
     slug = (slug or "").strip().lower() or slugify(name)
-    if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
-        raise InvalidInput(
+    if not SLUG_RE.match(slug):
+        raise InvalidField(
+            "slug",
             N_(
                 "Die Kurzbezeichnung für die Adresse darf nur Kleinbuchstaben, Ziffern und "
-                "Bindestriche enthalten und ist hier nicht möglich."
-            )
+                "Bindestriche enthalten (höchstens 63 Zeichen, nicht am Anfang oder Ende)."
+            ),
+        )
+    if slug in RESERVED_SLUGS:
+        raise InvalidField(
+            "slug", N_("Die Kurzbezeichnung „%(slug)s“ ist hier nicht möglich."), slug=slug
         )
     if db.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
-        raise InvalidInput(N_("Die Kurzbezeichnung „%(slug)s“ ist schon vergeben."), slug=slug)
+        raise InvalidField(
+            "slug", N_("Die Kurzbezeichnung „%(slug)s“ ist schon vergeben."), slug=slug
+        )
     return name, slug
 
 
@@ -87,9 +97,23 @@ def invite(
 ) -> tuple[Invitation, str]:
     """Invite ``email`` to ``tenant`` as ``role``. Returns the invitation and the raw
     token for the link; only the token's hash is stored."""
-    role = Role(role)
+    try:
+        role = Role(role)
+    except ValueError:
+        raise InvalidField("role", N_("Bitte wählen Sie eine Rolle aus.")) from None
     require(actor, f"member.invite.{role.value}", tenant)
     email = validate_email(email)
+    existing = db.scalar(
+        select(Membership)
+        .join(User)
+        .where(Membership.tenant_id == tenant.id, func.lower(User.email) == email)
+    )
+    if existing is not None and ROLE_RANK[existing.role] >= ROLE_RANK[role]:
+        raise InvalidField(
+            "email",
+            N_("%(email)s gehört hier schon mit dieser oder einer stärkeren Rolle dazu."),
+            email=email,
+        )
     token, digest = new_token()
     invitation = Invitation(
         tenant_id=tenant.id,
@@ -118,9 +142,7 @@ def open_invitation(tenant: Tenant, token: str) -> Invitation:
     if invitation.accepted_at is not None:
         raise InvalidInput(N_("Diese Einladung wurde bereits angenommen."))
     if invitation.expires_at <= utcnow():
-        raise InvalidInput(
-            N_("Diese Einladung ist abgelaufen. Bitten Sie um eine neue Einladung.")
-        )
+        raise InvalidInput(N_("Diese Einladung ist abgelaufen. Bitten Sie um eine neue Einladung."))
     return invitation
 
 
@@ -133,12 +155,11 @@ def accept_invitation(tenant: Tenant, token: str, user: User) -> Membership:
     membership = db.scalar(
         select(Membership).where(Membership.user_id == user.id, Membership.tenant_id == tenant.id)
     )
-    rank = {Role.PARTICIPANT: 0, Role.FACILITATOR: 1, Role.COORDINATOR: 2}
     if membership is None:
         membership = Membership(user=user, tenant_id=tenant.id, tenant=tenant, role=invitation.role)
         db.add(membership)
-    elif rank[invitation.role] > rank[membership.role]:
-        membership.role = invitation.role
+    elif ROLE_RANK[invitation.role] > ROLE_RANK[membership.role]:
+        membership.role = invitation.role  # never a downgrade
     db.flush()
     audit.record(user, tenant.id, "member.join", membership, role=membership.role.value)
     return membership

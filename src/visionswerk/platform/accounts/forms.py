@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from visionswerk.tenants.accounts import MAX_DISPLAY_NAME, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -40,5 +41,19 @@ class ProfileForm(FlaskForm):
         ),
     )
     locale = SelectField(
-        _l("Sprache"), choices=[("de", "Deutsch"), ("en", "English")], validators=[DataRequired()]
+        _l("Sprache"),
+        choices=[SelectChoice("de", "Deutsch"), SelectChoice("en", "English")],
+        validators=[DataRequired()],
+    )
+
+
+class ExportForm(FlaskForm):
+    """ "Meine Daten herunterladen": only the CSRF token."""
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Ihr aktuelles Passwort"),
+        validators=[DataRequired(message=_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
+        description=_l("Zur Sicherheit: Nur wer das Passwort kennt, kann das Konto löschen."),
     )

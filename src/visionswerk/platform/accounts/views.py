@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from visionswerk.db import utcnow
 from visionswerk.errors import InvalidInput
-from visionswerk.platform.accounts.forms import LoginForm, NewPasswordForm, ProfileForm, ResetRequestForm
+from visionswerk.platform.accounts.forms import (
+    DeleteAccountForm,
+    ExportForm,
+    LoginForm,
+    NewPasswordForm,
+    ProfileForm,
+    ResetRequestForm,
+)
+from visionswerk.platform.errors import form_error
 from visionswerk.platform.extensions import limiter, login_manager
-from visionswerk.platform.i18n import LANGUAGES, message_of
+from visionswerk.platform.i18n import LANGUAGES
 from visionswerk.platform.mailing import send_after_commit
 from visionswerk.platform.pipeline import public
-from visionswerk.tenants import accounts
+from visionswerk.tenants import accounts, personal_data
 from visionswerk.tenants.accounts import normalize_email
 
 bp = Blueprint("accounts", __name__)
@@ -44,8 +64,23 @@ def _account_key() -> str:
     return "login-account:" + normalize_email(request.form.get("email", ""))
 
 
+def _failed(response: Response) -> bool:
+    """Only failed attempts count against the login limits: a whole workshop group
+    logging in from one town-hall address must not lock itself out."""
+    return response.status_code == 422
+
+
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    """``target`` if it is a path on this site, else the start page (no open redirect).
+    Browsers read a backslash like a slash and drop tabs and line breaks, so a path
+    starting with slash-backslash or slash-tab-slash would leave the site."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and all(ch.isprintable() and not ch.isspace() for ch in target)
+    ):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
@@ -54,8 +89,8 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/anmelden", methods=["GET", "POST"])
 @public
-@limiter.limit(_per_address, methods=["POST"])
-@limiter.limit(_per_account, key_func=_account_key, methods=["POST"])
+@limiter.limit(_per_address, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_per_account, key_func=_account_key, methods=["POST"], deduct_when=_failed)
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("tenancy.home"))
@@ -94,9 +129,12 @@ def reset_request():  # type: ignore[no-untyped-def]
         )
         if found is not None:
             user, token = found
+            reset = accounts.valid_password_reset(token)
+            assert reset is not None  # made just now
             send_after_commit(
                 user.email,
                 "password_reset",
+                key=f"password-reset:{reset.id}",
                 locale=user.locale,
                 user=user,
                 link=_settings().base_url + url_for("accounts.reset_password", token=token),
@@ -123,11 +161,20 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
         try:
             accounts.reset_password(token, form.password.data or "")
         except InvalidInput as e:
-            form.password.errors = [message_of(e)]
+            form_error(form, e, "password")
             return render_template("accounts/reset_password.html", form=form), 422
         flash(_("Ihr Passwort ist geändert. Bitte melden Sie sich an."), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form), 422 if form.errors else 200
+
+
+def _account_page(form: ProfileForm | None = None, delete_form: DeleteAccountForm | None = None):  # type: ignore[no-untyped-def]
+    return render_template(
+        "accounts/account.html",
+        form=form or ProfileForm(formdata=None, obj=current_user),
+        export_form=ExportForm(formdata=None),
+        delete_form=delete_form or DeleteAccountForm(formdata=None),
+    )
 
 
 @bp.route("/konto", methods=["GET", "POST"])
@@ -135,13 +182,47 @@ def account():  # type: ignore[no-untyped-def]
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         try:
-            accounts.update_profile(current_user, form.display_name.data or "", form.locale.data)
+            accounts.update_profile(
+                current_user, form.display_name.data or "", form.locale.data or ""
+            )
         except InvalidInput as e:
-            form.display_name.errors = [message_of(e)]
-            return render_template("accounts/account.html", form=form), 422
+            form_error(form, e, "display_name")
+            return _account_page(form), 422
         flash(_("Ihre Angaben sind gespeichert."), "success")
         return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", form=form), 422 if form.errors else 200
+    return _account_page(form), 422 if form.errors else 200
+
+
+@bp.post("/konto/daten")
+def export_data():  # type: ignore[no-untyped-def]
+    """ "Meine Daten herunterladen": everything about the account, as a JSON file."""
+    form = ExportForm()
+    if not form.validate_on_submit():
+        return _account_page(), 400
+    data = personal_data.export(current_user)
+    filename = f"visionswerk-meine-daten-{utcnow():%Y-%m-%d}.json"
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.post("/konto/loeschen")
+def delete_account():  # type: ignore[no-untyped-def]
+    """ "Konto löschen": needs the current password; ends every session of the account."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            accounts.delete_account(current_user, form.password.data or "")
+        except InvalidInput as e:
+            form_error(form, e, "password")
+        else:
+            logout_user()
+            session.clear()
+            flash(_("Ihr Konto und Ihre Daten sind gelöscht."), "success")
+            return redirect(url_for("accounts.login"))
+    return _account_page(delete_form=form), 422
 
 
 @bp.post("/sprache")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from visionswerk.db import db
 from visionswerk.errors import DomainError
-from visionswerk.platform.i18n import message_of
+from visionswerk.platform.errors import form_error
 from visionswerk.platform.tenancy.forms import RegionForm
 from visionswerk.platform.tenancy.views import send_invitation
 from visionswerk.tenants import services
@@ -48,11 +48,16 @@ def create_region():  # type: ignore[no-untyped-def]
                 days=current_app.config["VISIONSWERK"].invitation_days,
             )  # fmt: skip
         except DomainError as e:
-            form.name.errors = [message_of(e)]
+            if e.status in (403, 404):
+                raise
+            form_error(form, e, "name", email="coordinator_email")
         else:
             send_invitation(invitation, token, current_user)
             flash(
-                _("Die Region „%(name)s“ ist angelegt; die Koordination ist eingeladen.", name=region.name),
+                _(
+                    "Die Region „%(name)s“ ist angelegt; die Koordination ist eingeladen.",
+                    name=region.name,
+                ),
                 "success",
             )
             return redirect(url_for("admin.index"))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from wtforms.fields.choices import SelectChoice
 
 from visionswerk.errors import DomainError
+from visionswerk.platform.errors import form_error
 from visionswerk.platform.i18n import message_of
 from visionswerk.platform.mailing import send_after_commit
 from visionswerk.platform.pipeline import current_tenant, public
@@ -19,14 +21,18 @@ from visionswerk.platform.tenancy.forms import (
 )
 from visionswerk.tenants import accounts, services
 from visionswerk.tenants.models import Invitation, Role, Tenant, User
-from visionswerk.tenants.policy import can
+from visionswerk.tenants.policy import can, require
 
 bp = Blueprint("tenancy", __name__)
 
 
-def invitable_roles(user: User, tenant: Tenant) -> list[tuple[str, str]]:
+def role_choice(role: Role) -> SelectChoice:
+    return SelectChoice(role.value, str(ROLE_LABELS[role.value]))
+
+
+def invitable_roles(user: User, tenant: Tenant) -> list[SelectChoice]:
     return [
-        (role.value, str(ROLE_LABELS[role.value]))
+        role_choice(role)
         for role in (Role.PARTICIPANT, Role.FACILITATOR, Role.COORDINATOR)
         if can(user, f"member.invite.{role.value}", tenant)
     ]
@@ -37,6 +43,8 @@ def send_invitation(invitation: Invitation, token: str, inviter: User) -> None:
     send_after_commit(
         invitation.email,
         "invitation",
+        key=f"invitation:{invitation.id}",
+        tenant_id=invitation.tenant_id,
         tenant=invitation.tenant,
         role_label=ROLE_LABELS[invitation.role.value],
         inviter=inviter,
@@ -76,6 +84,7 @@ def tenant_page():  # type: ignore[no-untyped-def]
 
 @bp.post("/<tenant_slug>/kommunen")
 def create_municipality():  # type: ignore[no-untyped-def]
+    require(current_user, "municipality.create", current_tenant())
     form = TenantForm()
     if form.validate_on_submit():
         try:
@@ -85,7 +94,7 @@ def create_municipality():  # type: ignore[no-untyped-def]
         except DomainError as e:
             if e.status in (403, 404):
                 raise
-            form.name.errors = [message_of(e)]
+            form_error(form, e, "name")
         else:
             flash(_("Die Kommune „%(name)s“ ist angelegt.", name=municipality.name), "success")
             return redirect(url_for("tenancy.tenant_page"))
@@ -95,10 +104,12 @@ def create_municipality():  # type: ignore[no-untyped-def]
 @bp.post("/<tenant_slug>/einladungen")
 def invite():  # type: ignore[no-untyped-def]
     tenant = current_tenant()
+    if not invitable_roles(current_user, tenant):
+        require(current_user, "member.invite.participant", tenant)  # the weakest right
     form = InviteForm()
-    form.role.choices = invitable_roles(current_user, tenant)
-    if not form.role.choices:
-        return _tenant_page(), 403
+    # Every role is a valid choice here; whether this user may invite it, the policy
+    # decides in the service (403, not a form error).
+    form.role.choices = [role_choice(role) for role in Role]
     if form.validate_on_submit():
         try:
             invitation, token = services.invite(
@@ -111,10 +122,12 @@ def invite():  # type: ignore[no-untyped-def]
         except DomainError as e:
             if e.status in (403, 404):
                 raise
-            form.email.errors = [message_of(e)]
+            form_error(form, e, "email")
         else:
             send_invitation(invitation, token, current_user)
-            flash(_("Die Einladung an %(email)s ist verschickt.", email=invitation.email), "success")
+            flash(
+                _("Die Einladung an %(email)s ist verschickt.", email=invitation.email), "success"
+            )
             return redirect(url_for("tenancy.tenant_page"))
     return _tenant_page(invite_form=form), 422
 
@@ -162,7 +175,7 @@ def accept(token: str):  # type: ignore[no-untyped-def]
                 locale=session.get("lang", "de"),
             )  # fmt: skip
         except DomainError as e:
-            form.display_name.errors = [message_of(e)]
+            form_error(form, e, "display_name")
         else:
             services.accept_invitation(tenant, token, user)
             session.clear()
