@@ -97,7 +97,6 @@ def engine(settings: Settings) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def app(settings: Settings, engine: Engine) -> Flask:
     from visionswerk.platform import create_app
-
     from visionswerk.worker.celery_app import celery
 
     storage_options = {"key_prefix": f"LIMITS-{RUN_ID}"} if settings.redis_url else {}
