@@ -60,6 +60,12 @@ class Settings:
     login_limit_per_account: str
     ratelimit_key_prefix: str
     extra: dict[str, str] = field(default_factory=dict)
+    # Worker and mail delivery (README: settings table).
+    celery_queue: str = "visionswerk"
+    mail_timeout: float = 30.0
+    mail_max_attempts: int = 10
+    mail_retry_backoff: float = 10.0
+    mail_retry_backoff_max: float = 600.0
 
     @property
     def is_production(self) -> bool:
@@ -109,4 +115,9 @@ class Settings:
             login_limit_per_address=env.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 10 minutes"),
             login_limit_per_account=env.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes"),
             ratelimit_key_prefix=env.get("RATELIMIT_KEY_PREFIX", "visionswerk"),
+            celery_queue=env.get("CELERY_QUEUE") or "visionswerk",
+            mail_timeout=float(env.get("MAIL_TIMEOUT") or 30),
+            mail_max_attempts=int(env.get("MAIL_MAX_ATTEMPTS") or 10),
+            mail_retry_backoff=float(env.get("MAIL_RETRY_BACKOFF") or 10),
+            mail_retry_backoff_max=float(env.get("MAIL_RETRY_BACKOFF_MAX") or 600),
         )

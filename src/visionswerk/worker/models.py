@@ -1,0 +1,71 @@
+"""The mail outbox: one row per email that must go out, recorded in the transaction
+that made it necessary (a transactional outbox).
+
+``idempotency_key`` is unique: whatever asks for the same email twice (a retried request,
+a second beat process, a redelivered task) finds the row that is already there. Keys are
+named after what caused the mail, e.g. ``invitation:<id>``, ``password-reset:<id>``,
+``reminder:<workshop>:<user>:<step>:<slot>``.
+
+Not tenant-owned (password-reset mails have no tenant, and the worker's sweep reads all
+rows); ``tenant_id`` is kept for reference only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from visionswerk.db import Base, utcnow
+
+
+class EmailStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for a delivery attempt
+    SENDING = "sending"  # claimed by one worker (claim_token) since claimed_at
+    SENT = "sent"  # the SMTP server (or the outbox folder) accepted it
+    FAILED = "failed"  # permanent error, or too many attempts
+
+
+class OutgoingEmail(Base):
+    __tablename__ = "outgoing_emails"
+    __table_args__ = (Index("ix_outgoing_emails_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    tenant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tenants.id", ondelete="SET NULL"), index=True
+    )
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    # The body, encrypted with a key derived from SECRET_KEY (it may hold single-use
+    # links); emptied once sent. See ``outbox.seal``.
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    # Stable across every attempt: a re-sent copy carries the same Message-ID and Date,
+    # so receiving systems can recognise it as the same message.
+    message_id: Mapped[str] = mapped_column(String(250), unique=True)
+    status: Mapped[EmailStatus] = mapped_column(
+        Enum(
+            EmailStatus,
+            name="email_status",
+            native_enum=False,
+            length=20,
+            validate_strings=True,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=EmailStatus.PENDING,
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When the next attempt is due; the sweep hands over pending rows whose due time
+    # passed a while ago (their task was lost) and moves it forward when it does.
+    due_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[dt.datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    def __repr__(self) -> str:
+        return f"<OutgoingEmail {self.id} {self.idempotency_key!r} {self.status.value}>"
