@@ -4,28 +4,47 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from visionswerk.platform.tenancy.forms import TOO_LONG
 from visionswerk.tenants.accounts import MAX_DISPLAY_NAME, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+EMAIL_REQUIRED = _l("Bitte geben Sie Ihre E-Mail-Adresse ein.")
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-Mail-Adresse"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Passwort"), validators=[DataRequired()])
+    email = EmailField(
+        _l("E-Mail-Adresse"),
+        validators=[DataRequired(message=EMAIL_REQUIRED), Length(max=254, message=TOO_LONG)],
+    )
+    password = PasswordField(
+        _l("Passwort"),
+        validators=[DataRequired(message=_l("Bitte geben Sie Ihr Passwort ein."))],
+    )
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField(_l("E-Mail-Adresse"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("E-Mail-Adresse"),
+        validators=[DataRequired(message=EMAIL_REQUIRED), Length(max=254, message=TOO_LONG)],
+    )
 
 
 class NewPasswordForm(FlaskForm):
     password = PasswordField(
         _l("Neues Passwort"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        validators=[
+            DataRequired(message=_l("Bitte wählen Sie ein neues Passwort.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=_l("Das Passwort muss %(min)d bis %(max)d Zeichen lang sein."),
+            ),
+        ],
         description=_l("Mindestens 10 Zeichen."),
     )
     password_repeat = PasswordField(
         _l("Neues Passwort wiederholen"),
         validators=[
-            DataRequired(),
+            DataRequired(message=_l("Bitte wiederholen Sie das neue Passwort.")),
             EqualTo("password", message=_l("Die beiden Passwörter stimmen nicht überein.")),
         ],
     )
@@ -34,7 +53,10 @@ class NewPasswordForm(FlaskForm):
 class ProfileForm(FlaskForm):
     display_name = StringField(
         _l("Anzeigename"),
-        validators=[DataRequired(), Length(max=MAX_DISPLAY_NAME)],
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie einen Anzeigenamen ein.")),
+            Length(max=MAX_DISPLAY_NAME, message=TOO_LONG),
+        ],
         description=_l(
             "So sehen andere Teilnehmende Sie. Ein Pseudonym ist erlaubt; Ihren echten "
             "Namen brauchen wir nur, wenn Sie eine Vision unterschreiben."
@@ -43,7 +65,8 @@ class ProfileForm(FlaskForm):
     locale = SelectField(
         _l("Sprache"),
         choices=[SelectChoice("de", "Deutsch"), SelectChoice("en", "English")],
-        validators=[DataRequired()],
+        validators=[DataRequired(message=_l("Bitte wählen Sie eine Sprache aus."))],
+        invalid_choice_message=_l("Diese Sprache wird nicht angeboten."),
     )
 
 

@@ -11,12 +11,20 @@ ROLE_LABELS = {
     "participant": _l("Teilnahme"),
 }
 
+TOO_LONG = _l("Bitte kürzen Sie auf höchstens %(max)d Zeichen.")
+
 
 class TenantForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie einen Namen ein.")),
+            Length(max=200, message=TOO_LONG),
+        ],
+    )
     slug = StringField(
         _l("Kurzbezeichnung für die Adresse (optional)"),
-        validators=[Optional(), Length(max=63)],
+        validators=[Optional(), Length(max=63, message=TOO_LONG)],
         description=_l("Kleinbuchstaben, Ziffern und Bindestriche, z. B. „musterhausen“."),
     )
 
@@ -24,13 +32,26 @@ class TenantForm(FlaskForm):
 class RegionForm(TenantForm):
     coordinator_email = EmailField(
         _l("E-Mail-Adresse der ersten Koordination"),
-        validators=[DataRequired(), Length(max=254)],
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie die E-Mail-Adresse der Koordination ein.")),
+            Length(max=254, message=TOO_LONG),
+        ],
     )
 
 
 class InviteForm(FlaskForm):
-    email = EmailField(_l("E-Mail-Adresse"), validators=[DataRequired(), Length(max=254)])
-    role = SelectField(_l("Rolle"), validators=[DataRequired()])
+    email = EmailField(
+        _l("E-Mail-Adresse"),
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie eine E-Mail-Adresse ein.")),
+            Length(max=254, message=TOO_LONG),
+        ],
+    )
+    role = SelectField(
+        _l("Rolle"),
+        validators=[DataRequired(message=_l("Bitte wählen Sie eine Rolle aus."))],
+        invalid_choice_message=_l("Bitte wählen Sie eine Rolle aus der Liste aus."),
+    )
 
 
 class AcceptForm(FlaskForm):
@@ -40,18 +61,28 @@ class AcceptForm(FlaskForm):
 class RegisterForm(FlaskForm):
     display_name = StringField(
         _l("Anzeigename"),
-        validators=[DataRequired(), Length(max=MAX_DISPLAY_NAME)],
+        validators=[
+            DataRequired(message=_l("Bitte geben Sie einen Anzeigenamen ein.")),
+            Length(max=MAX_DISPLAY_NAME, message=TOO_LONG),
+        ],
         description=_l("So sehen andere Teilnehmende Sie. Ein Pseudonym ist erlaubt."),
     )
     password = PasswordField(
         _l("Passwort"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        validators=[
+            DataRequired(message=_l("Bitte wählen Sie ein Passwort.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=_l("Das Passwort muss %(min)d bis %(max)d Zeichen lang sein."),
+            ),
+        ],
         description=_l("Mindestens 10 Zeichen."),
     )
     password_repeat = PasswordField(
         _l("Passwort wiederholen"),
         validators=[
-            DataRequired(),
+            DataRequired(message=_l("Bitte wiederholen Sie das Passwort.")),
             EqualTo("password", message=_l("Die beiden Passwörter stimmen nicht überein.")),
         ],
     )

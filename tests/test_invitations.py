@@ -1,0 +1,354 @@
+"""Invitations: the link in the email adds its holder to a tenant with a role — once,
+before it expires, stored only as a hash; and only people who may invite a role can."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select, text
+
+from tests.conftest import Mailbox, form_post
+from tests.factories import PASSWORD, Factory
+from visionswerk.db import Base, db, utcnow
+from visionswerk.tenants.models import Invitation, Membership, Role, Tenant, User
+
+NEW_PASSWORD = "mein-eigenes-passwort"
+
+
+def invite(client: FlaskClient, slug: str, email: str, role: str):  # type: ignore[no-untyped-def]
+    return form_post(client, f"/{slug}/einladungen", {"email": email, "role": role})
+
+
+def invitations() -> list[Invitation]:
+    return list(db.scalars(select(Invitation).execution_options(all_tenants=True)))
+
+
+def membership(email: str, tenant_id: int) -> Membership | None:
+    return db.scalar(
+        select(Membership).join(User).where(User.email == email, Membership.tenant_id == tenant_id)
+    )
+
+
+def login(client: FlaskClient, email: str) -> None:
+    """Log in by email (ORM objects from the factory are detached by every request)."""
+    response = form_post(client, "/anmelden", {"email": email, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def tenant(ident: int) -> Tenant:
+    found = db.get(Tenant, ident)
+    assert found is not None
+    return found
+
+
+def the_link(outbox: Mailbox) -> str:
+    [link] = outbox.links()
+    return link.removeprefix("http://localhost")
+
+
+class Town:
+    """A municipality in a region, with a facilitator; plain values only."""
+
+    def __init__(self, make: Factory) -> None:
+        region = make.region("ILE Musterland")
+        town = make.municipality(region, "Gemeinde Musterhausen")
+        self.slug, self.id = town.slug, town.id
+        self.region_slug, self.region_id = region.slug, region.id
+        self.facilitator = make.user(town, "facilitator", display_name="Moritz Moderator").email
+
+
+@pytest.fixture()
+def town(make: Factory) -> Town:
+    return Town(make)
+
+
+def test_invited_newcomer_creates_a_pseudonymous_account_and_joins(
+    app: Flask, client: FlaskClient, town: Town, outbox: Mailbox
+) -> None:
+    login(client, town.facilitator)
+    response = invite(client, town.slug, "Neu@Example.org", "participant")
+    assert response.status_code == 302
+
+    [mail] = outbox.messages()
+    assert mail["To"] == "neu@example.org"
+    assert "Einladung nach Gemeinde Musterhausen" in mail["Subject"]
+    link = the_link(outbox)
+    assert link.startswith(f"/{town.slug}/einladung/")
+
+    guest = app.test_client()
+    page = guest.get(link)
+    assert page.status_code == 200
+    assert "neu@example.org" in page.get_data(as_text=True)
+    response = form_post(
+        guest,
+        link,
+        {"display_name": "Sonnenblume", "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/{town.slug}/"
+
+    user = db.scalar(select(User).where(User.email == "neu@example.org"))
+    assert user is not None and user.display_name == "Sonnenblume"
+    m = membership("neu@example.org", town.id)
+    assert m is not None and m.role == Role.PARTICIPANT
+    [inv] = invitations()
+    assert inv.accepted_at is not None and inv.accepted_by_id == user.id
+    # logged in right away
+    home = guest.get("/")
+    assert home.status_code == 200
+    assert "Gemeinde Musterhausen" in home.get_data(as_text=True)
+
+
+def test_registration_errors_keep_what_was_typed_and_create_nothing(
+    app: Flask, client: FlaskClient, town: Town, outbox: Mailbox
+) -> None:
+    login(client, town.facilitator)
+    invite(client, town.slug, "neu@example.org", "participant")
+    link = the_link(outbox)
+    guest = app.test_client()
+    response = form_post(
+        guest,
+        link,
+        {"display_name": "Sonnenblume", "password": NEW_PASSWORD, "password_repeat": "anders"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "stimmen nicht überein" in html
+    assert 'value="Sonnenblume"' in html
+    assert NEW_PASSWORD not in html
+    assert db.scalar(select(User).where(User.email == "neu@example.org")) is None
+    assert invitations()[0].accepted_at is None
+
+
+def test_existing_logged_in_user_accepts_with_one_click(
+    app: Flask, client: FlaskClient, make: Factory, town: Town, outbox: Mailbox
+) -> None:
+    make.user(email="schon-da@example.org")
+    login(client, town.facilitator)
+    invite(client, town.slug, "schon-da@example.org", "participant")
+    link = the_link(outbox)
+
+    other = app.test_client()
+    login(other, "schon-da@example.org")
+    page = other.get(link)
+    assert page.status_code == 200
+    assert "Einladung annehmen" in page.get_data(as_text=True)
+    assert membership("schon-da@example.org", town.id) is None  # a GET accepts nothing
+    response = form_post(other, link)
+    assert response.status_code == 302
+    m = membership("schon-da@example.org", town.id)
+    assert m is not None and m.role == Role.PARTICIPANT
+    assert db.scalar(select(func.count()).select_from(User)) == 2
+
+
+def test_existing_user_who_is_not_logged_in_is_sent_to_the_login(
+    app: Flask, client: FlaskClient, make: Factory, town: Town, outbox: Mailbox
+) -> None:
+    make.user(email="schon-da@example.org")
+    login(client, town.facilitator)
+    invite(client, town.slug, "schon-da@example.org", "participant")
+    link = the_link(outbox)
+
+    guest = app.test_client()
+    page = guest.get(link).get_data(as_text=True)
+    assert "Melden Sie sich an" in page
+    assert "/anmelden?next=" in page
+    response = form_post(
+        guest,
+        f"/anmelden?next={link}",
+        {"email": "schon-da@example.org", "password": PASSWORD},
+    )
+    assert response.headers["Location"] == link
+    assert form_post(guest, link).status_code == 302
+    assert membership("schon-da@example.org", town.id) is not None
+
+
+def test_expired_invitation_is_refused(
+    app: Flask, client: FlaskClient, town: Town, outbox: Mailbox
+) -> None:
+    login(client, town.facilitator)
+    invite(client, town.slug, "spaet@example.org", "participant")
+    link = the_link(outbox)
+    [inv] = invitations()
+    inv.expires_at = utcnow() - dt.timedelta(seconds=1)
+    db.commit()
+
+    guest = app.test_client()
+    page = guest.get(link)
+    assert page.status_code == 404
+    assert "abgelaufen" in page.get_data(as_text=True)
+    response = form_post(
+        guest,
+        link,
+        {"display_name": "Spät", "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD},
+    )
+    assert response.status_code == 404
+    assert db.scalar(select(User).where(User.email == "spaet@example.org")) is None
+
+
+def test_used_invitation_cannot_be_used_again(
+    app: Flask, client: FlaskClient, make: Factory, town: Town, outbox: Mailbox
+) -> None:
+    login(client, town.facilitator)
+    invite(client, town.slug, "einmal@example.org", "participant")
+    link = the_link(outbox)
+    first = app.test_client()
+    data = {"display_name": "Erste", "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD}
+    assert form_post(first, link, data).status_code == 302
+
+    second = app.test_client()
+    page = second.get(link)
+    assert page.status_code == 404
+    assert "bereits angenommen" in page.get_data(as_text=True)
+    assert form_post(second, link, {**data, "display_name": "Zweite"}).status_code == 404
+    # nor can a logged-in user use it a second time
+    third = app.test_client()
+    login(third, make.user().email)
+    assert form_post(third, link).status_code == 404
+    assert db.scalar(select(func.count()).where(Membership.tenant_id == town.id)) == 2
+
+
+def test_token_is_stored_only_as_a_hash(client: FlaskClient, town: Town, outbox: Mailbox) -> None:
+    login(client, town.facilitator)
+    invite(client, town.slug, "geheim@example.org", "participant")
+    token = the_link(outbox).rsplit("/", 1)[1]
+    [inv] = invitations()
+    assert inv.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    # the raw token appears nowhere in the database
+    for table in Base.metadata.sorted_tables:
+        rows = db.execute(text(f"SELECT * FROM {table.name}")).all()
+        assert token not in repr(rows), f"raw invitation token stored in {table.name}"
+
+
+# --- who may invite which role -----------------------------------------------------------
+
+CASES = [
+    # (inviter, where, role, allowed)
+    ("participant", "town", "participant", False),
+    ("facilitator", "town", "participant", True),
+    ("facilitator", "town", "facilitator", False),
+    ("coordinator", "town", "participant", True),
+    ("coordinator", "town", "facilitator", True),
+    ("coordinator", "town", "coordinator", False),
+    ("coordinator", "region", "facilitator", True),
+    ("coordinator", "region", "coordinator", True),
+    ("admin", "region", "coordinator", True),
+]
+
+
+@pytest.mark.parametrize(("inviter", "where", "role", "allowed"), CASES)
+def test_who_may_invite_which_role(
+    client: FlaskClient,
+    make: Factory,
+    town: Town,
+    outbox: Mailbox,
+    inviter: str,
+    where: str,
+    role: str,
+    allowed: bool,
+) -> None:
+    slug, tenant_id = (
+        (town.slug, town.id) if where == "town" else (town.region_slug, town.region_id)
+    )
+    if inviter == "admin":
+        person = make.user(admin=True).email
+    elif inviter == "coordinator":
+        person = make.user(tenant(town.region_id), "coordinator").email
+    else:
+        person = make.user(tenant(town.id), inviter).email
+    login(client, person)
+
+    response = invite(client, slug, "gast@example.org", role)
+
+    if allowed:
+        assert response.status_code == 302
+        [inv] = invitations()
+        assert (inv.email, inv.role, inv.tenant_id) == ("gast@example.org", Role(role), tenant_id)
+        assert len(outbox.messages()) == 1
+    else:
+        html = response.get_data(as_text=True)
+        assert response.status_code == 403
+        assert "Berechtigung" in html
+        assert "gast@example.org" in html  # what was typed is shown back
+        assert invitations() == []
+        assert outbox.messages() == []
+
+
+def test_participant_sees_no_invitation_form(
+    client: FlaskClient, make: Factory, town: Town
+) -> None:
+    login(client, make.user(tenant(town.id), "participant").email)
+    html = client.get(f"/{town.slug}/").get_data(as_text=True)
+    assert "Einladung senden" not in html
+
+
+def test_invite_form_offers_only_the_roles_one_may_invite(client: FlaskClient, town: Town) -> None:
+    login(client, town.facilitator)
+    html = client.get(f"/{town.slug}/").get_data(as_text=True)
+    assert 'value="participant"' in html
+    assert 'value="facilitator"' not in html
+    assert 'value="coordinator"' not in html
+
+
+def test_bad_email_is_refused_in_german_and_nothing_is_stored(
+    client: FlaskClient, town: Town, outbox: Mailbox
+) -> None:
+    login(client, town.facilitator)
+    response = invite(client, town.slug, "keine-adresse", "participant")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "gültige E-Mail-Adresse" in html
+    assert 'value="keine-adresse"' in html
+    assert invitations() == []
+    assert outbox.messages() == []
+
+
+# --- roles are never downgraded ----------------------------------------------------------
+
+
+def test_accepting_a_weaker_role_keeps_the_stronger_one(
+    app: Flask, client: FlaskClient, make: Factory, town: Town, outbox: Mailbox
+) -> None:
+    person_id = make.user(email="stark@example.org").id
+    login(client, town.facilitator)
+    invite(client, town.slug, "stark@example.org", "participant")
+    link = the_link(outbox)
+    # meanwhile the person became a facilitator here
+    make.member(db.get(User, person_id), tenant(town.id), Role.FACILITATOR)
+
+    other = app.test_client()
+    login(other, "stark@example.org")
+    assert form_post(other, link).status_code == 302
+    m = membership("stark@example.org", town.id)
+    assert m is not None and m.role == Role.FACILITATOR
+    assert invitations()[0].accepted_at is not None
+
+
+def test_accepting_a_stronger_role_upgrades(
+    app: Flask, client: FlaskClient, make: Factory, town: Town, outbox: Mailbox
+) -> None:
+    make.user(tenant(town.id), "participant", email="waechst@example.org")
+    coordinator = make.user(tenant(town.region_id), "coordinator").email
+    login(client, coordinator)
+    invite(client, town.slug, "waechst@example.org", "facilitator")
+    other = app.test_client()
+    login(other, "waechst@example.org")
+    assert form_post(other, the_link(outbox)).status_code == 302
+    m = membership("waechst@example.org", town.id)
+    assert m is not None and m.role == Role.FACILITATOR
+
+
+def test_inviting_a_member_with_the_same_or_a_stronger_role_is_refused(
+    client: FlaskClient, make: Factory, town: Town, outbox: Mailbox
+) -> None:
+    make.user(tenant(town.id), "participant", email="dabei@example.org")
+    login(client, town.facilitator)
+    response = invite(client, town.slug, "dabei@example.org", "participant")
+    assert response.status_code == 422
+    assert "gehört hier schon" in response.get_data(as_text=True)
+    assert invitations() == []
+    assert outbox.messages() == []
