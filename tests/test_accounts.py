@@ -193,6 +193,19 @@ def test_password_reset_link_works_once(
     assert sign_in(app.test_client(), email, other).status_code == 422
 
 
+def test_a_used_reset_link_voids_the_other_open_ones(
+    app: Flask, client: FlaskClient, make: Factory, outbox: Mailbox
+) -> None:
+    user = make.user()
+    email = user.email
+    _request_reset(client, email)
+    _request_reset(client, email)
+    first, second = (link.removeprefix("http://localhost") for link in outbox.links())
+    new = "ein-ganz-neues-passwort"
+    assert form_post(client, second, {"password": new, "password_repeat": new}).status_code == 302
+    assert client.get(first).status_code == 404
+
+
 def test_expired_reset_link_is_refused(client: FlaskClient, make: Factory) -> None:
     user = make.user()
     email = user.email

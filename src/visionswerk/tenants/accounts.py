@@ -191,6 +191,12 @@ def reset_password(token: str, new_password: str) -> User:
     row.used_at = utcnow()
     row.user.password_hash = hash_password(new_password)
     end_all_login_sessions(row.user)
+    # any other link still in a mailbox is void now
+    db.execute(
+        delete(PasswordReset).where(
+            PasswordReset.user_id == row.user_id, PasswordReset.id != row.id
+        )
+    )
     db.flush()
     return row.user
 
