@@ -38,6 +38,9 @@ from celery import Celery, Task
 
 from visionswerk import db as dbmod
 from visionswerk.settings import Settings
+from visionswerk.worker import broker
+
+broker.install()
 
 #: Seconds; see the module docstring.
 VISIBILITY_TIMEOUT = 3600
@@ -92,9 +95,9 @@ def ensure_database(app: Celery) -> None:
 def broker_transport_options(broker_url: str) -> dict[str, Any]:
     if broker_url.startswith(("redis://", "rediss://")):
         return {"visibility_timeout": VISIBILITY_TIMEOUT}
-    if broker_url.startswith("sqla+sqlite"):
-        # The SQLAlchemy transport hands its options to create_engine(): wait for a
-        # busy SQLite file instead of failing ("database is locked").
+    if broker_url.startswith("sqla+sqlite:"):
+        # The embedded broker (broker.py); ``connect_args`` go to create_engine(): wait
+        # for a busy SQLite file instead of failing with "database is locked".
         return {"connect_args": {"timeout": 30}}
     return {}
 
@@ -103,8 +106,9 @@ def configure(app: Celery, settings: Settings) -> Celery:
     from visionswerk.worker.tasks import BEAT_SCHEDULE
 
     previous_broker = app.conf.get("broker_url")
+    broker_url = settings.celery_broker_url
     app.conf.update(
-        broker_url=settings.celery_broker_url,
+        broker_url=broker_url,
         result_backend=settings.celery_result_backend,
         task_serializer="json",
         result_serializer="json",
@@ -114,7 +118,7 @@ def configure(app: Celery, settings: Settings) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         worker_cancel_long_running_tasks_on_connection_loss=True,
-        broker_transport_options=broker_transport_options(settings.celery_broker_url),
+        broker_transport_options=broker_transport_options(broker_url),
         broker_connection_retry_on_startup=True,
         task_always_eager=settings.celery_always_eager,
         task_eager_propagates=True,
@@ -123,17 +127,16 @@ def configure(app: Celery, settings: Settings) -> Celery:
         visionswerk_database_url=settings.database_url,
         visionswerk_settings=settings,
     )
-    if previous_broker and previous_broker != settings.celery_broker_url:
+    if previous_broker and previous_broker != broker_url:
         _drop_broker_connections(app)
     return app
 
 
 def _drop_broker_connections(app: Celery) -> None:
-    """Forget pooled connections to a previous broker (a process that reconfigures)."""
-    pool = app._pool
+    """Forget the pools bound to a previous broker (a process that reconfigures, e.g. the
+    tests); they are not closed, kombu's global pools may still hand them out for that
+    broker."""
     app._pool = None
-    if pool is not None:
-        pool.force_close_all()
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None
