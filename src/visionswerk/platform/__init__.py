@@ -68,6 +68,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(accounts)
     app.register_blueprint(admin)
+    if app.config["VISIONSWERK"].env == "development":
+        from visionswerk.platform.dev.views import bp as dev
+
+        app.register_blueprint(dev)  # the outbox page; never in testing or production
     app.register_blueprint(tenancy)  # last: its /<tenant_slug> routes catch the rest
 
 

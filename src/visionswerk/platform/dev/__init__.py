@@ -1,0 +1,1 @@
+"""Development-only pages. Registered only when ``VISIONSWERK_ENV=development``."""
