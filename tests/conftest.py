@@ -126,6 +126,10 @@ def _isolated(request: pytest.FixtureRequest, engine: Engine, app: Flask) -> Ite
         return
     connection = engine.connect()
     outer = connection.begin()
+    if engine.dialect.name == "sqlite":
+        # pysqlite emits no BEGIN here: the first SAVEPOINT would become the outermost
+        # transaction and its RELEASE would commit the test's data for real.
+        connection.exec_driver_sql("BEGIN")
     dbmod.db.remove()
     dbmod.SessionFactory.configure(bind=connection, join_transaction_mode="create_savepoint")
     yield

@@ -69,21 +69,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, pool_pre_ping=True, future=True, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        if kwargs.get("isolation_level") != "AUTOCOMMIT":
-            # pysqlite emits no BEGIN of its own before a SAVEPOINT, so a savepoint became
-            # the outermost transaction and its RELEASE committed. SQLAlchemy's recipe:
-            # let SQLAlchemy, not the driver, begin every transaction.
-            event.listen(engine, "connect", _sqlite_driver_autocommit)
-            event.listen(engine, "begin", _sqlite_begin)
     return engine
-
-
-def _sqlite_driver_autocommit(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None
-
-
-def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
 
 
 def bind(engine: Engine) -> None:
