@@ -1,0 +1,603 @@
+"""Creating workshops, their participants, and the state machine.
+
+``preparation → individual → pairs → plenary → signing → adopted``. Every move is one
+call of :func:`move` by someone who may manage the workshop; it is atomic (services
+flush, the caller commits once), guarded by rules that raise ``Conflict`` with a plain
+German message saying why not yet, changes nothing when refused, and is written to the
+audit log (``workshop.move`` with ``from``/``to``). Allowed moves:
+
+====================  ======================================================
+preparation → individual   at least two participants
+individual → pairs         at least two submitted drafts; proposes pairs
+pairs → individual         only before the pairs are confirmed (drops the proposal)
+pairs → plenary            pairs confirmed and at least one proposal saved;
+                           creates the aspect ledger and the vision draft
+plenary → signing          title and text, no open aspect, every passage still in
+                           the text; freezes the next VisionVersion
+signing → plenary          reopen for changes (nothing signed carries over)
+signing → adopted          at least one signature on the current version
+====================  ======================================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+
+from visionswerk.db import db, utcnow
+from visionswerk.errors import Conflict, InvalidInput
+from visionswerk.i18n import N_
+from visionswerk.tenants import audit
+from visionswerk.tenants.accounts import InvalidField, normalize_email, validate_email
+from visionswerk.tenants.models import Invitation, Membership, Role, Tenant, User
+from visionswerk.tenants.policy import can, require, roles_in
+from visionswerk.tenants.scoping import current_tenant_id
+from visionswerk.workshops import ledger, pairing, plenary, signing
+from visionswerk.workshops import text as texts
+from visionswerk.workshops._common import in_scope, load, touch
+from visionswerk.workshops.models import (
+    PairProposal,
+    Participation,
+    Phase,
+    Signature,
+    VisionDraft,
+    Workshop,
+)
+from visionswerk.workshops.policy import may_run_workshops_in
+
+WORKSHOP_NOT_FOUND = N_("Diesen Workshop gibt es hier nicht.")
+DEADLINE_PHASES = (Phase.INDIVIDUAL, Phase.PAIRS, Phase.PLENARY, Phase.SIGNING)
+EDITABLE_PHASES = (Phase.PREPARATION, Phase.INDIVIDUAL)
+
+TRANSITIONS: dict[tuple[Phase, Phase], str] = {
+    (Phase.PREPARATION, Phase.INDIVIDUAL): "open_individual",
+    (Phase.INDIVIDUAL, Phase.PAIRS): "open_pairs",
+    (Phase.PAIRS, Phase.INDIVIDUAL): "back_to_individual",
+    (Phase.PAIRS, Phase.PLENARY): "open_plenary",
+    (Phase.PLENARY, Phase.SIGNING): "open_signing",
+    (Phase.SIGNING, Phase.PLENARY): "reopen_for_changes",
+    (Phase.SIGNING, Phase.ADOPTED): "close_signing",
+}
+
+
+# --- workshops ---------------------------------------------------------------------
+
+
+def _clean_deadlines(deadlines: Mapping[str, dt.datetime | None] | None) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in (deadlines or {}).items():
+        try:
+            phase = Phase(key)
+        except ValueError:
+            raise InvalidField("deadlines", N_("Diesen Schritt gibt es nicht.")) from None
+        if phase not in DEADLINE_PHASES:
+            raise InvalidField("deadlines", N_("Für diesen Schritt gibt es keine Frist."))
+        if value is not None and (not isinstance(value, dt.datetime) or value.tzinfo is None):
+            raise InvalidField(
+                f"deadline_{phase.value}", N_("Bitte geben Sie Datum und Uhrzeit an.")
+            )
+        result[f"deadline_{phase.value}"] = value
+    return result
+
+
+def _check_deadline_order(workshop: Workshop) -> None:
+    previous: dt.datetime | None = None
+    for phase in DEADLINE_PHASES:
+        value = workshop.deadline(phase)
+        if value is None:
+            continue
+        if previous is not None and value < previous:
+            raise InvalidField(
+                f"deadline_{phase.value}",
+                N_("Die Fristen müssen in der Reihenfolge der Schritte liegen."),
+            )
+        previous = value
+
+
+def _clean_offsets(offsets: Iterable[int] | None) -> list[int]:
+    try:
+        values = sorted({int(o) for o in (offsets or [])}, reverse=True)
+    except (TypeError, ValueError):
+        raise InvalidField(
+            "reminder_offsets", N_("Bitte geben Sie Stunden als Zahlen an.")
+        ) from None
+    if len(values) > 5 or any(not 1 <= v <= 24 * 30 for v in values):
+        raise InvalidField(
+            "reminder_offsets",
+            N_("Bis zu fünf Erinnerungen, jeweils 1 Stunde bis 30 Tage vor der Frist."),
+        )
+    return values
+
+
+def create_workshop(
+    actor: User,
+    tenant: Tenant,
+    title: str,
+    guiding_question: str = "",
+    deadlines: Mapping[str, dt.datetime | None] | None = None,
+    participant_ids: Iterable[int] = (),
+    *,
+    reminder_offsets: Iterable[int] | None = None,
+) -> Workshop:
+    """Create a workshop in ``tenant`` (must be the current tenant) in phase
+    preparation. ``deadlines`` maps "individual"/"pairs"/"plenary"/"signing" to
+    UTC-aware datetimes (or None). ``participant_ids`` are users with a membership in
+    the tenant. ``workshop.create``: facilitators; coordinators only in their region."""
+    if current_tenant_id() != tenant.id:
+        raise InvalidInput(
+            N_("Workshops entstehen nur in der gerade gewählten Kommune oder Region.")
+        )
+    require(actor, "workshop.create", tenant)
+    clean_title = texts.clean_line(
+        title,
+        field="title",
+        limit=texts.TITLE_MAX,
+        required=True,
+        required_message=N_("Bitte geben Sie einen Titel ein."),
+    )
+    question = texts.clean_text(
+        guiding_question, field="guiding_question", limit=texts.GUIDING_QUESTION_MAX
+    )
+    offsets = _clean_offsets(reminder_offsets) if reminder_offsets is not None else None
+    workshop = Workshop(
+        tenant_id=tenant.id,
+        tenant=tenant,
+        title=clean_title,
+        guiding_question=question,
+        phase=Phase.PREPARATION,
+        created_by_id=actor.id,
+        **_clean_deadlines(deadlines),
+    )
+    if offsets is not None:
+        workshop.reminder_offsets = offsets
+    _check_deadline_order(workshop)
+    db.add(workshop)
+    db.flush()
+    audit.record(actor, tenant.id, "workshop.create", workshop, title=clean_title)
+    ids = list(participant_ids)
+    if ids:
+        add_participants(actor, workshop, ids)
+    return workshop
+
+
+def update_workshop(
+    actor: User,
+    workshop: Workshop,
+    *,
+    title: str | None = None,
+    guiding_question: str | None = None,
+    deadlines: Mapping[str, dt.datetime | None] | None = None,
+    reminder_offsets: Iterable[int] | None = None,
+) -> Workshop:
+    """Change title and guiding question (until step 1 ends), deadlines and reminder
+    offsets (until adopted). Arguments left None stay as they are."""
+    in_scope(workshop)
+    require(actor, "workshop.manage", workshop)
+    if workshop.phase == Phase.ADOPTED:
+        raise Conflict(N_("Der Workshop ist abgeschlossen."))
+    if (
+        title is not None or guiding_question is not None
+    ) and workshop.phase not in EDITABLE_PHASES:
+        raise Conflict(
+            N_("Titel und Leitfrage lassen sich nur bis zum Ende der Einzelarbeit ändern.")
+        )
+    changes: dict[str, Any] = {}
+    if title is not None:
+        changes["title"] = texts.clean_line(
+            title,
+            field="title",
+            limit=texts.TITLE_MAX,
+            required=True,
+            required_message=N_("Bitte geben Sie einen Titel ein."),
+        )
+    if guiding_question is not None:
+        changes["guiding_question"] = texts.clean_text(
+            guiding_question, field="guiding_question", limit=texts.GUIDING_QUESTION_MAX
+        )
+    if deadlines is not None:
+        changes.update(_clean_deadlines(deadlines))
+    if reminder_offsets is not None:
+        changes["reminder_offsets"] = _clean_offsets(reminder_offsets)
+    before = {k: getattr(workshop, k) for k in changes}
+    for key, value in changes.items():
+        setattr(workshop, key, value)
+    try:
+        _check_deadline_order(workshop)
+    except InvalidField:
+        for key, value in before.items():
+            setattr(workshop, key, value)
+        raise
+    touch(workshop)
+    db.flush()
+    audit.record(actor, workshop.tenant_id, "workshop.update", workshop, fields=sorted(changes))
+    return workshop
+
+
+def get_workshop(actor: User, workshop_id: int) -> Workshop:
+    """The workshop in the current tenant if the actor may see it (``workshop.view``);
+    NotFound otherwise (also for other tenants' ids)."""
+    workshop = load(Workshop, workshop_id, WORKSHOP_NOT_FOUND)
+    if not can(actor, "workshop.view", workshop):
+        raise_not_found()
+    return workshop
+
+
+def raise_not_found() -> None:
+    from visionswerk.errors import NotFound
+
+    raise NotFound(WORKSHOP_NOT_FOUND)
+
+
+def workshops_of(actor: User, tenant: Tenant) -> list[Workshop]:
+    """The current tenant's workshops the actor may see, newest first: all of them for
+    facilitators, coordinators and admins; otherwise those they take part in."""
+    if current_tenant_id() != tenant.id:
+        return []
+    query = select(Workshop).where(Workshop.tenant_id == tenant.id)
+    sees_all = (
+        actor.is_platform_admin
+        or may_run_workshops_in(actor, tenant)
+        or Role.COORDINATOR in roles_in(actor, tenant)
+    )
+    if not sees_all:
+        query = query.join(Participation, Participation.workshop_id == Workshop.id).where(
+            Participation.user_id == actor.id
+        )
+    return list(db.scalars(query.order_by(Workshop.created_at.desc(), Workshop.id.desc())))
+
+
+# --- participants ---------------------------------------------------------------------
+
+
+def add_participants(
+    actor: User, workshop: Workshop, user_ids: Iterable[int]
+) -> list[Participation]:
+    """Add members of the workshop's tenant as participants (before or during step 1;
+    already participating is fine). Raises InvalidField("participant_ids") for anybody
+    who is not a member of the tenant."""
+    in_scope(workshop)
+    require(actor, "workshop.invite", workshop)
+    ids = {int(i) for i in user_ids}
+    if not ids:
+        return []
+    members = set(
+        db.scalars(
+            select(Membership.user_id).where(
+                Membership.tenant_id == workshop.tenant_id, Membership.user_id.in_(ids)
+            )
+        )
+    )
+    if ids - members:
+        raise InvalidField(
+            "participant_ids",
+            N_("Teilnehmen kann nur, wer hier Mitglied ist. Laden Sie andere per E-Mail ein."),
+        )
+    existing = set(
+        db.scalars(
+            select(Participation.user_id).where(
+                Participation.workshop_id == workshop.id, Participation.user_id.in_(ids)
+            )
+        )
+    )
+    added = []
+    for uid in sorted(ids - existing):
+        p = Participation(tenant_id=workshop.tenant_id, workshop_id=workshop.id, user_id=uid)
+        db.add(p)
+        added.append(p)
+    db.flush()
+    if added:
+        audit.record(
+            actor,
+            workshop.tenant_id,
+            "workshop.add_participants",
+            workshop,
+            user_ids=[p.user_id for p in added],
+        )
+    return added
+
+
+def remove_participant(actor: User, workshop: Workshop, user_id: int) -> None:
+    """Take someone off the workshop (before pairs are proposed). Their own draft
+    stays theirs; it is not shown to anybody."""
+    in_scope(workshop)
+    require(actor, "workshop.manage", workshop)
+    if workshop.phase not in EDITABLE_PHASES:
+        raise Conflict(N_("Teilnehmende lassen sich nur bis zum Ende der Einzelarbeit entfernen."))
+    p = db.scalar(
+        select(Participation).where(
+            Participation.workshop_id == workshop.id, Participation.user_id == int(user_id)
+        )
+    )
+    if p is None:
+        raise InvalidInput(N_("Diese Person nimmt an diesem Workshop nicht teil."))
+    db.delete(p)
+    db.flush()
+    audit.record(
+        actor, workshop.tenant_id, "workshop.remove_participant", workshop, user_id=int(user_id)
+    )
+
+
+def participants(actor: User, workshop: Workshop) -> list[User]:
+    """The participants, sorted by name (``workshop.view``)."""
+    in_scope(workshop)
+    require(actor, "workshop.view", workshop)
+    return list(
+        db.scalars(
+            select(User)
+            .join(Participation, Participation.user_id == User.id)
+            .where(Participation.workshop_id == workshop.id)
+            .order_by(User.display_name, User.id)
+        )
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class InviteResult:
+    """Either the person was a member already and now participates (``participation``),
+    or an invitation to the tenant was created (``invitation`` + raw ``token`` for the
+    link); they join the workshop when they accept (claim_invited_participation)."""
+
+    participation: Participation | None
+    invitation: Invitation | None
+    token: str | None
+
+
+def invite_participant(actor: User, workshop: Workshop, email: str) -> InviteResult:
+    """Invite by email through ``tenants.services.invite`` (role participant); the
+    workshop remembers only the address, to add them when they accept."""
+    from visionswerk.tenants.services import invite
+
+    in_scope(workshop)
+    require(actor, "workshop.invite", workshop)
+    clean = validate_email(email)
+    member = db.scalar(
+        select(User.id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.tenant_id == workshop.tenant_id, func.lower(User.email) == clean)
+    )
+    if member is not None:
+        added = add_participants(actor, workshop, [member])
+        p = (
+            added[0]
+            if added
+            else db.scalar(
+                select(Participation).where(
+                    Participation.workshop_id == workshop.id, Participation.user_id == member
+                )
+            )
+        )
+        return InviteResult(p, None, None)
+    invitation, token = invite(actor, workshop.tenant, clean, Role.PARTICIPANT)
+    if clean not in workshop.invited_emails:
+        workshop.invited_emails = [*workshop.invited_emails, clean]
+    db.flush()
+    return InviteResult(None, invitation, token)
+
+
+def claim_invited_participation(user: User, tenant: Tenant) -> list[Workshop]:
+    """After ``user`` accepted an invitation to ``tenant`` (current tenant): join every
+    workshop there that invited their address and is still before the pairs. Call it
+    right after ``tenants.services.accept_invitation``."""
+    if current_tenant_id() != tenant.id:
+        return []
+    email = normalize_email(user.email)
+    joined = []
+    for workshop in db.scalars(select(Workshop).where(Workshop.tenant_id == tenant.id)):
+        if email not in (workshop.invited_emails or []):
+            continue
+        workshop.invited_emails = [e for e in workshop.invited_emails if e != email]
+        if workshop.phase in EDITABLE_PHASES and not db.scalar(
+            select(Participation.id).where(
+                Participation.workshop_id == workshop.id, Participation.user_id == user.id
+            )
+        ):
+            db.add(Participation(tenant_id=tenant.id, workshop_id=workshop.id, user_id=user.id))
+            audit.record(user, tenant.id, "workshop.join", workshop)
+            joined.append(workshop)
+    db.flush()
+    return joined
+
+
+# --- the state machine -------------------------------------------------------------------
+
+
+def move(actor: User, workshop: Workshop, to_phase: Phase | str, **options: Any) -> Workshop:
+    """Move ``workshop`` to ``to_phase`` (see the table in the module doc). Options:
+    ``include_without_draft`` and ``seed`` for the move to pairs. Raises NotAllowed
+    (``workshop.manage``), Conflict with a German message (invalid move or guard) —
+    then nothing has changed."""
+    in_scope(workshop)
+    require(actor, "workshop.manage", workshop)
+    try:
+        target = Phase(to_phase)
+    except ValueError:
+        raise Conflict(N_("Diesen Schritt gibt es nicht.")) from None
+    source = workshop.phase
+    step = TRANSITIONS.get((source, target))
+    if step is None:
+        if source == target:
+            raise Conflict(
+                N_("Der Workshop ist schon in diesem Schritt."),
+                payload={"from": source.value, "to": target.value},
+            )
+        raise Conflict(
+            N_("Dieser Schritt ist von hier aus nicht möglich."),
+            payload={"from": source.value, "to": target.value},
+        )
+    savepoint = db.begin_nested()
+    try:
+        detail = _STEPS[step](actor, workshop, **options) or {}
+        workshop.phase = target
+        touch(workshop)
+        db.flush()
+        audit.record(
+            actor,
+            workshop.tenant_id,
+            "workshop.move",
+            workshop,
+            **{"from": source.value, "to": target.value},
+            **detail,
+        )
+        db.flush()
+    except BaseException:
+        savepoint.rollback()
+        db.expire(workshop)
+        raise
+    savepoint.commit()
+    return workshop
+
+
+def _open_individual(actor: User, workshop: Workshop) -> dict[str, Any]:
+    count = (
+        db.scalar(
+            select(func.count())
+            .select_from(Participation)
+            .where(Participation.workshop_id == workshop.id)
+        )
+        or 0
+    )
+    if count < 2:
+        raise Conflict(
+            N_("Es braucht mindestens zwei Teilnehmende, um mit der Einzelarbeit zu beginnen.")
+        )
+    return {"participants": count}
+
+
+def _open_pairs(
+    actor: User,
+    workshop: Workshop,
+    *,
+    include_without_draft: bool | None = None,
+    seed: int | None = None,
+) -> dict[str, Any]:
+    pairs = pairing._propose(actor, workshop, include_without_draft, seed)
+    return {"seed": workshop.pairing_seed, "pairs": len(pairs)}
+
+
+def _back_to_individual(actor: User, workshop: Workshop) -> dict[str, Any]:
+    if workshop.step1_closed:
+        raise Conflict(N_("Die Paare sind schon bestätigt; die Einzelarbeit ist abgeschlossen."))
+    pairing._delete_pairs(workshop)
+    return {}
+
+
+def _open_plenary(actor: User, workshop: Workshop) -> dict[str, Any]:
+    if not workshop.step1_closed:
+        raise Conflict(N_("Bitte bestätigen Sie zuerst die Paare."))
+    saved = (
+        db.scalar(
+            select(func.count())
+            .select_from(PairProposal)
+            .where(PairProposal.workshop_id == workshop.id, PairProposal.version > 0)
+        )
+        or 0
+    )
+    if not saved:
+        raise Conflict(N_("Noch kein Paar hat einen gemeinsamen Vorschlag gespeichert."))
+    created = ledger.ensure_aspects(workshop)
+    plenary.ensure_vision_draft(workshop)
+    return {"aspects_created": created}
+
+
+def _open_signing(actor: User, workshop: Workshop) -> dict[str, Any]:
+    draft = db.scalar(select(VisionDraft).where(VisionDraft.workshop_id == workshop.id))
+    if draft is None or not draft.text.strip() or not draft.title.strip():
+        raise Conflict(N_("Bitte schreiben und speichern Sie zuerst den Visionstext mit Titel."))
+    ledger.ensure_aspects(workshop)
+    open_count = ledger.open_aspect_count(workshop)
+    if open_count:
+        raise Conflict(
+            N_(
+                "Noch %(n)d Aspekte sind offen. Jeder Aspekt muss aufgenommen oder mit "
+                "Begründung zurückgestellt sein, bevor unterschrieben werden kann."
+            ),
+            n=open_count,
+            payload={"open_aspects": open_count},
+        )
+    stale = ledger.stale_passages(workshop, draft.text)
+    if stale:
+        raise Conflict(
+            N_(
+                "Bei %(n)d aufgenommenen Aspekten steht die angegebene Stelle nicht mehr im "
+                "Visionstext. Bitte passen Sie die Stellen an."
+            ),
+            n=len(stale),
+            payload={"stale_aspect_ids": [a.id for a in stale]},
+        )
+    version = signing.freeze_version(actor, workshop, draft.title, draft.text)
+    return {"version": version.number, "sha256": version.sha256}
+
+
+def _reopen_for_changes(actor: User, workshop: Workshop) -> dict[str, Any]:
+    version = signing.current_version(workshop)
+    return {"superseded_version": version.number if version else None}
+
+
+def _close_signing(actor: User, workshop: Workshop) -> dict[str, Any]:
+    version = signing.current_version(workshop)
+    count = 0
+    if version is not None:
+        count = (
+            db.scalar(
+                select(func.count())
+                .select_from(Signature)
+                .where(Signature.version_id == version.id)
+            )
+            or 0
+        )
+    if version is None or not count:
+        raise Conflict(N_("Es braucht mindestens eine Unterschrift, um die Vision zu beschließen."))
+    version.adopted_at = utcnow()
+    return {"version": version.number, "signatures": count}
+
+
+_STEPS = {
+    "open_individual": _open_individual,
+    "open_pairs": _open_pairs,
+    "back_to_individual": _back_to_individual,
+    "open_plenary": _open_plenary,
+    "open_signing": _open_signing,
+    "reopen_for_changes": _reopen_for_changes,
+    "close_signing": _close_signing,
+}
+
+
+def open_individual(actor: User, workshop: Workshop) -> Workshop:
+    return move(actor, workshop, Phase.INDIVIDUAL)
+
+
+def open_pairs(
+    actor: User, workshop: Workshop, *, include_without_draft: bool = False, seed: int | None = None
+) -> Workshop:
+    return move(
+        actor, workshop, Phase.PAIRS, include_without_draft=include_without_draft, seed=seed
+    )
+
+
+def open_plenary(actor: User, workshop: Workshop) -> Workshop:
+    return move(actor, workshop, Phase.PLENARY)
+
+
+def open_signing(actor: User, workshop: Workshop) -> Workshop:
+    return move(actor, workshop, Phase.SIGNING)
+
+
+def reopen_for_changes(actor: User, workshop: Workshop) -> Workshop:
+    """Back from signing to step 3: the frozen version stays as it was (with any
+    signatures), nothing new is signed; the next move to signing freezes version n+1."""
+    return move(actor, workshop, Phase.PLENARY)
+
+
+def close_signing(actor: User, workshop: Workshop) -> Workshop:
+    return move(actor, workshop, Phase.ADOPTED)
+
+
+def allowed_moves(actor: User, workshop: Workshop) -> list[Phase]:
+    """Phases a move may go to from here (guards are checked only when moving)."""
+    if not can(actor, "workshop.manage", workshop):
+        return []
+    return [to for (frm, to) in TRANSITIONS if frm == workshop.phase]

@@ -1,0 +1,281 @@
+""" "My tasks": what is the user's to do now, across all their workshops and tenants.
+
+This is the one place in the workshops package that reads across tenants: every query
+says so with ``execution_options(all_tenants=True)`` and filters explicitly by the one
+user (their participations, their memberships, their pairs, their signatories). It
+returns only what the user may know anyway — never anybody else's content.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+
+from sqlalchemy import func, select
+
+from visionswerk.db import db
+from visionswerk.tenants.models import Role, Tenant, TenantKind, User
+from visionswerk.workshops.models import (
+    Aspect,
+    AspectStatus,
+    Draft,
+    DraftFeedback,
+    PairMember,
+    PairProposal,
+    Participation,
+    Phase,
+    Signatory,
+    Signature,
+    Strength,
+    VisionVersion,
+    Workshop,
+)
+
+ALL = {"all_tenants": True}
+
+
+class TaskKind(enum.StrEnum):
+    WRITE_DRAFT = "write_draft"  # step 1: write and submit your draft
+    GIVE_FEEDBACK = "give_feedback"  # step 2: "besonders gut" / "noch schärfen"
+    WRITE_PROPOSAL = "write_proposal"  # step 2: co-write the joint proposal
+    MARK_READY = "mark_ready"  # step 2: confirm the proposal is ready
+    MARK_STRENGTHS = "mark_strengths"  # step 3: mark strengths of proposals
+    CONFIRM_PAIRS = "confirm_pairs"  # facilitator: check and confirm the pairs
+    COMPOSE_VISION = "compose_vision"  # facilitator: compose, decide the ledger
+    COLLECT_SIGNATURES = "collect_signatures"  # facilitator: list signatories, close
+    SIGN = "sign"  # signatory: sign the vision
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+    kind: TaskKind
+    workshop_id: int
+    workshop_title: str
+    tenant_id: int
+    tenant_slug: str
+    tenant_name: str
+    phase: Phase
+    deadline: dt.datetime | None
+    pair_id: int | None = None
+    signatory_id: int | None = None
+    count: int | None = None  # e.g. open aspects, missing feedback, signatures so far
+
+
+def _managed_tenant_ids(user: User) -> set[int]:
+    ids = set()
+    for m in user.memberships:
+        if m.role == Role.FACILITATOR or (
+            m.role == Role.COORDINATOR and m.tenant.kind == TenantKind.REGION
+        ):
+            ids.add(m.tenant_id)
+    return ids
+
+
+def my_tasks(user: User) -> list[Task]:
+    """Everything that is ``user``'s to do now, soonest deadline first (no deadline
+    last). A fixed number of queries, whatever the number of workshops."""
+    participating = set(
+        db.scalars(
+            select(Participation.workshop_id)
+            .where(Participation.user_id == user.id)
+            .execution_options(**ALL)
+        )
+    )
+    managed_tenants = _managed_tenant_ids(user)
+    active = [Phase.INDIVIDUAL, Phase.PAIRS, Phase.PLENARY, Phase.SIGNING]
+    cond = Workshop.id.in_(participating)
+    if managed_tenants:
+        cond = cond | Workshop.tenant_id.in_(managed_tenants)
+    signing_versions = (
+        select(VisionVersion.workshop_id)
+        .join(Signatory, Signatory.version_id == VisionVersion.id)
+        .where(Signatory.user_id == user.id)
+    )
+    rows = db.execute(
+        select(Workshop, Tenant)
+        .join(Tenant, Tenant.id == Workshop.tenant_id)
+        .where(Workshop.phase.in_(active), cond | Workshop.id.in_(signing_versions))
+        .execution_options(**ALL)
+    ).all()
+    if not rows:
+        return []
+    ids = [w.id for w, _ in rows]
+
+    drafts = {
+        d.workshop_id: d
+        for d in db.scalars(
+            select(Draft)
+            .where(Draft.author_id == user.id, Draft.workshop_id.in_(ids))
+            .execution_options(**ALL)
+        )
+    }
+    my_members = {
+        m.workshop_id: m
+        for m in db.scalars(
+            select(PairMember)
+            .where(PairMember.user_id == user.id, PairMember.workshop_id.in_(ids))
+            .execution_options(**ALL)
+        )
+    }
+    pair_ids = [m.pair_id for m in my_members.values()]
+    proposals = {
+        p.pair_id: p
+        for p in db.scalars(
+            select(PairProposal).where(PairProposal.pair_id.in_(pair_ids)).execution_options(**ALL)
+        )
+    }
+    # submitted drafts of my partners, per pair, and the feedback I gave
+    partner_drafts: dict[int, int] = dict(
+        db.execute(
+            select(PairMember.pair_id, func.count(Draft.id))
+            .join(
+                Draft,
+                (Draft.workshop_id == PairMember.workshop_id)
+                & (Draft.author_id == PairMember.user_id),
+            )
+            .where(
+                PairMember.pair_id.in_(pair_ids),
+                PairMember.user_id != user.id,
+                Draft.submitted_at.is_not(None),
+            )
+            .group_by(PairMember.pair_id)
+            .execution_options(**ALL)
+        ).all()
+    )
+    feedback_given: dict[int, int] = dict(
+        db.execute(
+            select(DraftFeedback.pair_id, func.count())
+            .where(DraftFeedback.author_id == user.id, DraftFeedback.pair_id.in_(pair_ids))
+            .group_by(DraftFeedback.pair_id)
+            .execution_options(**ALL)
+        ).all()
+    )
+    strengths_marked = set(
+        db.scalars(
+            select(PairProposal.workshop_id)
+            .join(Strength, Strength.proposal_id == PairProposal.id)
+            .where(Strength.user_id == user.id, PairProposal.workshop_id.in_(ids))
+            .execution_options(**ALL)
+        )
+    )
+    open_aspects: dict[int, int] = dict(
+        db.execute(
+            select(Aspect.workshop_id, func.count())
+            .where(Aspect.workshop_id.in_(ids), Aspect.status == AspectStatus.OPEN)
+            .group_by(Aspect.workshop_id)
+            .execution_options(**ALL)
+        ).all()
+    )
+    latest = (
+        select(VisionVersion.workshop_id, func.max(VisionVersion.number).label("n"))
+        .where(VisionVersion.workshop_id.in_(ids))
+        .group_by(VisionVersion.workshop_id)
+        .subquery()
+    )
+    current_versions = {
+        v.workshop_id: v
+        for v in db.scalars(
+            select(VisionVersion)
+            .join(
+                latest,
+                (latest.c.workshop_id == VisionVersion.workshop_id)
+                & (latest.c.n == VisionVersion.number),
+            )
+            .execution_options(**ALL)
+        )
+    }
+    version_ids = [v.id for v in current_versions.values()]
+    my_signatories = {
+        s.version_id: s
+        for s in db.scalars(
+            select(Signatory)
+            .where(Signatory.user_id == user.id, Signatory.version_id.in_(version_ids))
+            .execution_options(**ALL)
+        )
+    }
+    signed = dict(
+        db.execute(
+            select(Signature.version_id, func.count())
+            .where(Signature.version_id.in_(version_ids))
+            .group_by(Signature.version_id)
+            .execution_options(**ALL)
+        ).all()
+    )
+    signed_by_me = set(
+        db.scalars(
+            select(Signature.signatory_id)
+            .where(Signature.signatory_id.in_([s.id for s in my_signatories.values()]))
+            .execution_options(**ALL)
+        )
+    )
+
+    tasks: list[Task] = []
+    for w, tenant in rows:
+
+        def add(
+            kind: TaskKind,
+            deadline_phase: Phase,
+            w: Workshop = w,
+            tenant: Tenant = tenant,
+            **extra: int | None,
+        ) -> None:
+            tasks.append(
+                Task(
+                    kind,
+                    w.id,
+                    w.title,
+                    tenant.id,
+                    tenant.slug,
+                    tenant.name,
+                    w.phase,
+                    w.deadline(deadline_phase),
+                    **extra,
+                )
+            )
+
+        participant = w.id in participating
+        manager = w.tenant_id in managed_tenants
+        if participant and w.phase in (Phase.INDIVIDUAL, Phase.PAIRS) and not w.step1_closed:
+            draft = drafts.get(w.id)
+            if draft is None or draft.submitted_at is None:
+                add(TaskKind.WRITE_DRAFT, Phase.INDIVIDUAL)
+        if w.phase == Phase.PAIRS and w.step1_closed and w.id in my_members:
+            member = my_members[w.id]
+            missing = partner_drafts.get(member.pair_id, 0) - feedback_given.get(member.pair_id, 0)
+            if missing > 0:
+                add(TaskKind.GIVE_FEEDBACK, Phase.PAIRS, pair_id=member.pair_id, count=missing)
+            proposal = proposals.get(member.pair_id)
+            if proposal is None or proposal.version == 0:
+                add(TaskKind.WRITE_PROPOSAL, Phase.PAIRS, pair_id=member.pair_id)
+            elif member.ready_at is None:
+                add(TaskKind.MARK_READY, Phase.PAIRS, pair_id=member.pair_id)
+        if manager and w.phase == Phase.PAIRS and not w.step1_closed:
+            add(TaskKind.CONFIRM_PAIRS, Phase.PAIRS)
+        if w.phase == Phase.PLENARY:
+            if participant and w.id not in strengths_marked:
+                add(TaskKind.MARK_STRENGTHS, Phase.PLENARY)
+            if manager:
+                add(TaskKind.COMPOSE_VISION, Phase.PLENARY, count=open_aspects.get(w.id, 0))
+        if w.phase == Phase.SIGNING:
+            version = current_versions.get(w.id)
+            if version is not None:
+                mine = my_signatories.get(version.id)
+                if mine is not None and mine.id not in signed_by_me:
+                    add(TaskKind.SIGN, Phase.SIGNING, signatory_id=mine.id)
+                if manager:
+                    add(
+                        TaskKind.COLLECT_SIGNATURES,
+                        Phase.SIGNING,
+                        count=int(signed.get(version.id, 0)),
+                    )
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    tasks.sort(
+        key=lambda t: (
+            t.deadline or far,
+            t.tenant_name.lower(),
+            t.workshop_title.lower(),
+            t.workshop_id,
+        )
+    )
+    return tasks
