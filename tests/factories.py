@@ -74,5 +74,11 @@ class Factory:
         db.refresh(user)
         return membership
 
+    def workshop(self, tenant: Tenant | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        """A workshop driven to ``phase`` (see tests/workshops/factories.py)."""
+        from tests.workshops.factories import make_workshop
+
+        return make_workshop(self, tenant, **kwargs)
+
     def commit(self) -> None:
         db.commit()

@@ -454,5 +454,6 @@ class Signature(TenantOwned, Base):
     signatory: Mapped[Signatory] = relationship(back_populates="signature")
 
 
-# The policy rules must exist whenever the models do.
+# The policy rules and the personal-data hooks must exist whenever the models do.
+from visionswerk.workshops import personal_data as _personal_data  # noqa: E402, F401
 from visionswerk.workshops import policy as _policy  # noqa: E402, F401

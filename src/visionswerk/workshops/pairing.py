@@ -300,15 +300,12 @@ def confirm_pairs(actor: User, workshop: Workshop) -> Workshop:
     workshop.pairs_confirmed_at = utcnow()
     for pair in all_pairs:
         if pair.proposal is None:
-            db.add(
-                PairProposal(
-                    tenant_id=workshop.tenant_id,
-                    workshop_id=workshop.id,
-                    pair_id=pair.id,
-                    text="",
-                    keywords=[],
-                    version=0,
-                )
+            pair.proposal = PairProposal(
+                tenant_id=workshop.tenant_id,
+                workshop_id=workshop.id,
+                text="",
+                keywords=[],
+                version=0,
             )
     touch(workshop)
     db.flush()

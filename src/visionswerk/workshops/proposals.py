@@ -72,6 +72,10 @@ def _check_pair_work(actor: User, pair: Pair) -> Workshop:
     return workshop
 
 
+def _proposal(pair: Pair) -> PairProposal | None:
+    return db.scalar(select(PairProposal).where(PairProposal.pair_id == pair.id))
+
+
 def partner_drafts(actor: User, pair: Pair) -> list[Draft]:
     """The submitted drafts of the actor's pair partners (members of the pair only,
     after step 1 closed)."""
@@ -145,7 +149,7 @@ def proposal_of(actor: User, pair: Pair) -> PairProposal:
     participants and the facilitator from step 3 on)."""
     in_scope(pair)
     require(actor, "pair.read", pair)
-    proposal = pair.proposal
+    proposal = _proposal(pair)
     if proposal is None:
         raise NotFound(PROPOSAL_NOT_FOUND)
     return proposal
@@ -172,7 +176,7 @@ def save_proposal(
     _check_pair_work(actor, pair)
     clean_text = texts.clean_text(text, field="text", limit=texts.PROPOSAL_TEXT_MAX)
     clean_keywords = texts.clean_keywords(keywords)
-    proposal = pair.proposal
+    proposal = _proposal(pair)
     if proposal is None:
         raise NotFound(PROPOSAL_NOT_FOUND)
     try:
@@ -231,7 +235,7 @@ def _raise_conflict(proposal: PairProposal, text: str, keywords: list[str], base
 def mark_ready(actor: User, pair: Pair, ready: bool = True) -> PairMember:
     """The actor marks the proposal ready (or not). Needs a saved, non-empty proposal."""
     _check_pair_work(actor, pair)
-    proposal = pair.proposal
+    proposal = _proposal(pair)
     if ready and (proposal is None or not (proposal.text or proposal.keywords)):
         raise InvalidInput(N_("Bitte speichern Sie zuerst einen gemeinsamen Vorschlag."))
     member = next(m for m in pair.members if m.user_id == actor.id)
