@@ -8,7 +8,6 @@ import enum
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from sqlalchemy import inspect as sa_inspect
 
 from visionswerk.errors import DomainError
@@ -49,8 +48,3 @@ def outcome(call: Callable[[], Any]) -> str:
         return " ".join(
             [str(err), err.message, dump(err.params), dump(getattr(err, "payload", {}))]
         )
-
-
-@pytest.fixture()
-def reveal() -> Callable[[Callable[[], Any]], str]:
-    return outcome

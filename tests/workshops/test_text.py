@@ -88,6 +88,9 @@ def test_markdown_still_works_and_links_are_marked() -> None:
     assert "<strong>Fett</strong>" in html and "<em>kursiv</em>" in html
     assert '<a href="https://example.org" rel="noopener nofollow ugc">Link</a>' in html
     assert "<li>eins</li>" in html and "🌻" in html
+    image = texts.render_markdown("![Plan](https://example.org/plan.png)")
+    assert "<img" not in image  # no third-party request from a page
+    assert '<a href="https://example.org/plan.png" rel="noopener nofollow ugc">Plan</a>' in image
 
 
 def test_every_stored_text_field_renders_safely(make) -> None:

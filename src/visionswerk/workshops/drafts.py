@@ -89,6 +89,10 @@ def save_draft(
     clean_keywords = texts.clean_keywords(keywords)
     clean_text = texts.clean_text(text, field="text", limit=texts.DRAFT_TEXT_MAX)
     draft = draft_for(actor, workshop)
+    if (submit or (draft is not None and draft.submitted)) and not (clean_keywords or clean_text):
+        raise InvalidInput(
+            N_("Bitte schreiben Sie Stichpunkte oder einen Entwurf, bevor Sie einreichen.")
+        )
     if draft is None:
         draft = Draft(
             tenant_id=workshop.tenant_id,
@@ -103,10 +107,6 @@ def save_draft(
     stored_version = draft.version
     if base_version is not None and base_version != stored_version:
         _raise_draft_conflict(draft, clean_keywords, clean_text, base_version)
-    if (submit or draft.submitted) and not (clean_keywords or clean_text):
-        raise InvalidInput(
-            N_("Bitte schreiben Sie Stichpunkte oder einen Entwurf, bevor Sie einreichen.")
-        )
     now = utcnow()
     values: dict[str, object] = {
         "keywords": clean_keywords,

@@ -2,7 +2,8 @@
 
 ``preparation → individual → pairs → plenary → signing → adopted``. Every move is one
 call of :func:`move` by someone who may manage the workshop; it is atomic (services
-flush, the caller commits once), guarded by rules that raise ``Conflict`` with a plain
+flush, the caller commits once; every step checks all its guards before it changes
+anything), guarded by rules that raise ``Conflict`` with a plain
 German message saying why not yet, changes nothing when refused, and is written to the
 audit log (``workshop.move`` with ``from``/``to``). Allowed moves:
 
@@ -428,26 +429,22 @@ def move(actor: User, workshop: Workshop, to_phase: Phase | str, **options: Any)
             N_("Dieser Schritt ist von hier aus nicht möglich."),
             payload={"from": source.value, "to": target.value},
         )
-    savepoint = db.begin_nested()
-    try:
-        detail = _STEPS[step](actor, workshop, **options) or {}
-        workshop.phase = target
-        touch(workshop)
-        db.flush()
-        audit.record(
-            actor,
-            workshop.tenant_id,
-            "workshop.move",
-            workshop,
-            **{"from": source.value, "to": target.value},
-            **detail,
-        )
-        db.flush()
-    except BaseException:
-        savepoint.rollback()
-        db.expire(workshop)
-        raise
-    savepoint.commit()
+    # Each step checks all its guards before it changes anything, so a refused move
+    # leaves the session as it was. (No SAVEPOINT here: with pysqlite a SAVEPOINT opened
+    # outside a transaction would commit on release — one commit, in the pipeline.)
+    detail = _STEPS[step](actor, workshop, **options) or {}
+    workshop.phase = target
+    touch(workshop)
+    db.flush()
+    audit.record(
+        actor,
+        workshop.tenant_id,
+        "workshop.move",
+        workshop,
+        **{"from": source.value, "to": target.value},
+        **detail,
+    )
+    db.flush()
     return workshop
 
 
@@ -507,7 +504,6 @@ def _open_signing(actor: User, workshop: Workshop) -> dict[str, Any]:
     draft = db.scalar(select(VisionDraft).where(VisionDraft.workshop_id == workshop.id))
     if draft is None or not draft.text.strip() or not draft.title.strip():
         raise Conflict(N_("Bitte schreiben und speichern Sie zuerst den Visionstext mit Titel."))
-    ledger.ensure_aspects(workshop)
     open_count = ledger.open_aspect_count(workshop)
     if open_count:
         raise Conflict(

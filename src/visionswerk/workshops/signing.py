@@ -30,6 +30,7 @@ from visionswerk.tenants import audit
 from visionswerk.tenants.accounts import InvalidField
 from visionswerk.tenants.models import Membership, Tenant, User
 from visionswerk.tenants.policy import can, require
+from visionswerk.tenants.scoping import current_tenant_id
 from visionswerk.tenants.tokens import hash_token, new_token
 from visionswerk.workshops import text as texts
 from visionswerk.workshops._common import in_scope, load
@@ -247,7 +248,10 @@ def renew_signatory_link(actor: User, signatory: Signatory) -> str:
     """A new single-use link for a named signatory who has not signed (the old link
     stops working). Returns the raw token."""
     in_scope(signatory)
-    version = _signing_version(actor, signatory.version.workshop)  # type: ignore[arg-type]
+    workshop = signatory.version.workshop
+    if workshop is None:
+        raise NotFound(SIGNATORY_NOT_FOUND)
+    version = _signing_version(actor, workshop)
     if signatory.version_id != version.id or signatory.user_id is not None:
         raise NotFound(SIGNATORY_NOT_FOUND)
     if signatory.signature is not None:
@@ -262,7 +266,10 @@ def renew_signatory_link(actor: User, signatory: Signatory) -> str:
 def remove_signatory(actor: User, signatory: Signatory) -> None:
     """Take a signatory off the list (not once they have signed)."""
     in_scope(signatory)
-    version = _signing_version(actor, signatory.version.workshop)  # type: ignore[arg-type]
+    workshop = signatory.version.workshop
+    if workshop is None:
+        raise NotFound(SIGNATORY_NOT_FOUND)
+    version = _signing_version(actor, workshop)
     if signatory.version_id != version.id:
         raise NotFound(SIGNATORY_NOT_FOUND)
     if signatory.signature is not None:
@@ -398,7 +405,8 @@ def get_version(actor: User, version_id: int) -> VisionVersion:
 def adopted_versions(tenant: Tenant) -> list[VisionVersion]:
     """The tenant's adopted (and imported) versions, newest first (the caller checks
     ``tenant.view``)."""
-    in_scope(tenant if hasattr(tenant, "tenant_id") else _TenantRef(tenant.id))
+    if current_tenant_id() != tenant.id:
+        return []
     return list(
         db.scalars(
             select(VisionVersion)
@@ -432,8 +440,3 @@ def signatures_of(version: VisionVersion) -> list[Signature]:
             .execution_options(all_tenants=True)
         )
     )
-
-
-@dataclasses.dataclass(frozen=True)
-class _TenantRef:
-    tenant_id: int

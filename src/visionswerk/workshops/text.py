@@ -1,10 +1,10 @@
 """What people type: limits, cleaning, and Markdown rendered to sanitised HTML.
 
 * :func:`render_markdown` — Markdown (CommonMark with tables and strikethrough, raw HTML
-  disabled) rendered by markdown-it-py, then cleaned by nh3 with an allow-list: no
-  script, style, iframe, svg, image, event attribute or non-http(s)/mailto URL survives;
-  links get ``rel="noopener nofollow ugc"``. Headings are shifted down (``#`` → ``<h3>``)
-  so user text never breaks the page's heading order.
+  disabled, images shown as links) rendered by markdown-it-py, then cleaned by nh3 with an
+  allow-list: no script, style, iframe, svg, image, event attribute or non-http(s)/mailto
+  URL survives; links get ``rel="noopener nofollow ugc"``. Headings are shifted down
+  (``#`` → ``<h3>``) so user text never breaks the page's heading order.
 * :func:`clean_text` / :func:`clean_keywords` — strip, normalise line endings, drop NUL
   and other control characters, enforce limits with plain German messages (raised as
   ``InvalidField`` so the web layer shows them beside the field). Umlauts, ß and emoji
@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from visionswerk.i18n import N_
 from visionswerk.tenants.accounts import InvalidField
@@ -184,7 +185,6 @@ HEADING_OFFSET = 2
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _md.enable(["table", "strikethrough"])
-_md.disable(["image"])
 
 
 def _shift_headings(tokens: list, offset: int) -> None:  # type: ignore[type-arg]
@@ -194,12 +194,30 @@ def _shift_headings(tokens: list, offset: int) -> None:  # type: ignore[type-arg
             token.tag = f"h{min(6, level + offset)}"
 
 
+def _images_to_links(tokens: list) -> None:  # type: ignore[type-arg]
+    """No images from user text (no third-party requests): ``![alt](url)`` becomes a
+    link to ``url`` labelled ``alt``."""
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        children = []
+        for child in token.children:
+            if child.type != "image":
+                children.append(child)
+                continue
+            opening = Token("link_open", "a", 1, attrs={"href": child.attrGet("src") or ""})
+            label = Token("text", "", 0, content=child.content or str(child.attrGet("src")))
+            children += [opening, label, Token("link_close", "a", -1)]
+        token.children = children
+
+
 def render_markdown(text: str | None) -> str:
     """Markdown → HTML that is safe to insert into a page as is (mark it safe there)."""
     if not text:
         return ""
     tokens = _md.parse(normalize(text))
     _shift_headings(tokens, HEADING_OFFSET)
+    _images_to_links(tokens)
     html = _md.renderer.render(tokens, _md.options, {})
     return sanitize_html(html)
 
