@@ -548,6 +548,9 @@ def _close_signing(actor: User, workshop: Workshop) -> dict[str, Any]:
     if version is None or not count:
         raise Conflict(N_("Es braucht mindestens eine Unterschrift, um die Vision zu beschließen."))
     version.adopted_at = utcnow()
+    from visionswerk.visions import parents  # issue 4: a new parent version flags children
+
+    parents.version_adopted(actor, version)
     return {"version": version.number, "signatures": count}
 
 

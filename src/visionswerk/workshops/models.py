@@ -97,6 +97,8 @@ class Workshop(TenantOwned, Base):
     parent_vision_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("vision_versions.id", ondelete="SET NULL", use_alter=True), index=True
     )
+    # issue 4: the statements of the parent the final vision embeds (None = whole text)
+    parent_statements: Mapped[list[str] | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(_user_fk())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -395,6 +397,11 @@ class VisionVersion(TenantOwned, Base):
     embedded_parent_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("vision_versions.id", ondelete="RESTRICT"), index=True
     )
+    # issue 4: the parent's statements this version embeds (None = the whole parent text);
+    # part of the canonical form when set
+    embedded_statements: Mapped[list[str] | None] = mapped_column(JSON)
+    # issue 4: where an imported version comes from ("Gemeinderatsbeschluss vom …")
+    source_note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(_user_fk())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     adopted_at: Mapped[dt.datetime | None]

@@ -4,14 +4,18 @@ Canonical form (format ``visionswerk-vision/1``) — what the SHA-256 covers::
 
     json.dumps({"format": "visionswerk-vision/1",
                 "title": <title>, "text": <text>,
-                "embedded_parent": null | {"id": <version id>, "sha256": <its sha256>}},
+                "embedded_parent": null | {"id": <version id>, "sha256": <its sha256>
+                                           [, "statements": [<chosen statement>, …]]}},
                sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 encoded as UTF-8, where title and text are NFC-normalised, line endings are LF,
 trailing whitespace of each line and of the whole text is removed (the stored
 ``VisionVersion.text`` is exactly this normalised text). The embedded parent's id and
 hash are part of it (issue 4), so a signed document cannot silently change under its
-signers. ``sha256 = hashlib.sha256(canonical.encode("utf-8")).hexdigest()``.
+signers. When the municipality embeds only chosen statements of the parent, they are part
+of it too (``statements``; absent when the whole parent text is embedded, so versions
+without a choice keep their hash).
+``sha256 = hashlib.sha256(canonical.encode("utf-8")).hexdigest()``.
 """
 
 from __future__ import annotations
@@ -59,18 +63,24 @@ def normalize_document_text(value: str) -> str:
     return "\n".join(line.rstrip() for line in value.split("\n")).strip()
 
 
-def canonical_form(title: str, text: str, embedded_parent: VisionVersion | None = None) -> str:
+def canonical_form(
+    title: str,
+    text: str,
+    embedded_parent: VisionVersion | None = None,
+    embedded_statements: list[str] | None = None,
+) -> str:
     """The documented, deterministic serialisation the hash covers (see module doc)."""
+    parent: dict[str, object] | None = None
+    if embedded_parent is not None:
+        parent = {"id": embedded_parent.id, "sha256": embedded_parent.sha256}
+        if embedded_statements is not None:
+            parent["statements"] = [normalize_document_text(s) for s in embedded_statements]
     return json.dumps(
         {
             "format": CANONICAL_FORMAT,
             "title": unicodedata.normalize("NFC", " ".join(title.split())),
             "text": normalize_document_text(text),
-            "embedded_parent": (
-                None
-                if embedded_parent is None
-                else {"id": embedded_parent.id, "sha256": embedded_parent.sha256}
-            ),
+            "embedded_parent": parent,
         },
         sort_keys=True,
         ensure_ascii=False,
@@ -84,7 +94,12 @@ def sha256_of(canonical: str) -> str:
 
 def verify(version: VisionVersion) -> bool:
     """Does the stored hash match the version's title, text and embedded parent now?"""
-    canonical = canonical_form(version.title, version.text, version.embedded_parent_version)
+    canonical = canonical_form(
+        version.title,
+        version.text,
+        version.embedded_parent_version,
+        version.embedded_statements if version.embedded_parent_version_id else None,
+    )
     return canonical == version.canonical and sha256_of(canonical) == version.sha256
 
 
@@ -104,11 +119,15 @@ def create_version(
     created_by: User | None,
     workshop_id: int | None = None,
     embedded_parent: VisionVersion | None = None,
+    embedded_statements: list[str] | None = None,
     adopted_at: object = None,
+    source_note: str = "",
 ) -> VisionVersion:
     """Low-level: a new immutable version with the next number of the tenant (used by
     signing; issue 4 uses it for imported visions). No policy check here."""
-    canonical = canonical_form(title, text, embedded_parent)
+    if embedded_parent is None:
+        embedded_statements = None
+    canonical = canonical_form(title, text, embedded_parent, embedded_statements)
     data = json.loads(canonical)
     version = VisionVersion(
         tenant_id=tenant_id,
@@ -120,6 +139,8 @@ def create_version(
         source=source,
         workshop_id=workshop_id,
         embedded_parent_version_id=embedded_parent.id if embedded_parent else None,
+        embedded_statements=(data["embedded_parent"] or {}).get("statements"),
+        source_note=source_note,
         created_by_id=created_by.id if created_by else None,
         adopted_at=adopted_at,
     )
@@ -143,7 +164,7 @@ def freeze_version(actor: User, workshop: Workshop, title: str, text: str) -> Vi
     Signatories of the workshop's previous version are listed again: accounts as they
     were, named persons without a link (renew it with :func:`renew_signatory_link`)."""
     previous = current_version(workshop)
-    embedded = workshop.parent_vision_version  # issue 4 decides embedding; None for now
+    embedded = workshop.parent_vision_version  # issue 4: the workshop's parent version
     version = create_version(
         tenant_id=workshop.tenant_id,
         title=title,
@@ -152,6 +173,7 @@ def freeze_version(actor: User, workshop: Workshop, title: str, text: str) -> Vi
         created_by=actor,
         workshop_id=workshop.id,
         embedded_parent=embedded if _embeds_parent(workshop) else None,
+        embedded_statements=workshop.parent_statements,
     )
     if previous is not None:
         for s in previous.signatories:
@@ -178,8 +200,8 @@ def freeze_version(actor: User, workshop: Workshop, title: str, text: str) -> Vi
 
 
 def _embeds_parent(workshop: Workshop) -> bool:
-    """Hook for issue 4: whether the final vision embeds the parent version."""
-    return False
+    """Issue 4: the final vision embeds the parent version the workshop builds on."""
+    return workshop.parent_vision_version_id is not None
 
 
 def _signing_version(actor: User, workshop: Workshop) -> VisionVersion:
