@@ -7,6 +7,7 @@ answered 5xx: trying again will not help).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import smtplib
@@ -52,6 +53,7 @@ def build_message(settings: Settings, email: OutgoingEmail) -> EmailMessage:
     try:
         text = unseal(settings.secret_key, email.text)
         html = unseal(settings.secret_key, email.html) if email.html else None
+        headers = json.loads(unseal(settings.secret_key, email.headers)) if email.headers else {}
     except InvalidToken:
         raise PermanentError(
             "body cannot be decrypted: SECRET_KEY changed since queueing"
@@ -63,6 +65,8 @@ def build_message(settings: Settings, email: OutgoingEmail) -> EmailMessage:
     msg["Date"] = format_datetime(email.created_at)
     msg["Message-ID"] = email.message_id
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
+    for name, value in headers.items():  # e.g. List-Unsubscribe (RFC 2369 / RFC 8058)
+        msg[name] = value
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")

@@ -15,10 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from visionswerk.db import Base, utcnow
+from visionswerk.tenants.models import TenantOwned
 
 
 class EmailStatus(enum.StrEnum):
@@ -43,6 +44,8 @@ class OutgoingEmail(Base):
     # links); emptied once sent. See ``outbox.seal``.
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text)
+    # Extra headers (List-Unsubscribe …) as sealed JSON, or None.
+    headers: Mapped[str | None] = mapped_column(Text)
     # Stable across every attempt: a re-sent copy carries the same Message-ID and Date,
     # so receiving systems can recognise it as the same message.
     message_id: Mapped[str] = mapped_column(String(250), unique=True)
@@ -69,3 +72,72 @@ class OutgoingEmail(Base):
 
     def __repr__(self) -> str:
         return f"<OutgoingEmail {self.id} {self.idempotency_key!r} {self.status.value}>"
+
+
+class NotificationPreference(Base):
+    """A user's choices about mail from the worker (one row per user, created on first
+    use). ``token_hash`` is the SHA-256 of the user's unsubscribe token; the token itself
+    is derived (HMAC with SECRET_KEY and ``token_salt``, see ``worker.preferences``) and
+    never stored."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    reminders: Mapped[bool] = mapped_column(default=True)
+    digest: Mapped[bool] = mapped_column(default=False)
+    token_salt: Mapped[str] = mapped_column(String(32))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ReportKind(enum.StrEnum):
+    VISION = "vision"  # the vision document of an adopted workshop
+    PROCESS = "process"  # the process documentation of a workshop
+    REGION = "region"  # the region status report (coordinators)
+
+
+class ReportStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+def _enum_col(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=20,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Report(TenantOwned, Base):
+    """One generated report (PDF + HTML stored in the row). ``request_key`` is unique:
+    a double-clicked request form or a redelivered task finds the same row."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ReportKind] = mapped_column(_enum_col(ReportKind, "report_kind"))
+    workshop_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[ReportStatus] = mapped_column(
+        _enum_col(ReportStatus, "report_status"), default=ReportStatus.QUEUED
+    )
+    progress: Mapped[int] = mapped_column(default=0)
+    request_key: Mapped[str] = mapped_column(String(100), unique=True)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    html: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(String(500))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<Report {self.id} {self.kind.value} {self.status.value}>"

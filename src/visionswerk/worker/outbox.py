@@ -34,6 +34,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import json
 import logging
 import random
 import uuid
@@ -102,6 +103,7 @@ def queue_email(
     tenant_id: int | None = None,
     *,
     at: dt.datetime | None = None,
+    headers: dict[str, str] | None = None,
 ) -> OutgoingEmail:
     """Record an email in the caller's transaction and deliver it after the commit.
 
@@ -124,6 +126,7 @@ def queue_email(
         "subject": subject,
         "text": seal(settings.secret_key, text),
         "html": seal(settings.secret_key, html) if html is not None else None,
+        "headers": seal(settings.secret_key, json.dumps(headers)) if headers else None,
         "message_id": message_id_for(settings.mail_sender),
         "status": EmailStatus.PENDING,
         "attempts": 0,
@@ -242,6 +245,7 @@ def mark_sent(email_id: int, token: str, *, at: dt.datetime | None = None) -> bo
         last_error=None,
         text="",
         html=None,
+        headers=None,
     )
 
 

@@ -11,7 +11,7 @@ from celery import Task
 from visionswerk import db as dbmod
 from visionswerk.db import db
 from visionswerk.worker import mail, outbox
-from visionswerk.worker.celery_app import DatabaseTask, celery, settings_of
+from visionswerk.worker.celery_app import VISIBILITY_TIMEOUT, DatabaseTask, celery, settings_of
 from visionswerk.worker.models import OutgoingEmail
 
 log = logging.getLogger(__name__)
@@ -30,9 +30,28 @@ BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "send-reminders": {
+        "task": "visionswerk.send_reminders",
+        "schedule": 600.0,
+        "options": {"expires": 590},
+    },
+    "send-notifications": {
+        "task": "visionswerk.send_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "send-digests": {
+        "task": "visionswerk.send_digests",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
+    },
 }
 
+#: Hard time limit of one report (seconds); below the broker's visibility timeout.
+REPORT_TIME_LIMIT = 600
+
 assert dt.timedelta(seconds=DELIVERY_TIME_LIMIT) < outbox.CLAIM_TIMEOUT
+assert REPORT_TIME_LIMIT < VISIBILITY_TIMEOUT
 
 
 @celery.task(
@@ -87,3 +106,51 @@ def deliver_email(self: Task, email_id: int) -> str:
 def sweep_outbox() -> int:
     """Hand over outbox rows whose task was lost (runs every minute from beat)."""
     return len(outbox.sweep(max_attempts=settings_of(celery).mail_max_attempts))
+
+
+def _now(now_iso: str | None) -> dt.datetime:
+    """The clock of a beat task: ``now_iso`` (tests, ISO 8601 with offset) or UTC now."""
+    if now_iso:
+        parsed = dt.datetime.fromisoformat(now_iso)
+        assert parsed.tzinfo is not None, "now_iso needs a UTC offset"
+        return parsed.astimezone(dt.UTC)
+    return outbox.now()
+
+
+@celery.task(name="visionswerk.send_reminders", base=DatabaseTask, ignore_result=True)
+def send_reminders(now_iso: str | None = None) -> int:
+    """Queue the due deadline reminders (see ``reminders.py``); returns how many keys
+    were asked for (already-queued ones included: the outbox ignores those)."""
+    from visionswerk.worker import reminders
+
+    return len(reminders.sweep(settings_of(celery), _now(now_iso)))
+
+
+@celery.task(name="visionswerk.send_notifications", base=DatabaseTask, ignore_result=True)
+def send_notifications(now_iso: str | None = None) -> int:
+    """Queue notifications for recent audit entries (see ``notifications.py``)."""
+    from visionswerk.worker import notifications
+
+    return len(notifications.scan(settings_of(celery), _now(now_iso)))
+
+
+@celery.task(name="visionswerk.send_digests", base=DatabaseTask, ignore_result=True)
+def send_digests(now_iso: str | None = None) -> int:
+    """Queue today's digest mails (see ``digest.py``)."""
+    from visionswerk.worker import digest
+
+    return len(digest.send(settings_of(celery), _now(now_iso)))
+
+
+@celery.task(
+    name="visionswerk.generate_report",
+    base=DatabaseTask,
+    ignore_result=True,
+    time_limit=REPORT_TIME_LIMIT,
+    soft_time_limit=REPORT_TIME_LIMIT - 30,
+)
+def generate_report(tenant_id: int, report_id: int) -> str:
+    """Build one report (see ``reports.py``); a redelivered task finds it done."""
+    from visionswerk.worker import reports
+
+    return reports.generate(settings_of(celery), tenant_id, report_id)

@@ -1,0 +1,168 @@
+"""Reports (list, request, status, download) and the unsubscribe pages.
+
+* ``/abmelden/<token>``: GET shows a confirmation with a POST button (changes nothing);
+  POST stops reminders. The same URL is the RFC 8058 one-click endpoint
+  (``List-Unsubscribe=One-Click``): CSRF-exempt because the token in the URL is the
+  secret (a forger would need it); works without login.
+* ``/<tenant>/workshops/<id>/berichte`` and ``/<tenant>/berichte`` (region): the reports
+  with status and a progress bar (the page refreshes itself with a meta refresh while a
+  report is building, no script), request / re-generate (POST with a one-time nonce, so a
+  double submit builds one report).
+* ``/<tenant>/berichte/<id>`` (PDF), ``…/<id>/html``, ``…/<id>/status`` (JSON): only for
+  those the policy lets read it (``report.read``); another tenant's id is 404.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, url_for
+from flask import request as flask_request
+from flask_login import current_user
+
+from visionswerk.errors import DomainError
+from visionswerk.platform.extensions import csrf
+from visionswerk.platform.pipeline import current_tenant, get_or_404, public
+from visionswerk.tenants.policy import can
+from visionswerk.worker import preferences, reports
+from visionswerk.worker.models import Report, ReportKind, ReportStatus
+from visionswerk.workshops.models import Workshop
+
+bp = Blueprint("reports", __name__)
+
+BUILDING = (ReportStatus.QUEUED, ReportStatus.RUNNING)
+
+
+# --- unsubscribe ---------------------------------------------------------------------------
+
+
+@bp.get("/abmelden/<token>")
+@public
+def unsubscribe(token: str):  # type: ignore[no-untyped-def]
+    pref = preferences.by_token(token)
+    if pref is None:
+        return render_template("reports/unsubscribe_invalid.html"), 404
+    return render_template("reports/unsubscribe.html", token=token, done=not pref.reminders)
+
+
+@bp.post("/abmelden/<token>")
+@public
+@csrf.exempt
+def unsubscribe_confirm(token: str):  # type: ignore[no-untyped-def]
+    pref = preferences.by_token(token)
+    if pref is None:
+        return render_template("reports/unsubscribe_invalid.html"), 404
+    pref.reminders = False
+    return render_template("reports/unsubscribe.html", token=token, done=True)
+
+
+# --- reports -------------------------------------------------------------------------------
+
+
+def _kinds_for(workshop: Workshop | None) -> list[ReportKind]:
+    tenant = current_tenant()
+    kinds = [ReportKind.VISION, ReportKind.PROCESS] if workshop else [ReportKind.REGION]
+    return [
+        k
+        for k in kinds
+        if can(current_user, "report.request", reports.Subject(k, tenant, workshop))
+    ]
+
+
+def _list(workshop: Workshop | None):  # type: ignore[no-untyped-def]
+    tenant = current_tenant()
+    items = reports.reports_for(current_user, tenant, workshop)
+    kinds = _kinds_for(workshop)
+    if not items and not kinds:
+        abort(404)
+    return render_template(
+        "reports/list.html",
+        tenant=tenant,
+        workshop=workshop,
+        reports=items,
+        kinds=kinds,
+        nonce=secrets.token_urlsafe(16),
+        building=any(r.status in BUILDING for r in items),
+        KIND_TITLES=reports.KIND_TITLES,
+    )
+
+
+def _request(workshop: Workshop | None):  # type: ignore[no-untyped-def]
+    kind = flask_request.form.get("kind", "")
+    if kind not in {k.value for k in ReportKind}:
+        abort(422)
+    nonce = flask_request.form.get("nonce") or secrets.token_urlsafe(16)
+    try:
+        reports.request(current_user, kind, current_tenant(), workshop, nonce)
+    except DomainError as err:
+        if err.status == 404 or err.status == 403:
+            abort(404)
+        raise
+    if workshop is not None:
+        return redirect(url_for("reports.workshop_reports", workshop_id=workshop.id))
+    return redirect(url_for("reports.region_reports"))
+
+
+@bp.get("/<tenant_slug>/workshops/<int:workshop_id>/berichte")
+def workshop_reports(workshop_id: int):  # type: ignore[no-untyped-def]
+    return _list(get_or_404(Workshop, workshop_id))
+
+
+@bp.post("/<tenant_slug>/workshops/<int:workshop_id>/berichte")
+def request_workshop_report(workshop_id: int):  # type: ignore[no-untyped-def]
+    return _request(get_or_404(Workshop, workshop_id))
+
+
+@bp.get("/<tenant_slug>/berichte")
+def region_reports():  # type: ignore[no-untyped-def]
+    return _list(None)
+
+
+@bp.post("/<tenant_slug>/berichte")
+def request_region_report():  # type: ignore[no-untyped-def]
+    return _request(None)
+
+
+def _report(report_id: int) -> Report:
+    try:
+        return reports.get_report(current_user, report_id)
+    except DomainError:
+        abort(404)
+
+
+@bp.get("/<tenant_slug>/berichte/<int:report_id>")
+def download(report_id: int):  # type: ignore[no-untyped-def]
+    report = _report(report_id)
+    if report.status != ReportStatus.DONE or report.pdf is None:
+        abort(404)
+    name = f"{report.kind.value}-{report.id}.pdf"
+    return Response(
+        report.pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/<tenant_slug>/berichte/<int:report_id>/html")
+def download_html(report_id: int):  # type: ignore[no-untyped-def]
+    report = _report(report_id)
+    if report.status != ReportStatus.DONE or report.html is None:
+        abort(404)
+    response = Response(report.html, mimetype="text/html")
+    # the stored document is sanitised; still, no script may ever run in it
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'self'"
+    return response
+
+
+@bp.get("/<tenant_slug>/berichte/<int:report_id>/status")
+def status(report_id: int):  # type: ignore[no-untyped-def]
+    report = _report(report_id)
+    return jsonify(
+        id=report.id,
+        kind=report.kind.value,
+        status=report.status.value,
+        progress=report.progress,
+        download=url_for("reports.download", report_id=report.id)
+        if report.status == ReportStatus.DONE
+        else None,
+    )

@@ -1,0 +1,102 @@
+"""Rendering the worker's emails without Flask: a Jinja environment of the worker's own
+(``worker/templates``) with the i18n extension and the web app's translation catalog
+(``platform/translations``), German by default, English where ``user.locale == "en"``.
+
+Every mail has a subject, a text part and an HTML part (``mail/<name>.subject.txt``,
+``.txt``, ``.html``) and, when it goes to a user, a one-click way to stop reminders
+(a link to the confirmation page and the RFC 8058 headers).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.support import NullTranslations, Translations
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from visionswerk.settings import Settings
+from visionswerk.tenants.models import User
+from visionswerk.worker import preferences
+from visionswerk.worker.models import OutgoingEmail
+from visionswerk.worker.outbox import queue_email
+
+HERE = Path(__file__).parent
+CATALOG = HERE.parent / "platform" / "translations"
+LOCALES = ("de", "en")
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    if locale == "de":
+        return NullTranslations()  # the msgids are German
+    return Translations.load(str(CATALOG), [locale], domain="messages")
+
+
+@cache
+def environment(locale: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(HERE / "templates")),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["datetime"] = format_datetime
+    return env
+
+
+def format_datetime(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.strftime("%d.%m.%Y %H:%M UTC")
+
+
+def locale_of(user: User | None) -> str:
+    return user.locale if user is not None and user.locale in LOCALES else "de"
+
+
+def gettext(locale: str, message: str, **params: Any) -> str:
+    text = translations(locale).gettext(message)
+    return text % params if params else text
+
+
+def render(name: str, locale: str = "de", **context: Any) -> tuple[str, str, str]:
+    env = environment(locale)
+    subject = env.get_template(f"mail/{name}.subject.txt").render(**context).strip()
+    text = env.get_template(f"mail/{name}.txt").render(**context)
+    html = env.get_template(f"mail/{name}.html").render(**context)
+    return " ".join(subject.split()), text, html
+
+
+def send_to_user(
+    settings: Settings,
+    key: str,
+    user: User,
+    name: str,
+    *,
+    tenant_id: int | None,
+    tenant_name: str,
+    link: str,
+    **context: Any,
+) -> OutgoingEmail:
+    """Queue mail ``name`` to ``user`` (idempotent by ``key``), in their language, with
+    the tenant's name, the task link and the unsubscribe link + headers."""
+    token = preferences.token_for(settings, user.id)
+    unsubscribe = f"{settings.base_url}/abmelden/{token}"
+    subject, text, html = render(
+        name,
+        locale_of(user),
+        user=user,
+        tenant_name=tenant_name,
+        link=link,
+        unsubscribe=unsubscribe,
+        **context,
+    )
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    return queue_email(key, user.email, subject, text, html, tenant_id=tenant_id, headers=headers)

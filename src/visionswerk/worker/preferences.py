@@ -1,0 +1,88 @@
+"""Notification preferences and the unsubscribe token.
+
+The token is derived, not stored: ``HMAC-SHA256(SECRET_KEY, "unsubscribe:<user>:<salt>")``;
+the row keeps only its SHA-256 (``token_hash``) to find the user again. The worker can thus
+put the same link into every mail without keeping a usable secret in the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from visionswerk.db import db, utcnow
+from visionswerk.settings import Settings
+from visionswerk.worker.models import NotificationPreference
+
+
+def _derive(secret_key: str, user_id: int, salt: str) -> str:
+    mac = hmac.new(secret_key.encode(), f"unsubscribe:{user_id}:{salt}".encode(), "sha256")
+    return mac.hexdigest()[:40]
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def preference_of(settings: Settings, user_id: int) -> NotificationPreference:
+    """The user's row, created with the defaults (reminders on, no digest) if missing."""
+    pref = db.get(NotificationPreference, user_id)
+    if pref is None:
+        # insert-if-absent: two sweeps at once must not fail on the primary key
+        salt = secrets.token_hex(8)
+        session = db()
+        module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(
+            module.insert(NotificationPreference)
+            .values(
+                user_id=user_id,
+                reminders=True,
+                digest=False,
+                token_salt=salt,
+                token_hash=_hash(_derive(settings.secret_key, user_id, salt)),
+                updated_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["user_id"])
+        )
+        pref = db.get(NotificationPreference, user_id, populate_existing=True)
+        assert pref is not None
+    return pref
+
+
+def token_for(settings: Settings, user_id: int) -> str:
+    pref = preference_of(settings, user_id)
+    return _derive(settings.secret_key, user_id, pref.token_salt)
+
+
+def by_token(token: str) -> NotificationPreference | None:
+    if not token or len(token) > 100:
+        return None
+    return db.scalar(
+        select(NotificationPreference).where(NotificationPreference.token_hash == _hash(token))
+    )
+
+
+def wants_reminders(user_id: int) -> bool:
+    pref = db.get(NotificationPreference, user_id)
+    return pref is None or pref.reminders
+
+
+def wants_digest(user_id: int) -> bool:
+    pref = db.get(NotificationPreference, user_id)
+    return pref is not None and pref.digest
+
+
+def set_preferences(
+    settings: Settings, user_id: int, *, reminders: bool | None = None, digest: bool | None = None
+) -> NotificationPreference:
+    pref = preference_of(settings, user_id)
+    if reminders is not None:
+        pref.reminders = reminders
+    if digest is not None:
+        pref.digest = digest
+    db.flush()
+    return pref

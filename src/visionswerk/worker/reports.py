@@ -1,0 +1,397 @@
+"""Reports, generated in the worker: the vision document, the process documentation of a
+workshop, and the region status report — HTML (stored) and PDF (WeasyPrint).
+
+* ``request(actor, kind, tenant, workshop=None, nonce=...)`` (web layer) asks the policy
+  (``report.request``), records a :class:`Report` with ``request_key = "report:<nonce>"``
+  (the request form carries the nonce: a double submit finds the same row) and enqueues
+  ``visionswerk.generate_report`` after the commit.
+* ``generate(settings, tenant_id, report_id)`` (worker) runs in ``tenant_scope``: queued →
+  running (progress committed as it goes) → done (PDF + HTML stored, "report ready" mail to
+  the requester, key ``report-ready:<id>``) or failed. A redelivered task finds the row done
+  and returns; a task for a row that is ``running`` re-runs it (its worker died).
+* WeasyPrint never fetches from the network: :func:`url_fetcher` refuses everything except
+  files inside the app's static folder.
+* Privacy: the process documentation shows step-1 drafts only as keywords in the aspect
+  ledger, never with author names; proposals with their pair number only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from markupsafe import Markup
+from sqlalchemy import func, select
+
+from visionswerk import db as dbmod
+from visionswerk.db import after_commit, db, utcnow
+from visionswerk.errors import NotFound
+from visionswerk.i18n import N_
+from visionswerk.settings import Settings
+from visionswerk.tenants.models import AuditEntry, Role, Tenant, TenantKind, User
+from visionswerk.tenants.policy import can, require, roles_in, rule
+from visionswerk.tenants.scoping import tenant_scope
+from visionswerk.worker import emails
+from visionswerk.worker.models import Report, ReportKind, ReportStatus
+from visionswerk.workshops.models import (
+    Aspect,
+    AspectSource,
+    AspectStatus,
+    Pair,
+    Participation,
+    Phase,
+    VisionVersion,
+    Workshop,
+)
+from visionswerk.workshops.policy import manages
+from visionswerk.workshops.text import render_markdown
+
+STATIC = (Path(__file__).parent.parent / "platform" / "static").resolve()
+CSS = Path(__file__).parent / "templates" / "reports" / "report.css"
+
+KIND_TITLES = {
+    ReportKind.VISION: N_("Visionsdokument"),
+    ReportKind.PROCESS: N_("Prozessdokumentation"),
+    ReportKind.REGION: N_("Statusbericht der Region"),
+}
+
+
+class RefusedFetch(ValueError):
+    pass
+
+
+# --- policy ----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Subject:
+    """What a report is about: its kind, tenant and (vision/process) workshop."""
+
+    kind: ReportKind
+    tenant: Tenant
+    workshop: Workshop | None = None
+
+
+def _may(user: User, subject: Subject) -> bool:
+    if user.is_platform_admin:
+        return True
+    if subject.kind == ReportKind.REGION:
+        return subject.tenant.kind == TenantKind.REGION and Role.COORDINATOR in roles_in(
+            user, subject.tenant
+        )
+    w = subject.workshop
+    if w is None:
+        return False
+    if subject.kind == ReportKind.VISION:
+        return w.phase == Phase.ADOPTED and can(user, "workshop.view", w)
+    # process documentation: managers and the region's coordinators at any time;
+    # participants only once the vision is adopted
+    if can(user, "workshop.status", w) or manages(user, w):
+        return True
+    return w.phase == Phase.ADOPTED and can(user, "workshop.view", w)
+
+
+@rule("report.request")
+def _request(user: User, subject: Subject) -> bool:
+    return _may(user, subject)
+
+
+@rule("report.read")
+def _read(user: User, report: Report) -> bool:
+    return _may(user, subject_of(report))
+
+
+def subject_of(report: Report) -> Subject:
+    tenant = db.get(Tenant, report.tenant_id)
+    assert tenant is not None
+    w = db.get(Workshop, report.workshop_id) if report.workshop_id else None
+    return Subject(report.kind, tenant, w)
+
+
+# --- requesting and listing (web layer) ---------------------------------------------------
+
+
+def request(
+    actor: User, kind: ReportKind | str, tenant: Tenant, workshop: Workshop | None, nonce: str
+) -> Report:
+    """Record a report request and build it in the worker after the commit."""
+    kind = ReportKind(kind)
+    if workshop is not None and workshop.tenant_id != tenant.id:
+        raise NotFound(N_("Das gibt es hier nicht."))
+    require(actor, "report.request", Subject(kind, tenant, workshop))
+    key = f"report:{actor.id}:{nonce[:60]}"
+    existing = db.scalar(select(Report).where(Report.request_key == key))
+    if existing is not None:
+        return existing
+    report = Report(
+        tenant_id=tenant.id,
+        kind=kind,
+        workshop_id=workshop.id if workshop else None,
+        status=ReportStatus.QUEUED,
+        progress=0,
+        request_key=key,
+        requested_by_id=actor.id,
+    )
+    db.add(report)
+    db.flush()
+    after_commit(partial(enqueue, tenant.id, report.id))
+    return report
+
+
+def enqueue(tenant_id: int, report_id: int) -> None:
+    from visionswerk.worker.tasks import generate_report
+
+    generate_report.apply_async(args=[tenant_id, report_id], retry=True)
+
+
+def reports_for(actor: User, tenant: Tenant, workshop: Workshop | None) -> list[Report]:
+    """The reports of a workshop (or the tenant's region reports) the actor may read,
+    newest first (current tenant)."""
+    query = select(Report).where(Report.tenant_id == tenant.id)
+    if workshop is not None:
+        query = query.where(Report.workshop_id == workshop.id)
+    else:
+        query = query.where(Report.workshop_id.is_(None))
+    rows = db.scalars(query.order_by(Report.created_at.desc(), Report.id.desc())).all()
+    return [r for r in rows if can(actor, "report.read", r)]
+
+
+def get_report(actor: User, report_id: int) -> Report:
+    report = db.get(Report, report_id)
+    if report is None or not can(actor, "report.read", report):
+        raise NotFound(N_("Das gibt es hier nicht."))
+    return report
+
+
+# --- generating (worker) ------------------------------------------------------------------
+
+
+def url_fetcher(url: str, *args: Any, **kwargs: Any) -> Any:
+    """WeasyPrint's fetcher: only files inside the app's static folder; everything else
+    (http, https, data, other files) is refused without any request."""
+    from weasyprint.urls import default_url_fetcher
+
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        path = Path(unquote(parsed.path)).resolve()
+        if path.is_relative_to(STATIC) and path.is_file():
+            return default_url_fetcher(url, *args, **kwargs)
+    raise RefusedFetch(f"refused to fetch {url[:200]}")
+
+
+def render_pdf(html: str) -> bytes:
+    import weasyprint
+
+    document = weasyprint.HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=url_fetcher)
+    return bytes(document.write_pdf(stylesheets=[weasyprint.CSS(filename=str(CSS))]))
+
+
+def _progress(report_id: int, value: int, status: ReportStatus | None = None) -> None:
+    report = db.get(Report, report_id, populate_existing=True)
+    assert report is not None
+    report.progress = value
+    if status is not None:
+        report.status = status
+    dbmod.commit()
+
+
+def generate(settings: Settings, tenant_id: int, report_id: int) -> str:
+    with tenant_scope(tenant_id):
+        report = db.get(Report, report_id)
+        if report is None:
+            return "missing"
+        if report.status in (ReportStatus.DONE, ReportStatus.FAILED):
+            return report.status.value  # a redelivered task: nothing to do
+        _progress(report_id, 10, ReportStatus.RUNNING)
+    with tenant_scope(tenant_id):
+        try:
+            report = db.get(Report, report_id)
+            assert report is not None
+            requester = db.get(User, report.requested_by_id) if report.requested_by_id else None
+            locale = emails.locale_of(requester)
+            html = build_html(report, locale)
+            _progress(report_id, 50)
+            pdf = render_pdf(html)
+        except Exception as exc:  # a broken report must not stay "running"
+            dbmod.rollback()
+            report = db.get(Report, report_id, populate_existing=True)
+            assert report is not None
+            report.status = ReportStatus.FAILED
+            report.error = f"{type(exc).__name__}: {exc}"[:500]
+            report.finished_at = utcnow()
+            return "failed"
+        report = db.get(Report, report_id, populate_existing=True)
+        assert report is not None
+        report.html = html
+        report.pdf = pdf
+        report.progress = 100
+        report.status = ReportStatus.DONE
+        report.finished_at = utcnow()
+        if requester is not None:
+            tenant = db.get(Tenant, tenant_id)
+            assert tenant is not None
+            emails.send_to_user(
+                settings,
+                f"report-ready:{report.id}",
+                requester,
+                "report_ready",
+                tenant_id=tenant_id,
+                tenant_name=tenant.name,
+                link=f"{settings.base_url}/{tenant.slug}/berichte/{report.id}",
+                title=emails.gettext(locale, KIND_TITLES[report.kind]),
+            )
+        db.flush()
+    return "done"
+
+
+def build_html(report: Report, locale: str = "de") -> str:
+    tenant = db.get(Tenant, report.tenant_id)
+    assert tenant is not None
+    env = emails.environment(locale)
+    w = db.get(Workshop, report.workshop_id) if report.workshop_id else None
+    context: dict[str, Any] = {
+        "tenant": tenant,
+        "workshop": w,
+        "generated_at": utcnow(),
+        "title": emails.gettext(locale, KIND_TITLES[report.kind]),
+    }
+    if report.kind == ReportKind.VISION:
+        assert w is not None
+        context.update(vision_context(w))
+    elif report.kind == ReportKind.PROCESS:
+        assert w is not None
+        context.update(process_context(w))
+    else:
+        requester = db.get(User, report.requested_by_id) if report.requested_by_id else None
+        context.update(region_context(tenant, requester))
+    return env.get_template(f"reports/{report.kind.value}.html").render(**context)
+
+
+def vision_context(w: Workshop) -> dict[str, Any]:
+    from visionswerk.workshops.signing import signatures_of
+
+    version = db.scalar(
+        select(VisionVersion)
+        .where(VisionVersion.workshop_id == w.id, VisionVersion.adopted_at.is_not(None))
+        .order_by(VisionVersion.number.desc())
+        .limit(1)
+    )
+    if version is None:
+        raise NotFound(N_("Das gibt es hier nicht."))
+    parent = None
+    if version.embedded_parent_version_id:
+        # the parent belongs to another tenant (the region): an explicit read by id
+        parent = db.scalar(
+            select(VisionVersion)
+            .where(VisionVersion.id == version.embedded_parent_version_id)
+            .execution_options(all_tenants=True)
+        )
+    parent_tenant = db.get(Tenant, parent.tenant_id) if parent else None
+    return {
+        "version": version,
+        "vision_html": Markup(render_markdown(version.text)),
+        "parent": parent,
+        "parent_tenant": parent_tenant,
+        "parent_html": Markup(render_markdown(parent.text)) if parent else None,
+        "signatures": signatures_of(version),
+    }
+
+
+def process_context(w: Workshop) -> dict[str, Any]:
+    moves = db.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.action == "workshop.move",
+            AuditEntry.object_type == "Workshop",
+            AuditEntry.object_id == w.id,
+        )
+        .order_by(AuditEntry.id)
+    ).all()
+    steps = [(str(e.detail.get("to")), e.created_at) for e in moves]
+    participants = db.scalar(
+        select(func.count()).select_from(Participation).where(Participation.workshop_id == w.id)
+    )
+    pairs = db.scalars(select(Pair).where(Pair.workshop_id == w.id).order_by(Pair.number)).all()
+    pair_numbers = {p.id: p.number for p in pairs}
+    aspects = db.scalars(
+        select(Aspect).where(Aspect.workshop_id == w.id).order_by(Aspect.position, Aspect.id)
+    ).all()
+    coverage = []
+    for p in pairs:
+        mine = [a for a in aspects if a.source == AspectSource.PROPOSAL and a.pair_id == p.id]
+        taken = sum(1 for a in mine if a.status == AspectStatus.TAKEN_UP)
+        coverage.append({"number": p.number, "taken_up": taken, "total": len(mine)})
+    proposals = [
+        {
+            "number": p.number,
+            "keywords": p.proposal.keywords if p.proposal else [],
+            "html": Markup(render_markdown(p.proposal.text)) if p.proposal else "",
+        }
+        for p in pairs
+    ]
+    ledger = [
+        {
+            "label": a.label,
+            # step-1 aspects: keyword only, never the author
+            "source": "draft" if a.source == AspectSource.DRAFT else "proposal",
+            "pair": pair_numbers.get(a.pair_id) if a.pair_id else None,
+            "status": a.status.value,
+            "passage": a.passage,
+            "reason": a.reason,
+        }
+        for a in aspects
+    ]
+    return {
+        "steps": steps,
+        "participants": participants or 0,
+        "pair_count": len(pairs),
+        "proposals": proposals,
+        "ledger": ledger,
+        "coverage": coverage,
+    }
+
+
+def region_context(region: Tenant, requester: User | None) -> dict[str, Any]:
+    """The region overview: issue 4's overview service when it is there, else a simple
+    table (municipality, workshop phase, adopted vision)."""
+    rows: list[dict[str, Any]] = []
+    try:
+        from visionswerk.visions import overview
+    except ImportError:  # pragma: no cover - issue 4 not merged
+        overview = None  # type: ignore[assignment]
+    if overview is not None and requester is not None:
+        for r in overview.region_overview(requester, [region]):
+            rows.append(
+                {
+                    "name": r.name,
+                    "phase": r.phase.value if r.phase else None,
+                    "workshop": r.workshop_title,
+                    "adopted": r.adopted_at,
+                    "participants": r.participants,
+                }
+            )
+        return {"rows": rows}
+    towns = db.scalars(
+        select(Tenant).where(Tenant.parent_id == region.id).order_by(Tenant.name)
+    ).all()
+    for town in towns:
+        latest = db.scalar(
+            select(Workshop)
+            .where(Workshop.tenant_id == town.id)
+            .order_by(Workshop.created_at.desc())
+            .limit(1)
+            .execution_options(all_tenants=True)
+        )
+        rows.append(
+            {
+                "name": town.name,
+                "phase": latest.phase.value if latest else None,
+                "workshop": latest.title if latest else None,
+                "adopted": None,
+                "participants": None,
+            }
+        )
+    return {"rows": rows}
