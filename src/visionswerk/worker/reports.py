@@ -169,24 +169,41 @@ def get_report(actor: User, report_id: int) -> Report:
 # --- generating (worker) ------------------------------------------------------------------
 
 
-def url_fetcher(url: str, *args: Any, **kwargs: Any) -> Any:
-    """WeasyPrint's fetcher: only files inside the app's static folder; everything else
-    (http, https, data, other files) is refused without any request."""
-    from weasyprint.urls import default_url_fetcher
-
+def check_url(url: str) -> Path:
+    """The file a resource URL may load, or :class:`RefusedFetch`: only files inside the
+    app's static folder; everything else (http, https, data, other files) is refused."""
     parsed = urlparse(url)
     if parsed.scheme == "file":
         path = Path(unquote(parsed.path)).resolve()
         if path.is_relative_to(STATIC) and path.is_file():
-            return default_url_fetcher(url, *args, **kwargs)
+            return path
     raise RefusedFetch(f"refused to fetch {url[:200]}")
+
+
+def _fetcher() -> Any:
+    """WeasyPrint's fetcher (a ``URLFetcher`` subclass, WeasyPrint ≥ 66): asks
+    :func:`check_url` before anything is opened, so a refused URL makes no request."""
+    from weasyprint.urls import URLFetcher
+
+    class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            check_url(url)
+            return super().fetch(url, headers)
+
+    return StaticOnlyFetcher(allowed_protocols=["file"], allow_redirects=False)
+
+
+def url_fetcher(url: str) -> Any:
+    return _fetcher()(url)
 
 
 def render_pdf(html: str) -> bytes:
     import weasyprint
 
-    document = weasyprint.HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=url_fetcher)
-    return bytes(document.write_pdf(stylesheets=[weasyprint.CSS(filename=str(CSS))]))
+    fetcher = _fetcher()
+    document = weasyprint.HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=fetcher)
+    css = weasyprint.CSS(filename=str(CSS), url_fetcher=fetcher)
+    return bytes(document.write_pdf(stylesheets=[css]))
 
 
 def _progress(report_id: int, value: int, status: ReportStatus | None = None) -> None:
