@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from tests.conftest import csrf_token, login
@@ -61,9 +62,57 @@ def _invitation_token(make: Factory, tenant: Tenant) -> str:
     return token
 
 
+def _workshop_id(make: Factory, tenant: Tenant) -> int:
+    return int(make.workshop(tenant, phase="individual", participants=2).id)
+
+
+def _pair_id(make: Factory, tenant: Tenant) -> int:
+    from visionswerk.workshops.models import Pair
+
+    setup = make.workshop(tenant, phase="pairs", participants=2)
+    query = select(Pair.id).where(Pair.workshop_id == setup.id)
+    return int(db.scalars(query.execution_options(all_tenants=True)).one())
+
+
+def _proposal_id(make: Factory, tenant: Tenant) -> int:
+    from visionswerk.workshops.models import PairProposal
+
+    setup = make.workshop(tenant, phase="pairs", participants=2)
+    query = select(PairProposal.id).where(PairProposal.workshop_id == setup.id)
+    return int(db.scalars(query.execution_options(all_tenants=True)).one())
+
+
+def _plenary_aspects(make: Factory, tenant: Tenant) -> tuple[Any, list[int]]:
+    from visionswerk.workshops.models import Aspect
+
+    setup = make.workshop(tenant, phase="plenary", participants=2)
+    query = select(Aspect.id).where(Aspect.workshop_id == setup.id).order_by(Aspect.id)
+    return setup, list(db.scalars(query.execution_options(all_tenants=True)))
+
+
+def _aspect_id(make: Factory, tenant: Tenant) -> int:
+    return _plenary_aspects(make, tenant)[1][0]
+
+
+def _group_id(make: Factory, tenant: Tenant) -> int:
+    from visionswerk.workshops import services as ws
+
+    setup, aspect_ids = _plenary_aspects(make, tenant)
+    with setup.scope():
+        group = ws.group_aspects(setup.facilitator, setup.workshop, aspect_ids[:2], "Gruppe")
+        make.commit()
+        return int(group.id)
+
+
+
 PARAMETERS: dict[str, Callable[[Factory, Tenant], Any]] = {
     "membership_id": _membership_id,
     "token": _invitation_token,
+    "workshop_id": _workshop_id,
+    "pair_id": _pair_id,
+    "proposal_id": _proposal_id,
+    "aspect_id": _aspect_id,
+    "group_id": _group_id,
 }
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -151,9 +151,18 @@ def _reset_token(make: Factory, _tenant: Tenant) -> str:
     return token
 
 
+def _api_token_id(make: Factory, _tenant: Tenant) -> int:
+    from visionswerk.tenants import api_tokens
+
+    token, _raw = api_tokens.create_token(make.user(), "Auswertung")
+    make.commit()
+    return token.id
+
+
 # values for parameters of routes outside a tenant (by endpoint), beside PARAMETERS
 ENDPOINT_VALUES: dict[str, dict[str, Callable[[Factory, Tenant], Any]]] = {
     "accounts.reset_password": {"token": _reset_token},
+    "api_tokens.revoke_token": {"token_id": _api_token_id},
     "static": {"filename": lambda _make, _tenant: "visionswerk.css"},
 }
 
@@ -305,6 +314,10 @@ def test_every_non_public_route_needs_a_login(app: Flask, make: Factory, world: 
     for method, url in requests:
         response = client.open(url, method=method, data={"csrf_token": token})
         response.close()
+        if url.startswith("/api/"):  # the JSON API answers 401, never a redirect
+            assert response.status_code == 401, f"{method} {url}: {response.status_code}"
+            assert response.mimetype == "application/problem+json", f"{method} {url}"
+            continue
         assert response.status_code == 302, f"{method} {url}: {response.status_code}"
         assert response.headers["Location"].startswith("/anmelden"), f"{method} {url}"
     assert len(requests) >= 5

@@ -62,6 +62,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from visionswerk.platform.accounts.views import bp as accounts
     from visionswerk.platform.admin.views import bp as admin
+    from visionswerk.platform.api import account_bp as api_tokens
+    from visionswerk.platform.api import bp as api
     from visionswerk.platform.health import bp as health
     from visionswerk.platform.reports.views import bp as reports
     from visionswerk.platform.tenancy.views import bp as tenancy
@@ -69,6 +71,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(accounts)
     app.register_blueprint(admin)
+    app.register_blueprint(api)
+    app.register_blueprint(api_tokens)
     app.register_blueprint(reports)
     if app.config["VISIONSWERK"].env == "development":
         from visionswerk.platform.dev.views import bp as dev

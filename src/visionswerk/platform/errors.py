@@ -1,4 +1,6 @@
-"""Error pages in plain German (or English), never a stack trace."""
+"""Error pages in plain German (or English), never a stack trace. API requests
+(``/api/...``) get the same errors as ``application/problem+json`` instead
+(``visionswerk.platform.api.problems``)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from visionswerk.errors import DomainError, NotAllowed, NotFound
 from visionswerk.platform.i18n import message_of
+from visionswerk.platform.pipeline import is_api_request
 
 TITLES = {
     400: "Die Anfrage konnte nicht verarbeitet werden",
@@ -52,7 +55,11 @@ def form_error(form: Any, error: DomainError, default: str, **aliases: str) -> N
     field.errors = [*field.errors, message_of(error)]
 
 
-def render_error(status: int, message: str | None = None) -> tuple[str, int]:
+def render_error(status: int, message: str | None = None, error: Exception | None = None):  # type: ignore[no-untyped-def]
+    if is_api_request():
+        from visionswerk.platform.api.problems import problem_response
+
+        return problem_response(status, error)
     return (
         render_template(
             "errors/error.html",
@@ -67,7 +74,7 @@ def render_error(status: int, message: str | None = None) -> tuple[str, int]:
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def _csrf(_e: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf(e: CSRFError):  # type: ignore[no-untyped-def]
         return render_error(
             400,
             _(
@@ -75,39 +82,41 @@ def init_app(app: Flask) -> None:
                 "Es wurde nichts gespeichert. Ihre Eingaben stehen unten – bitte laden Sie "
                 "die Seite neu und senden Sie sie erneut."
             ),
+            e,
         )
 
     @app.errorhandler(429)
-    def _too_many(_e: HTTPException):  # type: ignore[no-untyped-def]
+    def _too_many(e: HTTPException):  # type: ignore[no-untyped-def]
         return render_error(
             429,
             _(
                 "Zu viele Versuche in kurzer Zeit. Bitte warten Sie einige Minuten und "
                 "versuchen Sie es dann erneut."
             ),
+            e,
         )
 
     @app.errorhandler(NotFound)
     def _domain_not_found(e: NotFound):  # type: ignore[no-untyped-def]
-        return render_error(404, message_of(e))
+        return render_error(404, message_of(e), e)
 
     @app.errorhandler(NotAllowed)
     def _domain_not_allowed(e: NotAllowed):  # type: ignore[no-untyped-def]
-        return render_error(403, message_of(e))
+        return render_error(403, message_of(e), e)
 
     @app.errorhandler(DomainError)
     def _domain(e: DomainError):  # type: ignore[no-untyped-def]
-        return render_error(e.status, message_of(e))
+        return render_error(e.status, message_of(e), e)
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):  # type: ignore[no-untyped-def]
         if e.code is None:
             return e
-        return render_error(e.code)
+        return render_error(e.code, None, e)
 
     @app.errorhandler(Exception)
     def _unexpected(e: Exception):  # type: ignore[no-untyped-def]
         app.logger.exception("unexpected error")
         return render_error(
-            500, _("Bitte versuchen Sie es später erneut. Ihre Eingaben stehen unten.")
+            500, _("Bitte versuchen Sie es später erneut. Ihre Eingaben stehen unten."), e
         )

@@ -7,6 +7,9 @@
   state-changing request. Safe requests (GET, HEAD) and error responses roll back, so a
   GET cannot change state even by accident; a commit attempted while a safe request is
   being handled raises instead of persisting anything.
+* The JSON API (``/api/...``) authenticates with ``Authorization: Bearer <token>`` (a
+  personal API token; then only the token counts, never the session cookie) or with the
+  session; an unauthenticated API request answers 401 (problem+json), not a redirect.
 """
 
 from __future__ import annotations
@@ -87,12 +90,46 @@ def get_or_404(model: type[Any], ident: int) -> Any:
     return obj
 
 
-def init_app(app: Flask) -> None:
+API_PREFIX = "/api/"
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def _authenticate_api_request() -> None:
+    """A Bearer token on an API request decides alone who is acting: a valid token
+    logs its user in for this request only (no session, so no CSRF either), any other
+    Authorization header answers 401 — even beside a valid session cookie."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return  # the session, as for pages
+    from visionswerk.tenants.api_tokens import user_for_token
+
+    scheme, _, raw = header.strip().partition(" ")
+    user = None
+    if scheme.lower() == "bearer":
+        user = user_for_token(raw, record_use=request.method not in SAFE_METHODS)
+    if user is None:
+        abort(401)
+    g._login_user = user  # Flask-Login's per-request user: current_user is this user
+    g.token_authenticated = True
+
+
+def _unauthorized() -> Any:
+    if is_api_request():
+        abort(401)
     from visionswerk.platform.extensions import login_manager
 
+    return login_manager.unauthorized()
+
+
+def init_app(app: Flask) -> None:
     @app.url_value_preprocessor
     def _resolve_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
         set_current_tenant(None)
+        if is_api_request():
+            _authenticate_api_request()
         if not values or "tenant_slug" not in values:
             return
         tenant = tenant_by_slug(values.pop("tenant_slug"))
@@ -100,7 +137,7 @@ def init_app(app: Flask) -> None:
             abort(404)
         if not is_public(app, endpoint):
             if not current_user.is_authenticated:
-                abort(login_manager.unauthorized())
+                abort(_unauthorized())
             if not can(current_user, "tenant.view", tenant):
                 abort(404)  # like a tenant that does not exist: no existence oracle
         g.tenant = tenant  # only a tenant the user may see becomes the current one
@@ -110,7 +147,7 @@ def init_app(app: Flask) -> None:
     def _require_login() -> Any:
         if is_public(app, request.endpoint) or current_user.is_authenticated:
             return None
-        return login_manager.unauthorized()
+        return _unauthorized()
 
     @app.url_defaults
     def _tenant_slug_default(endpoint: str, values: dict[str, Any]) -> None:
