@@ -66,6 +66,26 @@ def _workshop_id(make: Factory, tenant: Tenant) -> int:
     return int(make.workshop(tenant, phase="individual", participants=2).id)
 
 
+def _version_id(make: Factory, tenant: Tenant) -> int:
+    import datetime as dt
+
+    from visionswerk.tenants.scoping import tenant_scope
+    from visionswerk.workshops import signing
+    from visionswerk.workshops.models import VisionSource
+
+    with tenant_scope(tenant.id):
+        version = signing.create_version(
+            tenant_id=tenant.id,
+            title="Fremde Vision",
+            text="Fremder Text",
+            source=VisionSource.IMPORTED,
+            created_by=None,
+            adopted_at=dt.datetime(2021, 1, 1, tzinfo=dt.UTC),
+        )
+        make.commit()
+        return int(version.id)
+
+
 def _pair_id(make: Factory, tenant: Tenant) -> int:
     from visionswerk.workshops.models import Pair
 
@@ -104,11 +124,11 @@ def _group_id(make: Factory, tenant: Tenant) -> int:
         return int(group.id)
 
 
-
 PARAMETERS: dict[str, Callable[[Factory, Tenant], Any]] = {
     "membership_id": _membership_id,
     "token": _invitation_token,
     "workshop_id": _workshop_id,
+    "version_id": _version_id,
     "pair_id": _pair_id,
     "proposal_id": _proposal_id,
     "aspect_id": _aspect_id,

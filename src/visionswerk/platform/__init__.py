@@ -67,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
     from visionswerk.platform.health import bp as health
     from visionswerk.platform.reports.views import bp as reports
     from visionswerk.platform.tenancy.views import bp as tenancy
+    from visionswerk.platform.visions.views import bp as visions
 
     app.register_blueprint(health)
     app.register_blueprint(accounts)
@@ -78,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
         from visionswerk.platform.dev.views import bp as dev
 
         app.register_blueprint(dev)  # the outbox page; never in testing or production
+    app.register_blueprint(visions)
     app.register_blueprint(tenancy)  # last: its /<tenant_slug> routes catch the rest
 
 
