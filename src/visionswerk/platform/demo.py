@@ -26,6 +26,10 @@ ACCOUNTS: tuple[tuple[str, str, str, str | None, Role | None], ...] = (
      "musterhausen", Role.FACILITATOR),
     ("Teilnahme Musterhausen", "teilnahme@musterhausen.example", "Sonnenblume",
      "musterhausen", Role.PARTICIPANT),
+    ("Moderation Beispielbach", "moderation@beispielbach.example", "Bea Moderatorin",
+     "beispielbach", Role.FACILITATOR),
+    ("Moderation Auental", "moderation@auental.example", "Anton Moderator",
+     "auental", Role.FACILITATOR),
 )  # fmt: skip
 
 
@@ -50,9 +54,17 @@ def seed_demo() -> list[tuple[str, str, str]] | None:
         db.add(tenants[slug])
     db.flush()
 
+    users = {}
     for _label, email, display_name, slug, role in ACCOUNTS:
         user = create_user(email, DEMO_PASSWORD, display_name, is_platform_admin=slug is None)
+        users[email] = user
         if slug is not None and role is not None:
             db.add(Membership(user=user, tenant_id=tenants[slug].id, role=role))
     db.flush()
+    for user in users.values():
+        db.refresh(user)  # memberships for the policy
+
+    from visionswerk.platform.visions.demo import seed_vision_story
+
+    seed_vision_story(tenants, users, DEMO_PASSWORD)  # ILE vision v1/v2 and three towns
     return demo_credentials()
