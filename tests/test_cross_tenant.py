@@ -124,6 +124,27 @@ def _group_id(make: Factory, tenant: Tenant) -> int:
         return int(group.id)
 
 
+def _report_id(make: Factory, tenant: Tenant) -> int:
+    import uuid
+
+    from visionswerk.worker.models import Report, ReportKind, ReportStatus
+
+    workshop_id = _workshop_id(make, tenant)
+    report = Report(
+        tenant_id=tenant.id,
+        kind=ReportKind.PROCESS,
+        workshop_id=workshop_id,
+        status=ReportStatus.DONE,
+        progress=100,
+        request_key=f"cross-tenant:{uuid.uuid4().hex}",
+        pdf=b"%PDF-1.4 fremd",
+        html="<p>fremd</p>",
+    )
+    db.add(report)
+    make.commit()
+    return int(report.id)
+
+
 PARAMETERS: dict[str, Callable[[Factory, Tenant], Any]] = {
     "membership_id": _membership_id,
     "token": _invitation_token,
@@ -133,6 +154,7 @@ PARAMETERS: dict[str, Callable[[Factory, Tenant], Any]] = {
     "proposal_id": _proposal_id,
     "aspect_id": _aspect_id,
     "group_id": _group_id,
+    "report_id": _report_id,
 }
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

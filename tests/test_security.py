@@ -159,10 +159,20 @@ def _api_token_id(make: Factory, _tenant: Tenant) -> int:
     return token.id
 
 
+def _unsubscribe_token(make: Factory, tenant: Tenant) -> str:
+    from visionswerk.worker import preferences
+    from visionswerk.worker.celery_app import celery, settings_of
+
+    token = preferences.token_for(settings_of(celery), make.user().id)
+    make.commit()
+    return token
+
+
 # values for parameters of routes outside a tenant (by endpoint), beside PARAMETERS
 ENDPOINT_VALUES: dict[str, dict[str, Callable[[Factory, Tenant], Any]]] = {
     "accounts.reset_password": {"token": _reset_token},
     "api_tokens.revoke_token": {"token_id": _api_token_id},
+    "reports.unsubscribe": {"token": _unsubscribe_token},
     "static": {"filename": lambda _make, _tenant: "visionswerk.css"},
 }
 

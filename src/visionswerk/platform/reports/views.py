@@ -71,10 +71,10 @@ def _kinds_for(workshop: Workshop | None) -> list[ReportKind]:
 
 def _list(workshop: Workshop | None):  # type: ignore[no-untyped-def]
     tenant = current_tenant()
+    if workshop is not None and not can(current_user, "workshop.view", workshop):
+        abort(404)
     items = reports.reports_for(current_user, tenant, workshop)
     kinds = _kinds_for(workshop)
-    if not items and not kinds:
-        abort(404)
     return render_template(
         "reports/list.html",
         tenant=tenant,
@@ -150,7 +150,10 @@ def download_html(report_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     response = Response(report.html, mimetype="text/html")
     # the stored document is sanitised; still, no script may ever run in it
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'self'"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'self'; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    )
     return response
 
 
