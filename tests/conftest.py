@@ -124,6 +124,10 @@ def _isolated(request: pytest.FixtureRequest, engine: Engine, app: Flask) -> Ite
             for table in reversed(Base.metadata.sorted_tables):
                 if table.name == "tenants":  # municipalities before their regions
                     conn.execute(table.delete().where(table.c.parent_id.is_not(None)))
+                if table.name == "vision_versions":  # embedding before embedded versions
+                    conn.execute(
+                        table.delete().where(table.c.embedded_parent_version_id.is_not(None))
+                    )
                 conn.execute(table.delete())
         return
     connection = engine.connect()
