@@ -67,4 +67,8 @@ def seed_demo() -> list[tuple[str, str, str]] | None:
     from visionswerk.platform.visions.demo import seed_vision_story
 
     seed_vision_story(tenants, users, DEMO_PASSWORD)  # ILE vision v1/v2 and three towns
+
+    from visionswerk.worker.demo import seed_worker_story
+
+    seed_worker_story(tenants, users)  # due reminders, a vision PDF built by the worker
     return demo_credentials()
