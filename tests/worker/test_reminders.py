@@ -99,7 +99,7 @@ def test_step1_reminders_go_once_to_those_without_a_submitted_draft(
     }
     text = body(settings, sent[0])
     assert "Einzelarbeit" in text and setup.tenant.name in text
-    assert f"http://localhost/{setup.tenant.slug}/workshops/{setup.id}" in text
+    assert f"http://localhost/{setup.tenant.slug}/workshops/{setup.id}/entwurf" in text
     assert "http://localhost/abmelden/" in text
 
     # the 24-hour slot: one more each

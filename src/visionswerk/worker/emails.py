@@ -54,6 +54,22 @@ def format_datetime(value: Any) -> str:
     return value.strftime("%d.%m.%Y %H:%M UTC")
 
 
+#: The page of each step under ``/<tenant>/workshops/<id>/`` (the workshop pages' URL scheme).
+STEP_PAGES = {
+    "individual": "entwurf",
+    "pairs": "paare",
+    "plenary": "alle",
+    "signing": "bestaetigung",
+    "adopted": "beschlossen",
+}
+
+
+def task_link(settings: Settings, tenant_slug: str, workshop_id: int, step: str | None) -> str:
+    """A direct link to the step's page of a workshop (the workshop page without a step)."""
+    page = STEP_PAGES.get(step or "", "")
+    return f"{settings.base_url}/{tenant_slug}/workshops/{workshop_id}/{page}"
+
+
 def locale_of(user: User | None) -> str:
     return user.locale if user is not None and user.locale in LOCALES else "de"
 

@@ -37,6 +37,7 @@ from visionswerk.workshops.signing import current_version
 WINDOW = dt.timedelta(days=2)
 ACTIONS = ("workshop.move", "workshop.pairs_confirm", "signatory.add")
 STEP_MAILS = {Phase.INDIVIDUAL, Phase.PLENARY, Phase.ADOPTED}
+STEP_OF_MAIL = {"pair_assigned": "pairs", "signature_requested": "signing"}
 
 
 def _participants(workshop: Workshop) -> list[int]:
@@ -111,7 +112,9 @@ def scan_tenant(settings: Settings, tenant_id: int, since: dt.datetime) -> list[
                     name,
                     tenant_id=tenant_id,
                     tenant_name=tenant.name,
-                    link=f"{settings.base_url}/{tenant.slug}/workshops/{w.id}",
+                    link=emails.task_link(
+                        settings, tenant.slug, w.id, STEP_OF_MAIL.get(name) or extra.get("step")
+                    ),
                     workshop=w,
                     **extra,
                 )

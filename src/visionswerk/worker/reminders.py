@@ -159,7 +159,7 @@ def sweep_tenant(settings: Settings, tenant_id: int, now: dt.datetime) -> list[s
                 "reminder",
                 tenant_id=tenant_id,
                 tenant_name=tenant.name,
-                link=f"{settings.base_url}/{tenant.slug}/workshops/{w.id}",
+                link=emails.task_link(settings, tenant.slug, w.id, due.step),
                 workshop=w,
                 step=due.step,
                 deadline=w.deadline(w.phase),
