@@ -287,3 +287,27 @@ def test_rfc8058_one_click_post(client: FlaskClient, token_of: tuple[int, str]) 
     assert response.status_code == 200
     assert not reminders_on(user_id)
     assert client.post("/abmelden/nichts").status_code == 404
+
+
+def test_the_settings_page_switches_reminders_and_digest(make, client: FlaskClient) -> None:  # type: ignore[no-untyped-def]
+    user = make.user(make.municipality(), Role.FACILITATOR)
+    user_id = user.id
+    login(client, user)
+    page = client.get("/benachrichtigungen").get_data(as_text=True)
+    assert 'name="reminders"' in page and "checked" in page
+    response = form_post(client, "/benachrichtigungen", {"digest": "1"})
+    assert response.status_code == 302
+    pref = db.get(NotificationPreference, user_id, populate_existing=True)
+    assert pref is not None and pref.digest and not pref.reminders
+
+
+def test_personal_data_export_and_erasure(make, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    from visionswerk.tenants import personal_data
+
+    user = make.user(make.municipality(), Role.FACILITATOR)
+    preferences.set_preferences(settings, user.id, digest=True)
+    dbmod.commit()
+    exported = personal_data.export(user)["notifications"]
+    assert exported["digest"] is True and exported["reminders"] is True
+    personal_data.erase(user)
+    assert db.get(NotificationPreference, user.id, populate_existing=True) is None

@@ -10,12 +10,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from visionswerk.db import db, utcnow
 from visionswerk.settings import Settings
+from visionswerk.tenants import personal_data
+from visionswerk.tenants.models import User
 from visionswerk.worker.models import NotificationPreference
 
 
@@ -86,3 +89,40 @@ def set_preferences(
         pref.digest = digest
     db.flush()
     return pref
+
+
+# --- personal data (DSGVO) ---------------------------------------------------------------------
+
+
+@personal_data.exporter("notifications")
+def _export(user: User) -> dict[str, Any]:
+    from visionswerk.worker.models import Report
+
+    pref = db.get(NotificationPreference, user.id)
+    requested = db.scalars(
+        select(Report)
+        .where(Report.requested_by_id == user.id)
+        .order_by(Report.id)
+        .execution_options(all_tenants=True)
+    )
+    return {
+        "reminders": pref.reminders if pref else True,
+        "digest": pref.digest if pref else False,
+        "reports_requested": [
+            {"id": r.id, "kind": r.kind.value, "created_at": r.created_at.isoformat()}
+            for r in requested
+        ],
+    }
+
+
+@personal_data.eraser
+def _erase(user: User) -> None:
+    from visionswerk.worker.models import Report
+
+    db.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user.id))
+    db.execute(
+        update(Report)
+        .where(Report.requested_by_id == user.id)
+        .values(requested_by_id=None)
+        .execution_options(all_tenants=True)
+    )

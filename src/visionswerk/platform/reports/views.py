@@ -16,16 +16,28 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask import request as flask_request
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from visionswerk.db import db
 from visionswerk.errors import DomainError
 from visionswerk.platform.extensions import csrf
 from visionswerk.platform.pipeline import current_tenant, get_or_404, public
 from visionswerk.tenants.policy import can
 from visionswerk.worker import preferences, reports
-from visionswerk.worker.models import Report, ReportKind, ReportStatus
+from visionswerk.worker.models import NotificationPreference, Report, ReportKind, ReportStatus
 from visionswerk.workshops.models import Workshop
 
 bp = Blueprint("reports", __name__)
@@ -54,6 +66,29 @@ def unsubscribe_confirm(token: str):  # type: ignore[no-untyped-def]
         return render_template("reports/unsubscribe_invalid.html"), 404
     pref.reminders = False
     return render_template("reports/unsubscribe.html", token=token, done=True)
+
+
+@bp.get("/benachrichtigungen")
+def notification_settings():  # type: ignore[no-untyped-def]
+    pref = db.get(NotificationPreference, current_user.id)
+    return render_template(
+        "reports/notifications.html",
+        reminders=pref.reminders if pref else True,
+        digest=pref.digest if pref else False,
+    )
+
+
+@bp.post("/benachrichtigungen")
+def save_notification_settings():  # type: ignore[no-untyped-def]
+    settings = current_app.config["VISIONSWERK"]
+    preferences.set_preferences(
+        settings,
+        current_user.id,
+        reminders=flask_request.form.get("reminders") == "1",
+        digest=flask_request.form.get("digest") == "1",
+    )
+    flash(_("Ihre Einstellungen sind gespeichert."), "success")
+    return redirect(url_for("reports.notification_settings"))
 
 
 # --- reports -------------------------------------------------------------------------------
