@@ -12,7 +12,7 @@ from visionswerk.i18n import N_
 from visionswerk.platform.api.problems import BadBody
 from visionswerk.tenants.accounts import InvalidField
 
-MISSING = N_("Bitte geben Sie „%(field)s“ an.")
+MISSING = N_("Bitte geben Sie „%(name)s“ an.")
 
 
 def json_body() -> dict[str, Any]:
@@ -29,10 +29,10 @@ def text(data: dict[str, Any], name: str, *, required: bool = False) -> str | No
     value = data.get(name)
     if value is None:
         if required:
-            raise InvalidField(name, MISSING, field=name)
+            raise InvalidField(name, MISSING, name=name)
         return None
     if not isinstance(value, str):
-        raise InvalidField(name, N_("„%(field)s“ muss ein Text sein."), field=name)
+        raise InvalidField(name, N_("„%(name)s“ muss ein Text sein."), name=name)
     return value
 
 
@@ -40,10 +40,10 @@ def integer(data: dict[str, Any], name: str, *, required: bool = False) -> int |
     value = data.get(name)
     if value is None:
         if required:
-            raise InvalidField(name, MISSING, field=name)
+            raise InvalidField(name, MISSING, name=name)
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidField(name, N_("„%(field)s“ muss eine ganze Zahl sein."), field=name)
+        raise InvalidField(name, N_("„%(name)s“ muss eine ganze Zahl sein."), name=name)
     return value
 
 
@@ -52,7 +52,7 @@ def boolean(data: dict[str, Any], name: str, default: bool | None = None) -> boo
     if value is None:
         return default
     if not isinstance(value, bool):
-        raise InvalidField(name, N_("„%(field)s“ muss true oder false sein."), field=name)
+        raise InvalidField(name, N_("„%(name)s“ muss true oder false sein."), name=name)
     return value
 
 
@@ -60,12 +60,12 @@ def integers(data: dict[str, Any], name: str, *, required: bool = False) -> list
     value = data.get(name)
     if value is None:
         if required:
-            raise InvalidField(name, MISSING, field=name)
+            raise InvalidField(name, MISSING, name=name)
         return []
     if not isinstance(value, list) or any(
         isinstance(v, bool) or not isinstance(v, int) for v in value
     ):
-        raise InvalidField(name, N_("„%(field)s“ muss eine Liste ganzer Zahlen sein."), field=name)
+        raise InvalidField(name, N_("„%(name)s“ muss eine Liste ganzer Zahlen sein."), name=name)
     return value
 
 
@@ -75,7 +75,7 @@ def keywords(data: dict[str, Any], name: str = "keywords") -> list[str] | None:
     if value is None:
         return None
     if not isinstance(value, list) or any(not isinstance(v, str) for v in value):
-        raise InvalidField(name, N_("„%(field)s“ muss eine Liste von Texten sein."), field=name)
+        raise InvalidField(name, N_("„%(name)s“ muss eine Liste von Texten sein."), name=name)
     return value
 
 
@@ -85,14 +85,14 @@ def timestamp(value: Any, name: str) -> dt.datetime | None:
     if value is None:
         return None
     message = N_(
-        "„%(field)s“ muss Datum und Uhrzeit mit Zeitzone sein, z. B. 2035-05-01T18:00:00+02:00."
+        "„%(name)s“ muss Datum und Uhrzeit mit Zeitzone sein, z. B. 2035-05-01T18:00:00+02:00."
     )
     if not isinstance(value, str):
-        raise InvalidField(name, message, field=name)
+        raise InvalidField(name, message, name=name)
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidField(name, message, field=name) from None
+        raise InvalidField(name, message, name=name) from None
     if parsed.tzinfo is None:
-        raise InvalidField(name, message, field=name)
+        raise InvalidField(name, message, name=name)
     return parsed.astimezone(dt.UTC)

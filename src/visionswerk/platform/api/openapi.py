@@ -419,7 +419,7 @@ SCHEMAS: dict[str, Any] = {
         }
     ),
     "VisionSave": obj({"title": S, "text": S, "base_version": I}, required=["base_version"]),
-    "VisionVersion": obj(
+    "SigningVersion": obj(
         VERSION, required=["id", "number", "title", "sha256", "created_at", "adopted_at"]
     ),
     "Signature": obj({"name": S, "function": S, "sha256": S, "signed_at": DT}),
@@ -439,7 +439,7 @@ SCHEMAS: dict[str, Any] = {
             "workshop_id": I,
             "phase": ref("Phase"),
             "phase_label": S,
-            "version": null(ref("VisionVersion")),
+            "version": null(ref("SigningVersion")),
             "signatories": arr(ref("Signatory")),
             "signed_count": I,
             "total": I,
@@ -558,7 +558,7 @@ STALE = (401, 403, 404, 409)
 PATHS: dict[str, Any] = {
     "/openapi.json": {
         "get": {
-            "operationId": "openapi",
+            "operationId": "openapi_document",
             "summary": "This description (OpenAPI 3.1)",
             "tags": ["API"],
             "security": [],
@@ -868,9 +868,9 @@ PATHS: dict[str, Any] = {
     },
     W + "/vision": {
         "parameters": _params("tenant_slug", "workshop_id"),
-        "get": op("get_vision", "The vision text being composed", "Step 3", ok="Vision"),
+        "get": op("get_workshop_vision", "The vision text being composed", "Step 3", ok="Vision"),
         "put": op(
-            "save_vision",
+            "save_workshop_vision",
             "Save the vision text from the version the editor started from",
             "Step 3",
             ok="Vision",

@@ -86,7 +86,7 @@ def _deadlines(data: dict[str, Any]) -> dict[str, Any] | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        raise InvalidField("deadlines", N_("„%(field)s“ muss ein Objekt sein."), field="deadlines")
+        raise InvalidField("deadlines", N_("„%(name)s“ muss ein Objekt sein."), name="deadlines")
     allowed = {p.value for p in DEADLINE_PHASES}
     result: dict[str, Any] = {}
     for key, value in raw.items():
@@ -427,12 +427,12 @@ def dissolve_group(group_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get(WORKSHOP + "/vision")
-def get_vision(workshop_id: int):  # type: ignore[no-untyped-def]
+def get_workshop_vision(workshop_id: int):  # type: ignore[no-untyped-def]
     return ok(s.vision(ws.vision_draft(me(), workshop(workshop_id))))
 
 
 @bp.put(WORKSHOP + "/vision")
-def save_vision(workshop_id: int):  # type: ignore[no-untyped-def]
+def save_workshop_vision(workshop_id: int):  # type: ignore[no-untyped-def]
     w = workshop(workshop_id)
     data = b.json_body()
     vision = ws.save_vision(

@@ -1,0 +1,124 @@
+"""Before step 1 closes, no API route returns a person's draft content to anybody else:
+not another participant, the facilitator, the region's coordinator, a platform admin.
+
+Every participant writes keywords and a text with markers nobody else may see. Then,
+while step 1 runs and again with pairs proposed but not confirmed, every reading route
+of the API (walked from ``app.url_map``, so new routes join automatically) is requested
+by every role with every id this workshop has; no response may contain another
+person's marker. The control: each author finds their own markers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.routing import Rule
+
+from tests.api.conftest import Api, token_for
+from tests.factories import Factory
+from tests.test_cross_tenant import PARAMETERS
+from visionswerk.db import db
+from visionswerk.tenants.models import Role, Tenant
+from visionswerk.tenants.scoping import tenant_scope
+from visionswerk.workshops.models import Pair, PairProposal
+
+
+def marker(i: int, what: str) -> str:
+    return f"GEHEIM{what}{i:02d}x"
+
+
+def api_get_rules(app: Flask) -> list[Rule]:
+    return sorted(
+        (
+            r
+            for r in app.url_map.iter_rules()
+            if r.endpoint.startswith("api.") and "GET" in (r.methods or ())
+        ),
+        key=lambda r: r.rule,
+    )
+
+
+def ids_of(model: Any, workshop_id: int, tenant_id: int) -> list[int]:
+    with tenant_scope(tenant_id):
+        from sqlalchemy import select
+
+        return list(db.scalars(select(model.id).where(model.workshop_id == workshop_id)))
+
+
+@pytest.mark.parametrize("stage", ["individual", "pairs proposed"])
+def test_no_api_route_shows_step1_content_to_anybody_else(
+    app: Flask, make: Factory, stage: str
+) -> None:
+    region = make.region()
+    town = make.municipality(region)
+    slug, town_id = town.slug, town.id
+    setup = make.workshop(town, phase="individual", participants=4)
+    wid = setup.id
+    authors = [Api(app, token_for(p)) for p in setup.participants]
+    W = f"/{slug}/workshops/{wid}"  # noqa: N806
+    for i, api in enumerate(authors):
+        api.put(
+            f"{W}/draft",
+            {"keywords": [marker(i, "STICHPUNKT")], "text": marker(i, "TEXT"), "submit": True},
+        )
+    facilitator = Api(app, token_for(setup.facilitator))
+    if stage == "pairs proposed":
+        facilitator.post(f"{W}/phase", {"to": "pairs", "seed": 3})
+        assert facilitator.get(f"{W}/pairing")["confirmed"] is False
+    viewers: dict[str, Api] = {
+        "facilitator": facilitator,
+        "coordinator": Api(app, token_for(make.user(region, Role.COORDINATOR))),
+        "admin": Api(app, token_for(make.user(admin=True))),
+        "member of the tenant": Api(app, token_for(make.user(town, Role.PARTICIPANT))),
+        **{f"participant {i}": api for i, api in enumerate(authors)},
+    }
+    values: dict[str, list[Any]] = {
+        "tenant_slug": [slug],
+        "workshop_id": [wid],
+        "pair_id": ids_of(Pair, wid, town_id) or [0],
+        "proposal_id": ids_of(PairProposal, wid, town_id) or [0],
+    }
+    rules = api_get_rules(app)
+    requested = 0
+    for who, api in viewers.items():
+        own = int(who.split()[1]) if who.startswith("participant ") else None
+        forbidden = [
+            marker(i, what)
+            for i in range(len(authors))
+            if i != own
+            for what in ("STICHPUNKT", "TEXT")
+        ]
+        seen_own = False
+        for rule in rules:
+            params = sorted(rule.arguments)
+            combos: list[dict[str, Any]] = [{}]
+            for p in params:
+                if p not in values:  # a route of another part: an object of this tenant
+                    values[p] = [PARAMETERS[p](make, db.get(Tenant, town_id))]
+                combos = [{**c, p: v} for c in combos for v in values[p]]
+            for combo in combos:
+                url = rule.build(combo, append_unknown=False)[1]  # type: ignore[index]
+                response = api.request("GET", url, status=None)
+                body = response.get_data(as_text=True)
+                leaked = [m for m in forbidden if m in body]
+                assert not leaked, f"GET {url} as {who} ({stage}) shows {leaked}"
+                assert response.status_code < 500, f"GET {url} as {who}: {body[:300]}"
+                if own is not None and marker(own, "TEXT") in body:
+                    seen_own = True
+                requested += 1
+        if own is not None:
+            assert seen_own, f"{who} never saw their own draft — the check would prove nothing"
+    assert requested > 8 * len(viewers)
+
+
+def test_a_conflict_on_ones_own_draft_shows_only_ones_own_texts(app: Flask, make: Factory) -> None:
+    setup = make.workshop(phase="individual", participants=2)
+    slug = setup.tenant.slug
+    one, two = (Api(app, token_for(p)) for p in setup.participants)
+    W = f"/{slug}/workshops/{setup.id}"  # noqa: N806
+    one.put(f"{W}/draft", {"text": "ERSTE-PERSON-GEHEIM", "base_version": 0})
+    conflict = two.put(f"{W}/draft", {"text": "Meins", "base_version": 5}, status=409)
+    assert "ERSTE-PERSON-GEHEIM" not in str(conflict)
+    assert conflict["submitted"]["text"] == "Meins"
+    assert conflict["stored"]["version"] == 0
