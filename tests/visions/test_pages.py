@@ -204,6 +204,7 @@ def test_notice_diff_and_rebase_through_the_pages(client, make) -> None:  # type
     login(client, setup.facilitator)
     tenant_page = client.get(f"/{slug}/").get_data(as_text=True)
     assert "Neue Grundlage:" in tenant_page
+    assert "(Fassung 2; bisher Fassung 1)" in tenant_page
     changes = client.get(f"/{slug}/visionen/grundlage").get_data(as_text=True)
     assert "<del><strong>Entfällt:</strong> Bus im Stundentakt</del>" in changes
     assert "<ins><strong>Neu:</strong> Rufbus rund um die Uhr</ins>" in changes

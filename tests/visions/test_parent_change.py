@@ -44,7 +44,7 @@ def test_new_region_version_flags_notifies_and_rebase_needs_signing_again(make) 
     keys = set(db.scalars(select(OutgoingEmail.idempotency_key)))
     assert f"parent-changed:{adopted_town.id}:{v2.id}:{adopted.facilitator.id}" in keys
     assert f"parent-changed:{running_town.id}:{v2.id}:{running.facilitator.id}" in keys
-    assert [n.tenant_id for n in vs.notices_for(adopted.facilitator)] == [adopted_town.id]
+    assert [n.tenant.id for n in vs.notices_for(adopted.facilitator)] == [adopted_town.id]
 
     # importing the same again is idempotent for notices and mails of that version
     with tenant_scope(r.region.id):
@@ -91,4 +91,4 @@ def test_a_region_workshop_adoption_flags_municipalities(make) -> None:  # type:
     region_ws = make.workshop(r.region, phase="plenary", facilitator=r.coordinator)
     finish(region_ws)
     assert {o.tenant_id for o in vs.outdated_for({town.id})} == {town.id}
-    assert [n.user_id for n in vs.notices_for(running.facilitator)] == [running.facilitator.id]
+    assert [n.tenant.id for n in vs.notices_for(running.facilitator)] == [town.id]

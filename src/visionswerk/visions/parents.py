@@ -4,6 +4,7 @@ re-basing onto the parent's new version."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 
 from sqlalchemy import func, select
@@ -202,7 +203,19 @@ def _settings():  # type: ignore[no-untyped-def]
 # --- notices -------------------------------------------------------------------------
 
 
-def notices_for(user: User, tenant_id: int | None = None) -> list[Notice]:
+@dataclasses.dataclass(frozen=True)
+class NoticeView:
+    """A notice with what it refers to loaded (the versions belong to another tenant)."""
+
+    id: int
+    kind: str
+    tenant: Tenant
+    version: VisionVersion | None  # the parent's new version
+    old_version: VisionVersion | None  # the version still built on
+    created_at: dt.datetime
+
+
+def notices_for(user: User, tenant_id: int | None = None) -> list[NoticeView]:
     """The user's open notices (all their tenants, or one), newest first; a notice whose
     tenant no longer builds on the old version is not shown."""
     query = (
@@ -217,7 +230,29 @@ def notices_for(user: User, tenant_id: int | None = None) -> list[Notice]:
     if not notices:
         return []
     still = {(o.tenant_id, o.newest.id) for o in outdated_for({n.tenant_id for n in notices})}
-    return [n for n in notices if (n.tenant_id, n.version_id) in still]
+    notices = [n for n in notices if (n.tenant_id, n.version_id) in still]
+    ids = {n.version_id for n in notices} | {n.old_version_id for n in notices}
+    versions = {
+        v.id: v
+        for v in db.scalars(
+            select(VisionVersion).where(VisionVersion.id.in_(ids)).execution_options(**ALL)
+        )
+    }
+    tenants = {
+        t.id: t
+        for t in db.scalars(select(Tenant).where(Tenant.id.in_({n.tenant_id for n in notices})))
+    }
+    return [
+        NoticeView(
+            id=n.id,
+            kind=n.kind,
+            tenant=tenants[n.tenant_id],
+            version=versions.get(n.version_id),  # type: ignore[arg-type]
+            old_version=versions.get(n.old_version_id),  # type: ignore[arg-type]
+            created_at=n.created_at,
+        )
+        for n in notices
+    ]
 
 
 def _close_notices(tenant_id: int, version_id: int) -> None:

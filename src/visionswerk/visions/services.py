@@ -31,6 +31,7 @@ from visionswerk.visions.overview import (  # noqa: F401
 )
 from visionswerk.visions.parents import (  # noqa: F401
     DiffLine,
+    NoticeView,
     Outdated,
     diff,
     newest_adopted,

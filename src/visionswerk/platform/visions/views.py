@@ -26,7 +26,6 @@ from visionswerk.platform.visions.chart import stage_chart
 from visionswerk.platform.visions.forms import ImportForm
 from visionswerk.tenants.policy import can, require
 from visionswerk.visions import services as vs
-from visionswerk.visions.models import Notice
 from visionswerk.workshops import signing
 from visionswerk.workshops.models import Workshop
 from visionswerk.workshops.text import render_markdown
@@ -36,7 +35,7 @@ bp = Blueprint("visions", __name__)
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    def vision_notices(tenant_id: int | None = None) -> list[Notice]:
+    def vision_notices(tenant_id: int | None = None) -> list[vs.NoticeView]:
         if not current_user.is_authenticated:
             return []
         return vs.notices_for(current_user, tenant_id)
