@@ -169,6 +169,6 @@ def test_taking_a_statement_into_my_draft_keeps_its_provenance(make) -> None:  #
         assert draft.keywords == ["Bus im Stundentakt"]
         assert draft.text.count("> Bus im Stundentakt") == 1
         provenance = vs.parent_keywords(w)
-        assert provenance["bus im stundentakt"].id == r.v1.id
+        assert provenance[(person.id, "bus im stundentakt")].id == r.v1.id
         with pytest.raises(InvalidField):
             vs.take_statement(person, w, "Erfunden")

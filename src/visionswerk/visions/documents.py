@@ -334,12 +334,12 @@ def take_statement(actor: User, workshop: Workshop, statement: str) -> Statement
     return use
 
 
-def parent_keywords(workshop: Workshop) -> dict[str, VisionVersion]:
-    """Keywords (casefolded) taken from the parent vision in this workshop → the parent
-    version: for the aspect ledger's provenance ("aus der Vision der ILE …")."""
+def parent_keywords(workshop: Workshop) -> dict[tuple[int, str], VisionVersion]:
+    """(participant id, casefolded keyword) taken from the parent vision in this workshop
+    → the parent version: for the aspect ledger's provenance ("aus der Vision von …")."""
     in_scope(workshop)
     rows = db.execute(
-        select(StatementUse.keyword, StatementUse.parent_version_id).where(
+        select(StatementUse.user_id, StatementUse.keyword, StatementUse.parent_version_id).where(
             StatementUse.workshop_id == workshop.id
         )
     ).all()
@@ -347,11 +347,26 @@ def parent_keywords(workshop: Workshop) -> dict[str, VisionVersion]:
         v.id: v
         for v in db.scalars(
             select(VisionVersion)
-            .where(VisionVersion.id.in_({r[1] for r in rows}))
+            .where(VisionVersion.id.in_({r[2] for r in rows}))
             .execution_options(**ALL)
         )
     }
-    return {kw.casefold(): versions[vid] for kw, vid in rows if vid in versions}
+    return {(uid, kw.casefold()): versions[vid] for uid, kw, vid in rows if vid in versions}
+
+
+def parent_origin(
+    aspect: object, cache: dict[int, dict[tuple[int, str], VisionVersion]]
+) -> VisionVersion | None:
+    """The parent version a step-1 aspect was taken from (None: the participant's own).
+    ``cache`` (per request) keeps it to one query per workshop."""
+    workshop_id = getattr(aspect, "workshop_id", None)
+    participant_id = getattr(aspect, "participant_id", None)
+    if workshop_id is None or participant_id is None:
+        return None
+    if workshop_id not in cache:
+        workshop = db.get(Workshop, workshop_id)
+        cache[workshop_id] = parent_keywords(workshop) if workshop is not None else {}
+    return cache[workshop_id].get((participant_id, str(getattr(aspect, "label", "")).casefold()))
 
 
 def current_tenant() -> Tenant | None:

@@ -10,6 +10,7 @@ from visionswerk.visions.documents import (  # noqa: F401
     parent_candidates,
     parent_keywords,
     parent_of,
+    parent_origin,
     set_parent,
     statements,
     take_statement,

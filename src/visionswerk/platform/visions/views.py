@@ -10,6 +10,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -40,7 +41,16 @@ def _helpers() -> dict[str, Any]:
             return []
         return vs.notices_for(current_user, tenant_id)
 
-    return {"vision_notices": vision_notices, "parent_panel": parent_panel_context}
+    def parent_origin(aspect: object) -> object:
+        """For the aspect ledger: the parent version a keyword was taken from, or None."""
+        cache = g.setdefault("vision_parent_origin", {})
+        return vs.parent_origin(aspect, cache)
+
+    return {
+        "vision_notices": vision_notices,
+        "parent_panel": parent_panel_context,
+        "parent_origin": parent_origin,
+    }
 
 
 # --- vision documents -------------------------------------------------------------
@@ -139,6 +149,8 @@ def rebase(workshop_id: int):  # type: ignore[no-untyped-def]
 
 def parent_panel_context(workshop: Workshop) -> dict[str, Any]:
     """What ``visions/_parent_panel.html`` needs: ``{% with panel=parent_panel(w) %}``."""
+    if not can(current_user, "workshop.view", workshop):
+        return {"workshop": workshop, "view": None, "may_take": False, "may_set": False}
     view = vs.parent_of(current_user, workshop)
     return {
         "workshop": workshop,
