@@ -145,6 +145,25 @@ def _report_id(make: Factory, tenant: Tenant) -> int:
     return int(report.id)
 
 
+def _signatory_id(make: Factory, tenant: Tenant) -> int:
+    setup = make.workshop(tenant, phase="signing", participants=2)
+    assert setup.signatory is not None
+    return int(setup.signatory.id)
+
+
+def _sign_token(make: Factory, tenant: Tenant) -> str:
+    from visionswerk.workshops import services as ws
+
+    setup = make.workshop(tenant, phase="signing", participants=2)
+    with setup.scope():
+        _signatory, token = ws.add_signatory(
+            setup.facilitator, setup.workshop, name="Erika Muster", function="Bürgermeisterin"
+        )
+        make.commit()
+    assert token is not None
+    return token
+
+
 PARAMETERS: dict[str, Callable[[Factory, Tenant], Any]] = {
     "membership_id": _membership_id,
     "token": _invitation_token,
@@ -155,6 +174,8 @@ PARAMETERS: dict[str, Callable[[Factory, Tenant], Any]] = {
     "aspect_id": _aspect_id,
     "group_id": _group_id,
     "report_id": _report_id,
+    "signatory_id": _signatory_id,
+    "sign_token": _sign_token,
 }
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from visionswerk.platform.reports.views import bp as reports
     from visionswerk.platform.tenancy.views import bp as tenancy
     from visionswerk.platform.visions.views import bp as visions
+    from visionswerk.platform.workshops.views import bp as workshops
 
     app.register_blueprint(health)
     app.register_blueprint(accounts)
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
 
         app.register_blueprint(dev)  # the outbox page; never in testing or production
     app.register_blueprint(visions)
+    app.register_blueprint(workshops)
     app.register_blueprint(tenancy)  # last: its /<tenant_slug> routes catch the rest
 
 

@@ -1,0 +1,92 @@
+"""The ``workshops`` blueprint: the 1-2-all workshop as server-rendered pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from visionswerk.platform.workshops import helpers
+from visionswerk.workshops import services as ws
+from visionswerk.workshops.tasks import Task, TaskKind
+
+bp = Blueprint("workshops", __name__)
+
+
+def task_label(task: Task) -> str:
+    n = task.count or 0
+    labels = {
+        TaskKind.WRITE_DRAFT: lambda: _("Ihren Entwurf schreiben und einreichen"),
+        TaskKind.GIVE_FEEDBACK: lambda: ngettext(
+            "Rückmeldung zu %(num)d Entwurf Ihres Paars geben",
+            "Rückmeldung zu %(num)d Entwürfen Ihres Paars geben",
+            n,
+        ),
+        TaskKind.WRITE_PROPOSAL: lambda: _("Mit Ihrem Paar den gemeinsamen Vorschlag schreiben"),
+        TaskKind.MARK_READY: lambda: _("Den gemeinsamen Vorschlag als fertig markieren"),
+        TaskKind.MARK_STRENGTHS: lambda: _("Die Stärken der Vorschläge markieren"),
+        TaskKind.CONFIRM_PAIRS: lambda: _("Die vorgeschlagenen Paare prüfen und bestätigen"),
+        TaskKind.COMPOSE_VISION: lambda: ngettext(
+            "Die Vision zusammenstellen – %(num)d Aspekt ist noch offen",
+            "Die Vision zusammenstellen – %(num)d Aspekte sind noch offen",
+            n,
+        ),
+        TaskKind.COLLECT_SIGNATURES: lambda: ngettext(
+            "Unterschriften sammeln und abschließen – %(num)d Unterschrift bisher",
+            "Unterschriften sammeln und abschließen – %(num)d Unterschriften bisher",
+            n,
+        ),
+        TaskKind.SIGN: lambda: _("Die Vision lesen und unterschreiben"),
+    }
+    return labels[task.kind]()
+
+
+def task_url(task: Task) -> str:
+    values: dict[str, Any] = {"tenant_slug": task.tenant_slug}
+    if task.kind in (TaskKind.GIVE_FEEDBACK, TaskKind.WRITE_PROPOSAL, TaskKind.MARK_READY):
+        return url_for("workshops.pair", pair_id=task.pair_id, **values)
+    values["workshop_id"] = task.workshop_id
+    endpoint = {
+        TaskKind.WRITE_DRAFT: "workshops.draft",
+        TaskKind.MARK_STRENGTHS: "workshops.plenary",
+        TaskKind.CONFIRM_PAIRS: "workshops.pairing",
+        TaskKind.COMPOSE_VISION: "workshops.vision",
+        TaskKind.COLLECT_SIGNATURES: "workshops.signing",
+        TaskKind.SIGN: "workshops.signing",
+    }[task.kind]
+    return url_for(endpoint, **values)
+
+
+@bp.app_template_filter("local_datetime")
+def _local_datetime(value: Any) -> str:
+    return helpers.local_datetime(value)
+
+
+@bp.app_template_filter("utc_datetime")
+def _utc_datetime(value: Any) -> str:
+    return helpers.utc_datetime(value)
+
+
+@bp.app_template_filter("markdown")
+def _markdown(value: str | None) -> Any:
+    return helpers.markdown(value)
+
+
+@bp.app_context_processor
+def _workshop_helpers() -> dict[str, Any]:
+    def tenant_workshops(tenant: Any) -> list[Any]:
+        """The workshops of ``tenant`` the current user may see (tenant page)."""
+        if not current_user.is_authenticated:
+            return []
+        return ws.workshops_of(current_user, tenant)
+
+    return {
+        "tenant_workshops": tenant_workshops,
+        "phase_label": helpers.phase_label,
+        "task_label": task_label,
+        "task_url": task_url,
+        "is_past": helpers.is_past,
+    }

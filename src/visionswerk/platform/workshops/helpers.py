@@ -1,0 +1,274 @@
+"""Small helpers of the workshop pages: German labels, date formatting, conflicts,
+the audit log of a workshop, the link mail for named signatories."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from babel.dates import format_date, format_time
+from flask import current_app, render_template
+from flask_babel import force_locale, get_locale
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import and_, or_, select
+
+from visionswerk.db import db
+from visionswerk.platform.workshops.forms import LOCAL_TZ
+from visionswerk.tenants.models import AuditEntry, User
+from visionswerk.workshops.models import (
+    Aspect,
+    AspectGroup,
+    Draft,
+    Pair,
+    PairProposal,
+    Phase,
+    Signatory,
+    Signature,
+    VisionDraft,
+    VisionVersion,
+    Workshop,
+)
+from visionswerk.workshops.text import render_markdown
+
+PHASE_LABELS = {
+    Phase.PREPARATION: _l("Vorbereitung"),
+    Phase.INDIVIDUAL: _l("Schritt 1: Einzelarbeit"),
+    Phase.PAIRS: _l("Schritt 2: Arbeit zu zweit"),
+    Phase.PLENARY: _l("Schritt 3: Alle zusammen"),
+    Phase.SIGNING: _l("Bestätigung"),
+    Phase.ADOPTED: _l("Beschlossen"),
+}
+
+STEPS = [
+    (Phase.PREPARATION, _l("Vorbereitung")),
+    (Phase.INDIVIDUAL, _l("1 Einzelarbeit")),
+    (Phase.PAIRS, _l("2 Arbeit zu zweit")),
+    (Phase.PLENARY, _l("3 Alle zusammen")),
+    (Phase.SIGNING, _l("Bestätigung")),
+    (Phase.ADOPTED, _l("Beschlossen")),
+]
+
+# (from, to) → label of the facilitator's button
+MOVE_LABELS = {
+    (Phase.PREPARATION, Phase.INDIVIDUAL): _l("Schritt 1 starten: Einzelarbeit"),
+    (Phase.INDIVIDUAL, Phase.PAIRS): _l("Einzelarbeit beenden und Paare vorschlagen"),
+    (Phase.PAIRS, Phase.INDIVIDUAL): _l("Zurück zur Einzelarbeit (Paarvorschlag verwerfen)"),
+    (Phase.PAIRS, Phase.PLENARY): _l("Schritt 3 öffnen: Alle zusammen"),
+    (Phase.PLENARY, Phase.SIGNING): _l("Text einfrieren und zur Bestätigung geben"),
+    (Phase.SIGNING, Phase.PLENARY): _l("Zurück zur Überarbeitung (neue Fassung)"),
+    (Phase.SIGNING, Phase.ADOPTED): _l("Unterschriften abschließen: Vision beschließen"),
+}
+
+AUDIT_LABELS = {
+    "workshop.create": _l("Workshop angelegt"),
+    "workshop.update": _l("Einstellungen geändert"),
+    "workshop.add_participants": _l("Teilnehmende hinzugefügt"),
+    "workshop.remove_participant": _l("Teilnehmende Person entfernt"),
+    "workshop.join": _l("Nach Einladung beigetreten"),
+    "workshop.move": _l("Schritt gewechselt"),
+    "workshop.pairs_proposed": _l("Paare vorgeschlagen"),
+    "workshop.pairs_swap": _l("Paare getauscht"),
+    "workshop.pairs_move": _l("Person einem anderen Paar zugeordnet"),
+    "workshop.pairs_confirm": _l("Paare bestätigt"),
+    "draft.submit": _l("Entwurf eingereicht"),
+    "draft.withdraw": _l("Einreichung zurückgenommen"),
+    "proposal.ready": _l("Vorschlag als fertig markiert"),
+    "proposal.not_ready": _l("Fertig-Markierung zurückgenommen"),
+    "vision.save": _l("Visionstext gespeichert"),
+    "vision.freeze": _l("Text eingefroren"),
+    "vision.sign": _l("Unterschrieben"),
+    "aspect.take_up": _l("Aspekt aufgenommen"),
+    "aspect.set_aside": _l("Aspekt zurückgestellt"),
+    "aspect.reopen": _l("Aspekt wieder geöffnet"),
+    "aspect.group": _l("Aspekte gruppiert"),
+    "aspect.decide_group": _l("Gruppe entschieden"),
+    "signatory.add": _l("Unterzeichnende Person eingetragen"),
+    "signatory.remove": _l("Unterzeichnende Person entfernt"),
+    "signatory.renew_link": _l("Neuer Link zum Unterschreiben"),
+}
+
+
+def phase_label(phase: Phase | str) -> str:
+    return str(PHASE_LABELS[Phase(phase)])
+
+
+def markdown(text: str | None) -> Markup:
+    """User text (Markdown) as sanitised HTML, safe to insert."""
+    return Markup(render_markdown(text))  # sanitised by nh3 in render_markdown
+
+
+def local_datetime(value: dt.datetime | None) -> str:
+    """A deadline in German time: "12. Juni 2026, 18:00"."""
+    if value is None:
+        return ""
+    local = value.astimezone(LOCAL_TZ)
+    locale = get_locale() or "de"
+    return (
+        f"{format_date(local, 'long', locale=locale)}, {format_time(local, 'HH:mm', locale=locale)}"
+    )
+
+
+def utc_datetime(value: dt.datetime | None) -> str:
+    """A moment in UTC, e.g. for signatures: "2026-06-12 16:00:05 UTC"."""
+    if value is None:
+        return ""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def is_past(value: dt.datetime | None) -> bool:
+    from visionswerk.db import utcnow
+
+    return value is not None and value < utcnow()
+
+
+# --- conflicts -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class ConflictView:
+    """Both texts of a refused save: what is stored now (somebody else's save) and what
+    this person sent. The form is filled with theirs, based on the stored version."""
+
+    message: str
+    stored_text: str
+    stored_keywords: list[str]
+    stored_title: str | None
+    stored_version: int
+    updated_by: str | None
+    mine_text: str
+    mine_keywords: list[str]
+    mine_title: str | None
+
+
+def conflict_view(message: str, payload: dict[str, Any]) -> ConflictView:
+    stored = payload.get("stored", {})
+    mine = payload.get("submitted", {})
+    return ConflictView(
+        message=message,
+        stored_text=stored.get("text", ""),
+        stored_keywords=list(stored.get("keywords", [])),
+        stored_title=stored.get("title"),
+        stored_version=int(stored.get("version", 0)),
+        updated_by=stored.get("updated_by"),
+        mine_text=mine.get("text", ""),
+        mine_keywords=list(mine.get("keywords", [])),
+        mine_title=mine.get("title"),
+    )
+
+
+def merged_keywords(mine: list[str], stored: list[str]) -> list[str]:
+    """Mine first, then the stored ones that are not among mine (ignoring case)."""
+    seen = {k.casefold() for k in mine}
+    return [*mine, *(k for k in stored if k.casefold() not in seen)]
+
+
+# --- the audit log of one workshop ------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class LogLine:
+    at: dt.datetime
+    actor: str
+    action: str
+    detail: str
+
+
+def _detail(entry: AuditEntry) -> str:
+    d = entry.detail or {}
+    if entry.action == "workshop.move" and "from" in d and "to" in d:
+        return f"{phase_label(d['from'])} → {phase_label(d['to'])}"
+    if entry.action == "workshop.pairs_proposed" and "seed" in d:
+        return str(_l("Startwert %(seed)s", seed=d["seed"]))
+    if entry.action == "vision.freeze" and "number" in d:
+        return str(_l("Fassung %(n)s", n=d["number"]))
+    return ""
+
+
+def audit_log(workshop: Workshop, limit: int = 100) -> list[LogLine]:
+    """Who did what, when, in this workshop (newest first). Only the kind of action,
+    never content."""
+    wid = workshop.id
+
+    def ids(model: Any, column: Any) -> Any:
+        return select(model.id).where(column == wid)
+
+    kinds = [
+        ("Workshop", select(Workshop.id).where(Workshop.id == wid)),
+        ("Draft", ids(Draft, Draft.workshop_id)),
+        ("PairProposal", ids(PairProposal, PairProposal.workshop_id)),
+        ("Pair", ids(Pair, Pair.workshop_id)),
+        ("Aspect", ids(Aspect, Aspect.workshop_id)),
+        ("AspectGroup", ids(AspectGroup, AspectGroup.workshop_id)),
+        ("VisionDraft", ids(VisionDraft, VisionDraft.workshop_id)),
+        ("VisionVersion", ids(VisionVersion, VisionVersion.workshop_id)),
+        (
+            "Signatory",
+            select(Signatory.id)
+            .join(VisionVersion, VisionVersion.id == Signatory.version_id)
+            .where(VisionVersion.workshop_id == wid),
+        ),
+        (
+            "Signature",
+            select(Signature.id)
+            .join(VisionVersion, VisionVersion.id == Signature.version_id)
+            .where(VisionVersion.workshop_id == wid),
+        ),
+    ]
+    rows = db.execute(
+        select(AuditEntry, User.display_name)
+        .outerjoin(User, User.id == AuditEntry.actor_id)
+        .where(
+            AuditEntry.tenant_id == workshop.tenant_id,
+            or_(
+                *(
+                    and_(AuditEntry.object_type == kind, AuditEntry.object_id.in_(sub))
+                    for kind, sub in kinds
+                )
+            ),
+        )
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        LogLine(
+            at=entry.created_at,
+            actor=name or str(_l("jemand mit Link")),
+            action=str(AUDIT_LABELS.get(entry.action, entry.action)),
+            detail=_detail(entry),
+        )
+        for entry, name in rows
+    ]
+
+
+# --- the link mail for named signatories --------------------------------------------------
+
+
+def mail_signing_link(
+    email: str, signatory: Signatory, link: str, workshop: Workshop, inviter: User
+) -> None:
+    """Queue the link mail in this request's transaction (sent after the commit)."""
+    from visionswerk.worker.outbox import queue_email
+
+    context = {
+        "signatory": signatory,
+        "link": link,
+        "workshop": workshop,
+        "tenant": workshop.tenant,
+        "inviter": inviter,
+    }
+    with force_locale("de"):
+        subject = render_template("workshops/mail/sign_link.subject.txt", **context).strip()
+        text = render_template("workshops/mail/sign_link.txt", **context)
+    queue_email(
+        f"sign-link:{signatory.id}:{signatory.token_hash}",
+        email,
+        subject,
+        text,
+        tenant_id=workshop.tenant_id,
+    )
+
+
+def base_url() -> str:
+    return str(current_app.config["VISIONSWERK"].base_url)
