@@ -311,3 +311,22 @@ def test_personal_data_export_and_erasure(make, settings: Settings) -> None:  # 
     assert exported["digest"] is True and exported["reminders"] is True
     personal_data.erase(user)
     assert db.get(NotificationPreference, user.id, populate_existing=True) is None
+
+
+def test_a_report_whose_task_was_lost_is_handed_over_again(
+    make, no_broker: list[tuple[int, int]]
+) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    setup = make.workshop(phase="adopted", participants=2)
+    with setup.scope():
+        w = db.get(Workshop, setup.id)
+        report = reports.request(setup.facilitator, "vision", w.tenant, w, nonce="lost")
+        report_id, created = report.id, report.created_at
+        dbmod.commit()
+    assert no_broker == [(setup.tenant.id, report_id)]
+    with tenant_scope(None):
+        assert reports.sweep_stale(created + dt.timedelta(minutes=5)) == []
+        assert reports.sweep_stale(created + dt.timedelta(minutes=16)) == [report_id]
+    dbmod.commit()
+    assert no_broker[-1] == (setup.tenant.id, report_id)

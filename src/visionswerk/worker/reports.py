@@ -18,6 +18,7 @@ workshop, and the region status report — HTML (stored) and PDF (WeasyPrint).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,29 @@ def render_pdf(html: str) -> bytes:
     document = weasyprint.HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=fetcher)
     css = weasyprint.CSS(filename=str(CSS), url_fetcher=fetcher)
     return bytes(document.write_pdf(stylesheets=[css]))
+
+
+#: A queued or running report this old lost its task (broker lost it, worker killed):
+#: the sweep hands it over again. Longer than the task's hard time limit.
+STALE_AFTER = dt.timedelta(minutes=15)
+
+
+def sweep_stale(now: dt.datetime) -> list[int]:
+    """Hand over reports whose task was lost (explicit cross-tenant read of ids; the
+    task scopes itself). A report still being built is never overtaken: STALE_AFTER is
+    longer than the task's time limit."""
+    rows = db.execute(
+        select(Report.tenant_id, Report.id)
+        .where(
+            Report.status.in_([ReportStatus.QUEUED, ReportStatus.RUNNING]),
+            Report.created_at <= now - STALE_AFTER,
+        )
+        .order_by(Report.id)
+        .execution_options(all_tenants=True)
+    ).all()
+    for tenant_id, report_id in rows:
+        after_commit(partial(enqueue, tenant_id, report_id))
+    return [report_id for _, report_id in rows]
 
 
 def _progress(report_id: int, value: int, status: ReportStatus | None = None) -> None:

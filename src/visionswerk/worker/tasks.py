@@ -40,6 +40,11 @@ BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "sweep-reports": {
+        "task": "visionswerk.sweep_reports",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "send-digests": {
         "task": "visionswerk.send_digests",
         "schedule": 3600.0,
@@ -52,6 +57,7 @@ REPORT_TIME_LIMIT = 600
 
 assert dt.timedelta(seconds=DELIVERY_TIME_LIMIT) < outbox.CLAIM_TIMEOUT
 assert REPORT_TIME_LIMIT < VISIBILITY_TIMEOUT
+# (reports.STALE_AFTER, 15 min, exceeds REPORT_TIME_LIMIT, 10 min)
 
 
 @celery.task(
@@ -154,3 +160,11 @@ def generate_report(tenant_id: int, report_id: int) -> str:
     from visionswerk.worker import reports
 
     return reports.generate(settings_of(celery), tenant_id, report_id)
+
+
+@celery.task(name="visionswerk.sweep_reports", base=DatabaseTask, ignore_result=True)
+def sweep_reports(now_iso: str | None = None) -> int:
+    """Hand over reports whose task was lost (see ``reports.sweep_stale``)."""
+    from visionswerk.worker import reports
+
+    return len(reports.sweep_stale(_now(now_iso)))
