@@ -70,6 +70,11 @@ def _utc_datetime(value: Any) -> str:
     return helpers.utc_datetime(value)
 
 
+@bp.app_template_test("past")
+def _past(value: Any) -> bool:
+    return helpers.is_past(value)
+
+
 @bp.app_template_filter("markdown")
 def _markdown(value: str | None) -> Any:
     return helpers.markdown(value)
@@ -88,5 +93,4 @@ def _workshop_helpers() -> dict[str, Any]:
         "phase_label": helpers.phase_label,
         "task_label": task_label,
         "task_url": task_url,
-        "is_past": helpers.is_past,
     }

@@ -22,6 +22,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -192,8 +193,11 @@ class SignatoryForm(FlaskForm):
     kind = RadioField(
         _l("Wer soll unterschreiben?"),
         choices=[
-            ("account", _l("Ein Mitglied mit Konto")),
-            ("person", _l("Eine Person ohne Konto (mit Link zum Unterschreiben)")),
+            SelectChoice("account", _l("Ein Mitglied mit Konto")),  # type: ignore[arg-type]
+            SelectChoice(
+                "person",
+                _l("Eine Person ohne Konto (mit Link zum Unterschreiben)"),  # type: ignore[arg-type]
+            ),
         ],
         default="account",
         validate_choice=False,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from visionswerk.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from visionswerk.i18n import N_
@@ -48,8 +49,8 @@ def render_signing(
     if form is None:
         form = SignatoryForm(formdata=None)
     listed = {s.user_id for s in state.signatories if s.user_id is not None}
-    form.user_id.choices = [("", _("Bitte wählen"))] + [
-        (str(uid), name) for uid, name in member_choices(workshop.tenant, listed)
+    form.user_id.choices = [SelectChoice("", _("Bitte wählen"))] + [
+        SelectChoice(str(c.value), c.label) for c in member_choices(workshop.tenant, listed)
     ]
     if sign_form is None:
         sign_form = SignForm(formdata=None)

@@ -9,11 +9,13 @@ German message on any refusal (409/422). The pipeline commits once.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from visionswerk.errors import Conflict, DomainError
 from visionswerk.i18n import N_
@@ -46,17 +48,16 @@ def page_error(error: DomainError) -> None:
         raise error
 
 
-def member_choices(tenant: Tenant, exclude: set[int] = frozenset()) -> list[tuple[int, str]]:  # type: ignore[assignment]
+def member_choices(tenant: Tenant, exclude: Collection[int] = ()) -> list[SelectChoice]:
+    """The tenant's members (for choosing participants or signatories), by name."""
     if not can(current_user, "tenant.view_members", tenant):
         return []
-    seen: set[int] = set()
-    choices = []
+    names: dict[int, str] = {}
     for m in tenant_services.members(current_user, tenant):
-        if m.user_id in seen or m.user_id in exclude:
-            continue
-        seen.add(m.user_id)
-        choices.append((m.user_id, m.user.display_name))
-    return sorted(choices, key=lambda c: c[1].lower())
+        if m.user_id not in exclude:
+            names[m.user_id] = m.user.display_name
+    ordered = sorted(names.items(), key=lambda item: (item[1].lower(), item[0]))
+    return [SelectChoice(uid, name) for uid, name in ordered]  # type: ignore[arg-type]
 
 
 def parse_emails(field: Any) -> list[str] | None:
