@@ -172,3 +172,23 @@ def test_taking_a_statement_into_my_draft_keeps_its_provenance(make) -> None:  #
         assert provenance[(person.id, "bus im stundentakt")].id == r.v1.id
         with pytest.raises(InvalidField):
             vs.take_statement(person, w, "Erfunden")
+
+
+def test_personal_data_export_holds_statements_taken(make) -> None:  # type: ignore[no-untyped-def]
+    from visionswerk.tenants import personal_data
+
+    r = make_region(make)
+    town = make.municipality(r.region)
+    setup = based_workshop(make, town, r.v1, phase="individual")
+    person = setup.participants[0]
+    with setup.scope():
+        vs.take_statement(person, db.get(Workshop, setup.id), "Bus im Stundentakt")
+    data = personal_data.export(person)
+    taken = data["visions"]["parent_statements_taken"]
+    assert taken == [
+        {
+            "workshop_id": setup.id,
+            "statement": "Bus im Stundentakt",
+            "keyword": "Bus im Stundentakt",
+        }
+    ]

@@ -57,4 +57,5 @@ class StatementUse(TenantOwned, Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+from visionswerk.visions import personal_data as _personal_data  # noqa: E402, F401
 from visionswerk.visions import policy as _policy  # noqa: E402, F401

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, redirect, request, url_for
+from flask import Response, abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -47,7 +47,8 @@ def _region_or_404():  # type: ignore[no-untyped-def]
         return tenant
     parent = tenant.parent
     if parent is not None and can(current_user, "region.overview", parent):
-        abort(redirect(url_for(request.endpoint, tenant_slug=parent.slug)))  # type: ignore[arg-type]
+        location = url_for(request.endpoint, tenant_slug=parent.slug)  # type: ignore[arg-type]
+        abort(current_app.response_class(status=302, headers={"Location": location}))
     abort(404)
 
 
@@ -332,5 +333,11 @@ PATHS.update(
         },
     }
 )  # fmt: skip
+_REDIRECT = {
+    "description": "A municipality's URL: redirect (Location) to its region's overview, "
+    "for the region's coordinators."
+}
+PATHS["/{tenant_slug}/overview"]["get"]["responses"]["302"] = _REDIRECT
+PATHS["/{tenant_slug}/overview.csv"]["get"]["responses"]["302"] = _REDIRECT
 if not any(t.get("name") == "Visions" for t in DOCUMENT["tags"]):
     DOCUMENT["tags"].append({"name": "Visions"})
