@@ -24,7 +24,7 @@ from visionswerk.tenants.tokens import hash_token, new_token
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 RESERVED_SLUGS = {
     "admin", "anmelden", "abmelden", "api", "healthz", "static", "passwort", "konto",
-    "sprache", "einladung", "aufgaben", "dev", "meine-kommunen",
+    "sprache", "einladung", "aufgaben", "dev", "meine-kommunen", "uebersicht",
 }  # fmt: skip
 
 
