@@ -245,3 +245,20 @@ def test_preferences_token_finds_the_user_and_is_not_stored(make, settings: Sett
     assert preferences.by_token(token + "x") is None
     with tenant_scope(None):
         assert preferences.wants_reminders(user.id)
+
+
+def test_a_signature_request_is_mailed_once_per_version_and_person(
+    make, settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    setup = make.workshop(phase="signing", participants=2)
+    signer = setup.participants[0]
+    with setup.scope():
+        version_id = ws.current_version(db.get(Workshop, setup.id)).id
+    notifications.scan(settings, dt.datetime.now(dt.UTC))
+    notifications.scan(settings, dt.datetime.now(dt.UTC))
+    requests = rows("notify:sign:")
+    assert [(r.idempotency_key, r.to) for r in requests] == [
+        (f"notify:sign:{version_id}:{signer.id}", signer.email)
+    ]
+    text = body(settings, requests[0])
+    assert f"/workshops/{setup.id}/bestaetigung" in text

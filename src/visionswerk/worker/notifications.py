@@ -12,6 +12,9 @@ beat, a scan running twice or concurrently, or a redelivered task sends nothing 
   ``signature_requested``;
 * ``workshop.pairs_confirm`` → every pair member: ``pair_assigned`` (partners' names);
 * ``signatory.add`` (an account) → that signatory: ``signature_requested``.
+  Signature requests are keyed ``notify:sign:<version>:<user>``: one per version and person,
+  whether the move to signing (accounts listed again for a new round) or ``signatory.add``
+  finds them first.
 
 Not here: invitations (the web layer mails them with the single-use link), named
 signatories' links (only the web layer has the raw token, at creation), parent vision
@@ -54,7 +57,8 @@ def _recipients(entry: AuditEntry) -> list[tuple[int, str, Workshop, dict[str, o
             return []
         version = signatory.version
         w = db.get(Workshop, version.workshop_id) if version.workshop_id else None
-        return [(signatory.user_id, "signature_requested", w, {})] if w else []
+        extra: dict[str, object] = {"version_id": version.id}
+        return [(signatory.user_id, "signature_requested", w, extra)] if w else []
     w = db.get(Workshop, entry.object_id) if entry.object_id else None
     if w is None:
         return []
@@ -78,7 +82,7 @@ def _recipients(entry: AuditEntry) -> list[tuple[int, str, Workshop, dict[str, o
         if version is None:
             return []
         return [
-            (s.user_id, "signature_requested", w, {})
+            (s.user_id, "signature_requested", w, {"version_id": version.id})
             for s in db.scalars(
                 select(Signatory).where(
                     Signatory.version_id == version.id, Signatory.user_id.is_not(None)
@@ -104,7 +108,14 @@ def scan_tenant(settings: Settings, tenant_id: int, since: dt.datetime) -> list[
                 user = db.get(User, uid)
                 if user is None or not user.active or preferences.wants_digest(uid):
                     continue
-                key = f"notify:{entry.id}:{uid}"
+                # a signature request is one per version and person, whichever entry
+                # (the move to signing or signatory.add) finds it first
+                version_id = extra.pop("version_id", None)
+                key = (
+                    f"notify:sign:{version_id}:{uid}"
+                    if version_id is not None
+                    else f"notify:{entry.id}:{uid}"
+                )
                 emails.send_to_user(
                     settings,
                     key,
