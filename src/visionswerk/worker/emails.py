@@ -81,6 +81,7 @@ def gettext(locale: str, message: str, **params: Any) -> str:
 
 def render(name: str, locale: str = "de", **context: Any) -> tuple[str, str, str]:
     env = environment(locale)
+    context.setdefault("lang", locale)
     subject = env.get_template(f"mail/{name}.subject.txt").render(**context).strip()
     text = env.get_template(f"mail/{name}.txt").render(**context)
     html = env.get_template(f"mail/{name}.html").render(**context)

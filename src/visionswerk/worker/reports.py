@@ -298,6 +298,7 @@ def build_html(report: Report, locale: str = "de") -> str:
         "workshop": w,
         "generated_at": utcnow(),
         "title": emails.gettext(locale, KIND_TITLES[report.kind]),
+        "lang": locale,
     }
     if report.kind == ReportKind.VISION:
         assert w is not None
