@@ -1,0 +1,133 @@
+"""Privacy through the pages: until step 1 closes (the pairs are confirmed), a draft's
+keywords and text appear on no page for anybody but its author — not for another
+participant, not for the facilitator (even one who takes part), not for the region's
+coordinator, not for a platform admin. Every GET page of the workshop blueprint is
+requested, plus the tenant page, "Meine Aufgaben" and the POSTs that take a draft's id."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from tests.factories import Factory
+from tests.pages.conftest import Visitor
+from visionswerk.db import db
+from visionswerk.tenants.models import Role
+from visionswerk.workshops import services as ws
+from visionswerk.workshops.models import Pair
+
+SECRET_KEYWORD = "GEHEIMWORT-Kürbisfeld"
+SECRET_TEXT = "GEHEIMTEXT-Schloßallee 🦔"
+SECRETS = (SECRET_KEYWORD, "Kürbisfeld", SECRET_TEXT, "Schloßallee")
+# GET routes whose parameters cannot exist before step 1 closes
+NOT_YET_THERE = {"sign_token"}
+
+
+def workshop_urls(app: Flask, slug: str, workshop_id: int, pair_ids: list[int]) -> list[str]:
+    urls = [f"/{slug}/", "/aufgaben"]
+    values = {"tenant_slug": [slug], "workshop_id": [workshop_id], "pair_id": pair_ids}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.endpoint.startswith("workshops.") or "GET" not in (rule.methods or ()):
+            continue
+        params = rule.arguments
+        if params & NOT_YET_THERE:
+            continue
+        unknown = params - set(values)
+        assert not unknown, f"{rule.rule}: fill {unknown} in this test"
+        combos: list[dict[str, object]] = [{}]
+        for name in sorted(params):
+            combos = [{**c, name: v} for c in combos for v in values[name]]
+        for combo in combos:
+            urls.append(rule.build(combo, append_unknown=False)[1])  # type: ignore[index]
+    return urls
+
+
+@pytest.mark.parametrize("phase", ["individual", "pairs"])
+def test_before_step_1_closes_no_page_shows_a_draft_to_anybody_else(
+    app: Flask, make: Factory, phase: str
+) -> None:
+    region = make.region()
+    town = make.municipality(region)
+    facilitator = make.user(town, Role.FACILITATOR)
+    setup = make.workshop(
+        town, phase=phase, participants=4, confirmed=False, facilitator=facilitator
+    )
+    slug, wid = town.slug, setup.id
+    author = setup.participants[0]
+    with setup.scope():
+        if phase == "individual":  # a facilitator who takes part sees only their own
+            ws.add_participants(facilitator, setup.workshop, [facilitator.id])
+        draft = ws.save_draft(
+            author,
+            setup.workshop,
+            keywords=[SECRET_KEYWORD, "Glasfaser für alle"],
+            text=SECRET_TEXT,
+            submit=True,
+        )
+        draft_id = draft.id
+        pair_ids = list(db.scalars(select(Pair.id).where(Pair.workshop_id == wid)))
+        db.commit()
+    assert (phase == "pairs") == bool(pair_ids)
+    viewers = {
+        "author": author.email,
+        "other participant": setup.participants[1].email,
+        "facilitator": facilitator.email,
+        "coordinator": make.user(region, Role.COORDINATOR).email,
+        "platform admin": make.user(admin=True).email,
+    }
+    urls = workshop_urls(app, slug, wid, pair_ids)
+    seen_by_author = ""
+    checked = 0
+    for role, email in viewers.items():
+        visitor = Visitor(app, email, role)
+        for url in urls:
+            html = visitor.html(url, status=None)
+            if role == "author":
+                seen_by_author += html
+                continue
+            leaked = [s for s in SECRETS if s in html]
+            assert not leaked, f"{role} sees {leaked} on {url}"
+            checked += 1
+        if role == "author":
+            continue
+        # POSTs naming the draft (feedback on it) answer without its content
+        for pair_id in pair_ids:
+            response = visitor.post(
+                f"/{slug}/paare/{pair_id}/rueckmeldung",
+                {"draft_id": str(draft_id), f"d{draft_id}-especially_good": "gut"},
+            )
+            assert response.status_code in (403, 404), (role, response.status_code)
+            body = response.get_data(as_text=True)
+            assert not [s for s in SECRETS if s in body], f"{role}: feedback POST leaks"
+    assert checked >= 4 * 8
+    # the control: the author sees their own draft, so the checks above can fail
+    assert SECRET_TEXT in seen_by_author and SECRET_KEYWORD in seen_by_author
+
+
+def test_after_confirmation_the_partner_reads_the_draft_and_nobody_else(
+    app: Flask, make: Factory
+) -> None:
+    region = make.region()
+    town = make.municipality(region)
+    setup = make.workshop(town, phase="pairs", participants=4, confirmed=False)
+    slug, wid = town.slug, setup.id
+    author = setup.participants[0]
+    with setup.scope():
+        ws.save_draft(author, setup.workshop, keywords=[SECRET_KEYWORD], text=SECRET_TEXT)
+        ws.confirm_pairs(setup.facilitator, setup.workshop)
+        pairs = db.scalars(select(Pair).where(Pair.workshop_id == wid)).all()
+        mine = next(p for p in pairs if author.id in p.member_ids)
+        partner_id = next(i for i in mine.member_ids if i != author.id)
+        outsider_id = next(i for p in pairs if p.id != mine.id for i in p.member_ids)
+        pair_id = mine.id
+        db.commit()
+    emails = {p.id: p.email for p in setup.participants}
+    facilitator_email = setup.facilitator.email
+    partner = Visitor(app, emails[partner_id], "partner")
+    assert SECRET_TEXT in partner.html(f"/{slug}/paare/{pair_id}")
+    outsider = Visitor(app, emails[outsider_id], "outsider")
+    outsider.get(f"/{slug}/paare/{pair_id}", status=404)
+    facilitator = Visitor(app, facilitator_email, "facilitator")
+    for url in workshop_urls(app, slug, wid, [pair_id]):
+        assert SECRET_TEXT not in facilitator.html(url, status=None), url
