@@ -8,14 +8,15 @@ import datetime as dt
 from flask import Flask
 from sqlalchemy import func, select
 
-from tests.factories import Factory
+from tests.conftest import Mailbox
+from tests.factories import PASSWORD, Factory
 from tests.pages.conftest import Visitor, text_of, url_of
 from tests.workshops.test_query_counts import counting
 from visionswerk.db import db
-from visionswerk.tenants.models import Role
+from visionswerk.tenants.models import Role, User
 from visionswerk.tenants.scoping import tenant_scope
 from visionswerk.workshops import services as ws
-from visionswerk.workshops.models import Pair, Workshop
+from visionswerk.workshops.models import Pair, Participation, Workshop
 
 
 def workshop_count(tenant_id: int) -> int:
@@ -164,3 +165,36 @@ def test_the_step_3_pages_issue_as_many_statements_for_40_as_for_6(
     small = _statements(app, make, 6)
     large = _statements(app, make, 40)
     assert large == small, f"6 participants: {small}, 40 participants: {large}"
+
+
+def test_a_person_invited_by_email_takes_part_once_they_accept(
+    app: Flask, make: Factory, outbox: Mailbox
+) -> None:
+    town = make.municipality(make.region())
+    slug, tenant_id = town.slug, town.id
+    moderator = Visitor(app, make.user(town, Role.FACILITATOR).email)
+    response = moderator.post(
+        f"/{slug}/workshops/neu",
+        {"title": "Mit Gästen", "invite_emails": "Neu.Dabei@example.org"},
+        status=302,
+    )
+    wid = int(url_of(response).rstrip("/").rsplit("/", 1)[1])
+    (link,) = outbox.links()
+    newcomer = Visitor(app)
+    path = link.removeprefix("http://localhost")
+    newcomer.post(
+        path,
+        {"display_name": "Neu Dabei", "password": PASSWORD, "password_repeat": PASSWORD},
+        status=302,
+    )
+    with tenant_scope(tenant_id):
+        workshop = db.get(Workshop, wid)
+        assert workshop is not None and workshop.invited_emails == []
+        joined = db.scalars(
+            select(User.display_name)
+            .join(Participation, Participation.user_id == User.id)
+            .where(Participation.workshop_id == wid)
+        ).all()
+    assert joined == ["Neu Dabei"]
+    assert "Ihren Entwurf" not in newcomer.html("/aufgaben")  # still in preparation
+    assert "Mit Gästen" in newcomer.html(f"/{slug}/workshops/{wid}/")

@@ -22,6 +22,7 @@ from visionswerk.platform.tenancy.forms import (
 from visionswerk.tenants import accounts, services
 from visionswerk.tenants.models import Invitation, Role, Tenant, User
 from visionswerk.tenants.policy import can, require
+from visionswerk.workshops import services as ws
 
 bp = Blueprint("tenancy", __name__)
 
@@ -155,6 +156,7 @@ def accept(token: str):  # type: ignore[no-untyped-def]
         form = AcceptForm()
         if form.validate_on_submit():
             services.accept_invitation(tenant, token, current_user)
+            ws.claim_invited_participation(current_user, tenant)  # workshops that invited them
             flash(_("Willkommen in %(name)s!", name=tenant.name), "success")
             return redirect(url_for("tenancy.tenant_page"))
         return render_template(
@@ -178,6 +180,7 @@ def accept(token: str):  # type: ignore[no-untyped-def]
             form_error(form, e, "display_name")
         else:
             services.accept_invitation(tenant, token, user)
+            ws.claim_invited_participation(user, tenant)  # workshops that invited them
             session.clear()
             accounts.start_login_session(user)
             login_user(user)
