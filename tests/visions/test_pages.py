@@ -145,6 +145,7 @@ def test_coordinator_of_several_regions_sees_all_on_one_page(client, make) -> No
     login(client, a.coordinator)
     html = client.get("/uebersicht").get_data(as_text=True)
     assert "Gemeinde Aa" in html and "Gemeinde Bb" in html and "Übersicht aller Regionen" in html
+    assert "/uebersicht" in client.get("/").get_data(as_text=True)
     body = client.get("/uebersicht.csv").get_data().decode("utf-8-sig")
     assert "ILE Alpha;Gemeinde Aa" in body and "ILE Beta;Gemeinde Bb" in body
 

@@ -46,7 +46,13 @@ def _helpers() -> dict[str, Any]:
         cache = g.setdefault("vision_parent_origin", {})
         return vs.parent_origin(aspect, cache)
 
+    def overview_region_count() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        return len(vs.overview_regions(current_user))
+
     return {
+        "overview_region_count": overview_region_count,
         "vision_notices": vision_notices,
         "parent_panel": parent_panel_context,
         "parent_origin": parent_origin,
