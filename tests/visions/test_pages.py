@@ -214,7 +214,11 @@ def test_notice_diff_and_rebase_through_the_pages(client, make) -> None:  # type
     with tenant_scope(town_id):
         w = db.get(Workshop, wid)
         assert w.phase == Phase.SIGNING
-        versions = db.scalars(select(VisionVersion).where(VisionVersion.workshop_id == w.id)).all()
+        versions = db.scalars(
+            select(VisionVersion)
+            .where(VisionVersion.workshop_id == w.id)
+            .order_by(VisionVersion.number)
+        ).all()
         assert len(versions) == 2 and versions[0].adopted_at is not None
     assert "Neue Grundlage:" not in client.get(f"/{slug}/").get_data(as_text=True)
 
