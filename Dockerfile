@@ -29,6 +29,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VISIONSWERK_MIGRATIONS=/app/migrations \
     WEB_CONCURRENCY=3
 
+# WeasyPrint (reports in the worker) needs Pango and a font with umlauts.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 visionswerk \
  && useradd --system --uid 10001 --gid visionswerk --no-create-home \
       --home-dir /var/lib/visionswerk --shell /usr/sbin/nologin visionswerk \
