@@ -198,3 +198,43 @@ def test_a_person_invited_by_email_takes_part_once_they_accept(
     assert joined == ["Neu Dabei"]
     assert "Ihren Entwurf" not in newcomer.html("/aufgaben")  # still in preparation
     assert "Mit Gästen" in newcomer.html(f"/{slug}/workshops/{wid}/")
+
+
+def test_settings_change_deadlines_always_and_the_title_only_in_step_1(
+    app: Flask, make: Factory
+) -> None:
+    setup = make.workshop(phase="individual", participants=2)
+    slug, wid, tenant_id = setup.tenant.slug, setup.id, setup.tenant.id
+    moderator = Visitor(app, setup.facilitator.email)
+    url = f"/{slug}/workshops/{wid}/einstellungen"
+    assert 'value="Unsere Gemeinde 2035"' in moderator.html(url)
+    moderator.post(
+        url,
+        {
+            "title": "Neuer Titel",
+            "guiding_question": "Neue Frage?",
+            "deadline_pairs": "2031-07-01T09:30",
+        },
+        status=302,
+    )
+    overview = moderator.html(f"/{slug}/workshops/{wid}/")
+    assert "Neuer Titel" in overview and "1. Juli 2031, 09:30" in overview
+    with tenant_scope(tenant_id):
+        ws.save_draft(
+            setup.participants[0], db.get(Workshop, wid), keywords=["a"], text="", submit=True
+        )
+        ws.save_draft(
+            setup.participants[1], db.get(Workshop, wid), keywords=["b"], text="", submit=True
+        )
+        db.commit()
+    moderator.post(f"/{slug}/workshops/{wid}/schritt", {"to": "pairs"}, status=302)
+    moderator.post(f"/{slug}/workshops/{wid}/paare/bestaetigen", status=302)
+    page = moderator.html(url)
+    assert "Titel und Leitfrage lassen sich nur bis zum Ende der Einzelarbeit ändern." in page
+    assert 'name="title"' not in page
+    moderator.post(url, {"deadline_plenary": "2031-08-01T09:30"}, status=302)
+    with tenant_scope(tenant_id):
+        w = db.get(Workshop, wid)
+        assert w is not None and w.title == "Neuer Titel"
+        assert w.deadline_plenary is not None and w.deadline_plenary.hour == 7  # CEST → UTC
+        assert w.deadline_pairs is None  # left empty in the form: no deadline any more
