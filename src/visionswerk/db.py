@@ -8,10 +8,11 @@ base class commit; services ``flush()``.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -45,6 +46,19 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def str_enum(cls: type[enum.Enum], name: str) -> Enum:
+    """A column type storing a Python enum by its value as a checked string (VARCHAR on
+    every database, so adding a member needs no type migration)."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=20,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 class Base(DeclarativeBase):

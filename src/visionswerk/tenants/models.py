@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from visionswerk.db import Base, utcnow
+from visionswerk.db import Base, str_enum, utcnow
 
 
 class TenantKind(enum.StrEnum):
@@ -20,17 +20,6 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     FACILITATOR = "facilitator"
     PARTICIPANT = "participant"
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        length=20,
-        validate_strings=True,
-        values_callable=lambda e: [m.value for m in e],
-    )
 
 
 class TenantOwned:
@@ -47,7 +36,7 @@ class Tenant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[TenantKind] = mapped_column(_enum(TenantKind, "tenant_kind"))
+    kind: Mapped[TenantKind] = mapped_column(str_enum(TenantKind, "tenant_kind"))
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("tenants.id", ondelete="RESTRICT"), index=True
     )
@@ -108,7 +97,7 @@ class Membership(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
@@ -149,7 +138,7 @@ class Invitation(TenantOwned, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

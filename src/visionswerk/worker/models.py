@@ -18,7 +18,7 @@ import enum
 from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from visionswerk.db import Base, utcnow
+from visionswerk.db import Base, str_enum, utcnow
 from visionswerk.tenants.models import TenantOwned
 
 
@@ -105,17 +105,6 @@ class ReportStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-def _enum_col(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        length=20,
-        validate_strings=True,
-        values_callable=lambda e: [m.value for m in e],
-    )
-
-
 class Report(TenantOwned, Base):
     """One generated report (PDF + HTML stored in the row). ``request_key`` is unique:
     a double-clicked request form or a redelivered task finds the same row."""
@@ -123,12 +112,12 @@ class Report(TenantOwned, Base):
     __tablename__ = "reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[ReportKind] = mapped_column(_enum_col(ReportKind, "report_kind"))
+    kind: Mapped[ReportKind] = mapped_column(str_enum(ReportKind, "report_kind"))
     workshop_id: Mapped[int | None] = mapped_column(
         ForeignKey("workshops.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[ReportStatus] = mapped_column(
-        _enum_col(ReportStatus, "report_status"), default=ReportStatus.QUEUED
+        str_enum(ReportStatus, "report_status"), default=ReportStatus.QUEUED
     )
     progress: Mapped[int] = mapped_column(default=0)
     request_key: Mapped[str] = mapped_column(String(100), unique=True)

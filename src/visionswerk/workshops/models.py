@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from visionswerk.db import Base, utcnow
+from visionswerk.db import Base, str_enum, utcnow
 from visionswerk.tenants.models import Tenant, TenantOwned, User
 
 DEFAULT_REMINDER_OFFSETS = [48, 24]
@@ -55,17 +54,6 @@ class VisionSource(enum.StrEnum):
     IMPORTED = "imported"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        length=20,
-        validate_strings=True,
-        values_callable=lambda e: [m.value for m in e],
-    )
-
-
 def _user_fk(ondelete: str = "SET NULL") -> Any:
     return ForeignKey("users.id", ondelete=ondelete)
 
@@ -78,7 +66,9 @@ class Workshop(TenantOwned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     guiding_question: Mapped[str] = mapped_column(Text, default="")
-    phase: Mapped[Phase] = mapped_column(_enum(Phase, "workshop_phase"), default=Phase.PREPARATION)
+    phase: Mapped[Phase] = mapped_column(
+        str_enum(Phase, "workshop_phase"), default=Phase.PREPARATION
+    )
     deadline_individual: Mapped[dt.datetime | None]
     deadline_pairs: Mapped[dt.datetime | None]
     deadline_plenary: Mapped[dt.datetime | None]
@@ -354,7 +344,7 @@ class Aspect(TenantOwned, Base):
     # idempotency key: "d<draft_id>:<casefolded label>" or "p<pair_id>:<casefolded label>"
     key: Mapped[str] = mapped_column(String(400))
     label: Mapped[str] = mapped_column(String(200))
-    source: Mapped[AspectSource] = mapped_column(_enum(AspectSource, "aspect_source"))
+    source: Mapped[AspectSource] = mapped_column(str_enum(AspectSource, "aspect_source"))
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id", ondelete="SET NULL"))
     participant_id: Mapped[int | None] = mapped_column(_user_fk(), index=True)
     pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="SET NULL"))
@@ -362,7 +352,7 @@ class Aspect(TenantOwned, Base):
         ForeignKey("aspect_groups.id", ondelete="SET NULL"), index=True
     )
     status: Mapped[AspectStatus] = mapped_column(
-        _enum(AspectStatus, "aspect_status"), default=AspectStatus.OPEN
+        str_enum(AspectStatus, "aspect_status"), default=AspectStatus.OPEN
     )
     passage: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
@@ -389,7 +379,7 @@ class VisionVersion(TenantOwned, Base):
     canonical: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
     source: Mapped[VisionSource] = mapped_column(
-        _enum(VisionSource, "vision_source"), default=VisionSource.WORKSHOP
+        str_enum(VisionSource, "vision_source"), default=VisionSource.WORKSHOP
     )
     workshop_id: Mapped[int | None] = mapped_column(
         ForeignKey("workshops.id", ondelete="SET NULL"), index=True
