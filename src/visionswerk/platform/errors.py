@@ -12,18 +12,19 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from visionswerk.errors import DomainError, NotAllowed, NotFound
+from visionswerk.i18n import N_
 from visionswerk.platform.i18n import message_of
 from visionswerk.platform.pipeline import is_api_request
 
 TITLES = {
-    400: "Die Anfrage konnte nicht verarbeitet werden",
-    403: "Kein Zugriff",
-    404: "Seite nicht gefunden",
-    405: "Diese Aktion ist hier nicht möglich",
-    413: "Die Eingabe ist zu groß",
-    422: "Die Eingabe ist nicht gültig",
-    429: "Zu viele Versuche",
-    500: "Ein Fehler ist aufgetreten",
+    400: N_("Die Anfrage konnte nicht verarbeitet werden"),
+    403: N_("Kein Zugriff"),
+    404: N_("Seite nicht gefunden"),
+    405: N_("Diese Aktion ist hier nicht möglich"),
+    413: N_("Die Eingabe ist zu groß"),
+    422: N_("Die Eingabe ist nicht gültig"),
+    429: N_("Zu viele Versuche"),
+    500: N_("Ein Fehler ist aufgetreten"),
 }
 
 
