@@ -10,13 +10,14 @@ from visionswerk.tenants.models import Role
 from visionswerk.tenants.scoping import tenant_scope
 from visionswerk.visions import services as vs
 from visionswerk.visions.models import Notice
+from visionswerk.worker import outbox
 from visionswerk.worker.models import OutgoingEmail
 from visionswerk.workshops import services as ws
 from visionswerk.workshops import signing
 from visionswerk.workshops.models import Phase, VisionVersion, Workshop
 
 
-def test_new_region_version_flags_notifies_and_rebase_needs_signing_again(make) -> None:  # type: ignore[no-untyped-def]
+def test_new_region_version_flags_notifies_and_rebase_needs_signing_again(make, settings) -> None:  # type: ignore[no-untyped-def]
     r = make_region(make)
     adopted_town = make.municipality(r.region, "Gemeinde Altdorf")
     running_town = make.municipality(r.region, "Gemeinde Neudorf")
@@ -26,6 +27,7 @@ def test_new_region_version_flags_notifies_and_rebase_needs_signing_again(make) 
     running = based_workshop(make, running_town, r.v1, phase="individual")
     make.workshop(quiet_town, phase="individual")
     second_facilitator = make.user(adopted_town, Role.FACILITATOR)
+    second_facilitator.locale = "en"
     assert vs.outdated_for({adopted_town.id, running_town.id}) == []
 
     v2 = r.import_version()
@@ -44,6 +46,30 @@ def test_new_region_version_flags_notifies_and_rebase_needs_signing_again(make) 
     keys = set(db.scalars(select(OutgoingEmail.idempotency_key)))
     assert f"parent-changed:{adopted_town.id}:{v2.id}:{adopted.facilitator.id}" in keys
     assert f"parent-changed:{running_town.id}:{v2.id}:{running.facilitator.id}" in keys
+    german = db.scalar(
+        select(OutgoingEmail).where(
+            OutgoingEmail.idempotency_key
+            == f"parent-changed:{adopted_town.id}:{v2.id}:{adopted.facilitator.id}"
+        )
+    )
+    assert german.subject.startswith(f"Neue Fassung der Vision von {r.region.name}")
+    assert "Gemeinde Altdorf" in german.subject
+    text, html, headers = (
+        outbox.unseal(settings.secret_key, part or "")
+        for part in (german.text, german.html, german.headers)
+    )
+    assert "baut noch auf Fassung 1 auf" in text
+    assert f"/{adopted_town.slug}/visionen/grundlage" in text
+    assert f"/{adopted_town.slug}/visionen/grundlage" in html
+    assert "List-Unsubscribe" in headers
+    english = db.scalar(
+        select(OutgoingEmail).where(
+            OutgoingEmail.idempotency_key
+            == f"parent-changed:{adopted_town.id}:{v2.id}:{second_facilitator.id}"
+        )
+    )
+    assert english.subject.startswith(f"New version of the vision of {r.region.name}")
+    assert "still builds on version 1" in outbox.unseal(settings.secret_key, english.text)
     assert [n.tenant.id for n in vs.notices_for(adopted.facilitator)] == [adopted_town.id]
 
     # importing the same again is idempotent for notices and mails of that version

@@ -49,6 +49,9 @@ def test_the_guard_blocks_signing_until_every_aspect_is_decided(make) -> None:
         assert s.workshop.phase == Phase.PLENARY
         assert ws.current_version(s.workshop) is None
         ws.take_up(s.facilitator, aspects[-2], "glasfaser  FÜR alle")
+        with pytest.raises(Conflict) as err:
+            ws.open_signing(s.facilitator, s.workshop)
+        assert str(err.value).startswith("Noch ein Aspekt ist offen.")
         ws.set_aside(s.facilitator, aspects[-1], "Später.")
         ws.open_signing(s.facilitator, s.workshop)
         assert s.workshop.phase == Phase.SIGNING

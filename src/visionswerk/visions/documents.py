@@ -296,6 +296,8 @@ def take_statement(actor: User, workshop: Workshop, statement: str) -> Statement
 
     in_scope(workshop)
     require(actor, "draft.write", workshop)
+    if workshop.phase == Phase.PREPARATION:
+        raise Conflict(N_("Die Einzelarbeit hat noch nicht begonnen."))
     if workshop.phase not in (Phase.INDIVIDUAL, Phase.PAIRS):
         raise Conflict(N_("Die Einzelarbeit ist abgeschlossen."))
     version = load_any(workshop.parent_vision_version_id)

@@ -137,7 +137,7 @@ def version_adopted(actor: User | None, version: VisionVersion) -> list[Notice]:
     """A tenant adopted (or imported) ``version``: every tenant whose adopted or
     in-progress vision builds on an older version of it is flagged (see outdated_for);
     its facilitators get a notice and an email (idempotent per tenant, version, person)."""
-    from visionswerk.worker.outbox import queue_email
+    from visionswerk.worker import emails
 
     db.flush()
     children = set(db.scalars(select(Tenant.id).where(Tenant.parent_id == version.tenant_id))) | {
@@ -176,19 +176,17 @@ def version_adopted(actor: User | None, version: VisionVersion) -> list[Notice]:
             db.add(notice)
             notices.append(notice)
         tenant = tenants[tenant_id]
-        link = f"{settings.base_url}/{tenant.slug}/visionen/grundlage"
-        queue_email(
+        emails.send_to_user(
+            settings,
             f"parent-changed:{tenant_id}:{version.id}:{user.id}",
-            user.email,
-            f"Neue Fassung der Vision von {parent_tenant.name}",
-            (
-                f"Hallo {user.display_name},\n\n"
-                f"{parent_tenant.name} hat eine neue Fassung ihrer Vision beschlossen "
-                f"(Fassung {version.number}). Die Vision von {tenant.name} baut noch auf "
-                f"Fassung {by_tenant[tenant_id].number} auf.\n\n"
-                f"Was sich geändert hat und wie Sie die neue Fassung übernehmen:\n{link}\n"
-            ),
+            user,
+            "parent_changed",
             tenant_id=tenant_id,
+            tenant_name=tenant.name,
+            link=f"{settings.base_url}/{tenant.slug}/visionen/grundlage",
+            parent_name=parent_tenant.name,
+            new_number=version.number,
+            old_number=by_tenant[tenant_id].number,
         )
     db.flush()
     return notices

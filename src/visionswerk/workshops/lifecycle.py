@@ -508,6 +508,11 @@ def _open_signing(actor: User, workshop: Workshop) -> dict[str, Any]:
     if open_count:
         raise Conflict(
             N_(
+                "Noch ein Aspekt ist offen. Jeder Aspekt muss aufgenommen oder mit "
+                "Begründung zurückgestellt sein, bevor unterschrieben werden kann."
+            )
+            if open_count == 1
+            else N_(
                 "Noch %(n)d Aspekte sind offen. Jeder Aspekt muss aufgenommen oder mit "
                 "Begründung zurückgestellt sein, bevor unterschrieben werden kann."
             ),
@@ -518,6 +523,11 @@ def _open_signing(actor: User, workshop: Workshop) -> dict[str, Any]:
     if stale:
         raise Conflict(
             N_(
+                "Bei einem aufgenommenen Aspekt steht die angegebene Stelle nicht mehr im "
+                "Visionstext. Bitte passen Sie die Stelle an."
+            )
+            if len(stale) == 1
+            else N_(
                 "Bei %(n)d aufgenommenen Aspekten steht die angegebene Stelle nicht mehr im "
                 "Visionstext. Bitte passen Sie die Stellen an."
             ),

@@ -291,6 +291,11 @@ def confirm_pairs(actor: User, workshop: Workshop) -> Workshop:
     if missing:
         raise Conflict(
             N_(
+                "Eine Person mit eingereichtem Entwurf ist noch keinem Paar zugeordnet. "
+                "Bitte ordnen Sie sie zu oder lassen Sie neu einteilen."
+            )
+            if len(missing) == 1
+            else N_(
                 "%(n)d Teilnehmende mit eingereichtem Entwurf sind noch keinem Paar "
                 "zugeordnet. Bitte ordnen Sie sie zu oder lassen Sie neu einteilen."
             ),
