@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -384,6 +385,7 @@ def production_app(settings: Settings, app: Flask) -> Iterator[Flask]:
         "CELERY_ALWAYS_EAGER": "1",
         "MAIL_OUTBOX": str(settings.mail_outbox),
         "RATELIMIT_KEY_PREFIX": settings.ratelimit_key_prefix,
+        "TRUSTED_PROXIES": "1",  # behind one TLS proxy, as in the README
     }
     if settings.redis_url:
         env["REDIS_URL"] = settings.redis_url
@@ -413,3 +415,52 @@ def test_production_cookies_are_secure_httponly_and_samesite(
 def test_test_app_cookies_are_httponly_and_samesite(client: FlaskClient) -> None:
     cookie = client.get("/anmelden").headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+# --- behind a reverse proxy -------------------------------------------------------------
+
+PROXY = {"REMOTE_ADDR": "10.0.0.2"}  # every request arrives from the proxy's address
+_ATTEMPT = itertools.count()
+
+
+def _failed_login(app: Flask, client_addr: str | None) -> int:
+    """One failed login from ``client_addr`` (as the proxy reports it), over https."""
+    client = app.test_client()
+    # the proxy speaks http to the app; the browser used https (and sends a Referer,
+    # which Flask-WTF requires on https)
+    headers = {"X-Forwarded-Proto": "https", "Referer": "https://localhost/anmelden"}
+    if client_addr:
+        headers["X-Forwarded-For"] = client_addr
+    kw: dict[str, Any] = {"environ_base": PROXY, "headers": headers}
+    html = client.get("/anmelden", **kw).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert token, html[:300]
+    email = f"niemand-{next(_ATTEMPT)}@example.org"  # a new account each time: the
+    data = {"email": email, "password": "falsch", "csrf_token": token.group(1)}  # address limit
+    return client.post("/anmelden", data=data, **kw).status_code
+
+
+def test_behind_a_proxy_the_login_limit_counts_each_client_not_the_proxy(
+    production_app: Flask, settings: Settings
+) -> None:
+    """TRUSTED_PROXIES=1: the forwarded client address is the one that is limited."""
+    import limits
+
+    allowed = limits.parse(settings.login_limit_per_address).amount
+    for _ in range(allowed):
+        assert _failed_login(production_app, "198.51.100.77") == 422
+    assert _failed_login(production_app, "198.51.100.77") == 429
+    # another citizen behind the same proxy can still sign in
+    assert _failed_login(production_app, "198.51.100.78") == 422
+
+
+def test_without_trusted_proxies_a_forged_forwarded_address_does_not_escape_the_limit(
+    app: Flask, settings: Settings
+) -> None:
+    import limits
+
+    assert settings.trusted_proxies == 0
+    allowed = limits.parse(settings.login_limit_per_address).amount
+    for i in range(allowed):
+        assert _failed_login(app, f"192.0.2.{i + 1}") == 422
+    assert _failed_login(app, "192.0.2.250") == 429

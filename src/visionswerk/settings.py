@@ -66,6 +66,8 @@ class Settings:
     mail_max_attempts: int = 10
     mail_retry_backoff: float = 10.0
     mail_retry_backoff_max: float = 600.0
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted.
+    trusted_proxies: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -120,4 +122,5 @@ class Settings:
             mail_max_attempts=int(env.get("MAIL_MAX_ATTEMPTS") or 10),
             mail_retry_backoff=float(env.get("MAIL_RETRY_BACKOFF") or 10),
             mail_retry_backoff_max=float(env.get("MAIL_RETRY_BACKOFF_MAX") or 600),
+            trusted_proxies=int(env.get("TRUSTED_PROXIES") or 0),
         )

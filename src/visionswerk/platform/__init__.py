@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from visionswerk import db as dbmod
 from visionswerk.settings import Settings
@@ -37,6 +38,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     app.config.update(overrides)
+    if settings.trusted_proxies:
+        # Behind a reverse proxy the client's address (for the login limit per address)
+        # and the scheme come from its X-Forwarded-* headers; never trust them otherwise.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
     engine = app.config.get("ENGINE") or dbmod.make_engine(settings.database_url)
     app.extensions["visionswerk.engine"] = engine
