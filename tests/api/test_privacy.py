@@ -48,7 +48,7 @@ def ids_of(model: Any, workshop_id: int, tenant_id: int) -> list[int]:
 
 @pytest.mark.parametrize("stage", ["individual", "pairs proposed"])
 def test_no_api_route_shows_step1_content_to_anybody_else(
-    app: Flask, make: Factory, stage: str
+    app: Flask, make: Factory, stage: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     region = make.region()
     town = make.municipality(region)
@@ -110,6 +110,11 @@ def test_no_api_route_shows_step1_content_to_anybody_else(
         if own is not None:
             assert seen_own, f"{who} never saw their own draft — the check would prove nothing"
     assert requested > 8 * len(viewers)
+    with capsys.disabled():
+        print(
+            f"\n[privacy api, {stage}] {len(rules)} GET routes x {len(viewers)} viewers = "
+            f"{requested} requests, 0 showed another's step-1 content"
+        )
 
 
 def test_a_conflict_on_ones_own_draft_shows_only_ones_own_texts(app: Flask, make: Factory) -> None:

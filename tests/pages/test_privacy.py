@@ -45,7 +45,7 @@ def workshop_urls(app: Flask, slug: str, workshop_id: int, pair_ids: list[int]) 
 
 @pytest.mark.parametrize("phase", ["individual", "pairs"])
 def test_before_step_1_closes_no_page_shows_a_draft_to_anybody_else(
-    app: Flask, make: Factory, phase: str
+    app: Flask, make: Factory, phase: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     region = make.region()
     town = make.municipality(region)
@@ -101,6 +101,11 @@ def test_before_step_1_closes_no_page_shows_a_draft_to_anybody_else(
             body = response.get_data(as_text=True)
             assert not [s for s in SECRETS if s in body], f"{role}: feedback POST leaks"
     assert checked >= 4 * 8
+    with capsys.disabled():
+        print(
+            f"\n[privacy pages, {phase}] {len(urls)} workshop pages x {len(viewers) - 1} "
+            f"other roles = {checked} page views, 0 showed the draft"
+        )
     # the control: the author sees their own draft, so the checks above can fail
     assert SECRET_TEXT in seen_by_author and SECRET_KEYWORD in seen_by_author
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -96,7 +97,9 @@ class Pages:
             self.add(f"{visitor.name} POST {url}", response.get_data(as_text=True))
 
 
-def test_payloads_in_every_text_field_stay_text(app: Flask, make: Factory) -> None:
+def test_payloads_in_every_text_field_stay_text(
+    app: Flask, make: Factory, capsys: pytest.CaptureFixture[str]
+) -> None:
     region = make.region()
     town = make.municipality(region)
     slug, tenant_id = town.slug, town.id
@@ -255,6 +258,11 @@ def test_payloads_in_every_text_field_stay_text(app: Flask, make: Factory) -> No
     assert len(pages.seen) > 60
     for where, html in pages.seen:
         assert_inert(html, where)
+    with capsys.disabled():
+        print(
+            f"\n[xss pages] {len(PAYLOADS)} payloads in every text field, "
+            f"{len(pages.seen)} pages and responses checked, 0 live markup"
+        )
     # the control: the payloads did reach the pages – as text
     joined = "".join(html for _where, html in pages.seen)
     assert "&lt;script&gt;alert(" in joined

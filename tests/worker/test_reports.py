@@ -7,6 +7,7 @@ import http.server
 import io
 import threading
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pypdf
 import pytest
@@ -21,7 +22,8 @@ from visionswerk.tenants.models import Role, User
 from visionswerk.tenants.scoping import tenant_scope
 from visionswerk.worker import outbox, preferences, reports
 from visionswerk.worker.models import NotificationPreference, OutgoingEmail, Report, ReportStatus
-from visionswerk.workshops.models import VisionVersion, Workshop
+from visionswerk.workshops import services as ws
+from visionswerk.workshops.models import Pair, VisionVersion, Workshop
 
 
 @pytest.fixture(autouse=True)
@@ -239,6 +241,47 @@ def test_participants_read_the_process_documentation_only_after_adoption(
         ws.close_signing(facilitator, w)
         dbmod.commit()
     assert client.get(f"/{slug}/berichte/{report_id}").status_code == 200
+
+
+def test_before_step_3_the_process_documentation_holds_no_pair_content(
+    make, app, settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    """Step 2: the facilitator's process documentation has counts and dates but no
+    proposal; the region's coordinator may not request or read it before adoption."""
+    setup = make.workshop(phase="pairs", participants=4)
+    outsiders = [  # the region's coordinator, a platform admin
+        SimpleNamespace(email=make.user(setup.tenant.parent, Role.COORDINATOR).email),
+        SimpleNamespace(email=make.user(admin=True).email),
+    ]
+    with setup.scope():
+        pair = db.scalars(select(Pair).where(Pair.workshop_id == setup.id)).first()
+        member = db.get(User, pair.members[0].user_id)
+        ws.save_proposal(member, pair, "PAARGEHEIMNIS Dorfladen mit App", ["PAARWORT"], 0)
+        dbmod.commit()
+    report = build(settings, setup, "process")
+    report_id, html = report.id, report.html
+    assert "Paare: 2" in html
+    assert "PAARGEHEIMNIS" not in html and "PAARWORT" not in html
+    assert "sobald Schritt 3 sie für alle öffnet" in html
+    _pages, text = pdf_text(report.pdf)
+    assert "PAARGEHEIMNIS" not in text
+    slug, wid = setup.tenant.slug, setup.id
+    for outsider in outsiders:
+        client = app.test_client()
+        login(client, outsider)
+        assert client.get(f"/{slug}/berichte/{report_id}").status_code == 404
+        response = form_post(client, f"/{slug}/workshops/{wid}/berichte", {"kind": "process"})
+        assert response.status_code == 404
+        page = client.get(f"/{slug}/workshops/{wid}/berichte").get_data(as_text=True)
+        assert "PAARGEHEIMNIS" not in page
+
+
+def test_from_step_3_the_facilitator_reads_the_proposals_in_the_process_documentation(
+    make, settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    setup = make.workshop(phase="plenary", participants=4)
+    report = build(settings, setup, "process")
+    assert "Gemeinsamer Vorschlag 1" in report.html and "Gemeinsamer Vorschlag 2" in report.html
 
 
 # --- unsubscribe -----------------------------------------------------------------------------

@@ -12,7 +12,10 @@ workshop, and the region status report — HTML (stored) and PDF (WeasyPrint).
 * WeasyPrint never fetches from the network: :func:`url_fetcher` refuses everything except
   files inside the app's static folder.
 * Privacy: the process documentation shows step-1 drafts only as keywords in the aspect
-  ledger, never with author names; proposals with their pair number only.
+  ledger, never with author names; proposals with their pair number only, and only from
+  step 3 on (before, they belong to their pairs). Before adoption only the workshop's
+  facilitators may request or read it; the region's coordinators, participants and
+  platform admins once the vision is adopted.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from visionswerk.workshops.models import (
     VisionVersion,
     Workshop,
 )
-from visionswerk.workshops.policy import manages
+from visionswerk.workshops.policy import LATE_PHASES, manages
 from visionswerk.workshops.text import render_markdown
 
 STATIC = (Path(__file__).parent.parent / "platform" / "static").resolve()
@@ -77,22 +80,26 @@ class Subject:
 
 
 def _may(user: User, subject: Subject) -> bool:
-    if user.is_platform_admin:
-        return True
     if subject.kind == ReportKind.REGION:
-        return subject.tenant.kind == TenantKind.REGION and Role.COORDINATOR in roles_in(
-            user, subject.tenant
+        return user.is_platform_admin or (
+            subject.tenant.kind == TenantKind.REGION
+            and Role.COORDINATOR in roles_in(user, subject.tenant)
         )
     w = subject.workshop
     if w is None:
         return False
+    adopted = w.phase == Phase.ADOPTED
     if subject.kind == ReportKind.VISION:
-        return w.phase == Phase.ADOPTED and can(user, "workshop.view", w)
-    # process documentation: managers and the region's coordinators at any time;
-    # participants only once the vision is adopted
-    if can(user, "workshop.status", w) or manages(user, w):
+        return adopted and (user.is_platform_admin or can(user, "workshop.view", w))
+    # process documentation: the workshop's facilitators at any time (it holds what they
+    # may read at that moment, see process_context); everyone else who may see the
+    # workshop or its status (participants, the region's coordinators, platform admins)
+    # once the vision is adopted — never private step-1 or pair content before
+    if manages(user, w):
         return True
-    return w.phase == Phase.ADOPTED and can(user, "workshop.view", w)
+    return adopted and (
+        user.is_platform_admin or can(user, "workshop.status", w) or can(user, "workshop.view", w)
+    )
 
 
 @rule("report.request")
@@ -366,13 +373,15 @@ def process_context(w: Workshop) -> dict[str, Any]:
         mine = [a for a in aspects if a.source == AspectSource.PROPOSAL and a.pair_id == p.id]
         taken = sum(1 for a in mine if a.status == AspectStatus.TAKEN_UP)
         coverage.append({"number": p.number, "taken_up": taken, "total": len(mine)})
+    # the proposals belong to their pairs until step 3 opens them to everybody
+    shared = w.phase in LATE_PHASES
     proposals = [
         {
             "number": p.number,
             "keywords": p.proposal.keywords if p.proposal else [],
             "html": Markup(render_markdown(p.proposal.text)) if p.proposal else "",
         }
-        for p in pairs
+        for p in (pairs if shared else [])
     ]
     ledger = [
         {
@@ -391,6 +400,7 @@ def process_context(w: Workshop) -> dict[str, Any]:
         "participants": participants or 0,
         "pair_count": len(pairs),
         "proposals": proposals,
+        "proposals_shared": shared,
         "ledger": ledger,
         "coverage": coverage,
     }
