@@ -129,7 +129,8 @@ def _report_id(make: Factory, tenant: Tenant) -> int:
 
     from visionswerk.worker.models import Report, ReportKind, ReportStatus
 
-    workshop_id = _workshop_id(make, tenant)
+    # adopted: the region's coordinator may read its process documentation (the control)
+    workshop_id = make.workshop(tenant, phase="adopted", participants=2).id
     report = Report(
         tenant_id=tenant.id,
         kind=ReportKind.PROCESS,

@@ -243,6 +243,30 @@ def test_participants_read_the_process_documentation_only_after_adoption(
     assert client.get(f"/{slug}/berichte/{report_id}").status_code == 200
 
 
+def test_the_process_documentation_names_only_who_agreed(make, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    setup = make.workshop(phase="plenary", participants=3)
+    named, unnamed = setup.participants[0], setup.participants[1]
+    with setup.scope():
+        ws.set_name_consent(named, setup.workshop, True)
+        dbmod.commit()
+    html = build(settings, setup, "process").html
+    assert f"Einzelarbeit ({named.display_name})" in html
+    assert f"Einzelarbeit ({unnamed.display_name})" not in html
+    with setup.scope():  # consent withdrawn: the next documentation has no name
+        ws.set_name_consent(named, db.get(Workshop, setup.id), False)
+        dbmod.commit()
+    with setup.scope():
+        w = db.get(Workshop, setup.id)
+        again = reports.request(setup.facilitator, "process", w.tenant, w, nonce="again")
+        again_id = again.id
+        dbmod.commit()
+    assert reports.generate(settings, setup.tenant.id, again_id) == "done"
+    dbmod.commit()
+    with setup.scope():
+        html = db.get(Report, again_id, populate_existing=True).html
+    assert f"Einzelarbeit ({named.display_name})" not in html
+
+
 def test_before_step_3_the_process_documentation_holds_no_pair_content(
     make, app, settings: Settings
 ) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,8 @@ workshop, and the region status report — HTML (stored) and PDF (WeasyPrint).
 * WeasyPrint never fetches from the network: :func:`url_fetcher` refuses everything except
   files inside the app's static folder.
 * Privacy: the process documentation shows step-1 drafts only as keywords in the aspect
-  ledger, never with author names; proposals with their pair number only, and only from
+  ledger, with the author's display name only where they agreed
+  (``Draft.name_in_documentation``); proposals with their pair number only, and only from
   step 3 on (before, they belong to their pairs). Before adoption only the workshop's
   facilitators may request or read it; the region's coordinators, participants and
   platform admins once the vision is adopted.
@@ -44,6 +45,7 @@ from visionswerk.workshops.models import (
     Aspect,
     AspectSource,
     AspectStatus,
+    Draft,
     Pair,
     Participation,
     Phase,
@@ -383,11 +385,18 @@ def process_context(w: Workshop) -> dict[str, Any]:
         }
         for p in (pairs if shared else [])
     ]
+    # step-1 aspects: the keyword, with its author's name only where they agreed
+    named = {
+        d.id: d.author.display_name
+        for d in db.scalars(
+            select(Draft).where(Draft.workshop_id == w.id, Draft.name_in_documentation)
+        )
+    }
     ledger = [
         {
             "label": a.label,
-            # step-1 aspects: keyword only, never the author
             "source": "draft" if a.source == AspectSource.DRAFT else "proposal",
+            "author": named.get(a.draft_id) if a.source == AspectSource.DRAFT else None,
             "pair": pair_numbers.get(a.pair_id) if a.pair_id else None,
             "status": a.status.value,
             "passage": a.passage,

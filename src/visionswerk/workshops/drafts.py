@@ -180,6 +180,28 @@ def withdraw_submission(actor: User, workshop: Workshop) -> Draft:
     return draft
 
 
+def set_name_consent(actor: User, workshop: Workshop, agreed: bool) -> Draft:
+    """The author agrees (or no longer agrees) that their display name stands beside
+    their keywords in the process documentation. Possible at any time, also after
+    step 1; it applies to documentation built afterwards."""
+    in_scope(workshop)
+    require(actor, "draft.name_consent", workshop)
+    draft = draft_for(actor, workshop)
+    if draft is None:
+        raise Conflict(N_("Sie haben noch keinen Entwurf gespeichert."))
+    draft.name_in_documentation = bool(agreed)
+    db.flush()
+    audit.record(
+        actor,
+        workshop.tenant_id,
+        "draft.name_consent",
+        draft,
+        workshop_id=workshop.id,
+        agreed=draft.name_in_documentation,
+    )
+    return draft
+
+
 def get_draft(actor: User, workshop: Workshop, draft_id: int) -> Draft:
     """A draft whose content the actor may read (``draft.read``); NotFound otherwise —
     the same answer whether it exists or not."""

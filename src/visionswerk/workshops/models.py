@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -148,6 +149,9 @@ class Draft(TenantOwned, Base):
     text: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(default=0)
     submitted_at: Mapped[dt.datetime | None]
+    # the author agreed that their display name stands beside their keywords in the
+    # process documentation (without it, the keywords appear there without a name)
+    name_in_documentation: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

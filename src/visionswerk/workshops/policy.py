@@ -135,6 +135,13 @@ def _write_draft(user: User, workshop: Workshop) -> bool:
     return open_ and is_participant(user, workshop)
 
 
+@rule("draft.name_consent")
+def _name_consent(user: User, workshop: Workshop) -> bool:
+    """Whether one's own name may stand in the process documentation: each participant
+    decides it for themselves, at any time."""
+    return is_participant(user, workshop)
+
+
 @rule("draft.read")
 def _read_draft(user: User, draft: Draft) -> bool:
     """Text and keywords: the author always; after step 1 closes, the members of the

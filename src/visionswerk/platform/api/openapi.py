@@ -265,8 +265,14 @@ SCHEMAS: dict[str, Any] = {
             "submitted_at": null(DT),
             "updated_at": null(DT),
             "writable": B,
+            "name_in_documentation": {
+                **B,
+                "description": "I agreed that my display name stands beside my keywords "
+                "in the process documentation.",
+            },
         }
     ),
+    "NameConsent": obj({"agreed": B}, required=["agreed"]),
     "DraftSave": obj(
         {
             "keywords": arr(S),
@@ -712,6 +718,18 @@ PATHS: dict[str, Any] = {
             "Submit my saved draft",
             "Step 1",
             ok="Draft",
+            errors=(401, 403, 404, 409, 422),
+        ),
+    },
+    W + "/draft/name-consent": {
+        "parameters": _params("tenant_slug", "workshop_id"),
+        "put": op(
+            "set_name_consent",
+            "Agree (or no longer agree) to be named beside my keywords in the process "
+            "documentation; possible at any time",
+            "Step 1",
+            ok="Draft",
+            body="NameConsent",
             errors=(401, 403, 404, 409, 422),
         ),
     },

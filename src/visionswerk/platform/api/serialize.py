@@ -146,6 +146,7 @@ def draft(d: Draft | None, *, writable: bool) -> dict[str, Any]:
             "submitted_at": None,
             "updated_at": None,
             "writable": writable,
+            "name_in_documentation": False,
         }
     return {
         "id": d.id,
@@ -157,6 +158,7 @@ def draft(d: Draft | None, *, writable: bool) -> dict[str, Any]:
         "submitted_at": iso(d.submitted_at),
         "updated_at": iso(d.updated_at),
         "writable": writable,
+        "name_in_documentation": d.name_in_documentation,
     }
 
 

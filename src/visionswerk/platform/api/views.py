@@ -254,6 +254,16 @@ def submit_draft(workshop_id: int):  # type: ignore[no-untyped-def]
     return ok(_draft(w))
 
 
+@bp.put(WORKSHOP + "/draft/name-consent")
+def set_name_consent(workshop_id: int):  # type: ignore[no-untyped-def]
+    w = workshop(workshop_id)
+    agreed = b.boolean(b.json_body(), "agreed")
+    if agreed is None:
+        raise InvalidField("agreed", N_("Bitte geben Sie „agreed“ an (true oder false)."))
+    ws.set_name_consent(me(), w, agreed)
+    return ok(_draft(w))
+
+
 @bp.post(WORKSHOP + "/draft/withdraw")
 def withdraw_draft(workshop_id: int):  # type: ignore[no-untyped-def]
     w = workshop(workshop_id)

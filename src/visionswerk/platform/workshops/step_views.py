@@ -121,6 +121,21 @@ def save_draft(workshop_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("workshops.draft", workshop_id=workshop.id))
 
 
+@bp.post("/<tenant_slug>/workshops/<int:workshop_id>/entwurf/namensnennung")
+def name_consent(workshop_id: int):  # type: ignore[no-untyped-def]
+    workshop = _participant_workshop(workshop_id)
+    agreed = request.form.get("agreed") == "y"
+    try:
+        ws.set_name_consent(current_user, workshop, agreed)
+    except DomainError as e:
+        return render_draft(workshop, status=e.status, error=message_of(e))
+    if agreed:
+        flash(_("Ihr Name steht in der Prozessdokumentation bei Ihren Stichpunkten."), "success")
+    else:
+        flash(_("Ihre Stichpunkte erscheinen in der Prozessdokumentation ohne Namen."), "success")
+    return redirect(url_for("workshops.draft", workshop_id=workshop.id) + "#namensnennung")
+
+
 # --- pairing ----------------------------------------------------------------------------------
 
 
