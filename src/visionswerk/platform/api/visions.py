@@ -1,17 +1,22 @@
 """Issue 4 in ``/api/v1``: the region overview (JSON and CSV), a tenant's vision
-documents, the parent changes and notices. Routes on H5's ``api`` blueprint; their
+documents (read and import), a workshop's parent (read, set, take a statement, re-base),
+the parent changes and notices. Routes on H5's ``api`` blueprint; their
 OpenAPI paths and schemas are added to its document here (imported by
 ``platform/api/__init__.py``). Statuses and numbers only — never step-1 or pair content."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Response, abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from visionswerk.i18n import N_
+from visionswerk.platform.api import body as b
 from visionswerk.platform.api import bp
+from visionswerk.platform.api import serialize as s
 from visionswerk.platform.api.openapi import (
     DOCUMENT,
     PARAMETERS,
@@ -29,11 +34,14 @@ from visionswerk.platform.api.openapi import (
     ref,
 )
 from visionswerk.platform.api.problems import json_response
+from visionswerk.platform.api.views import me, ok, workshop
 from visionswerk.platform.pipeline import current_tenant
-from visionswerk.tenants.policy import can
+from visionswerk.tenants.accounts import InvalidField
+from visionswerk.tenants.policy import can, require
 from visionswerk.visions import services as vs
+from visionswerk.workshops import services as ws
 from visionswerk.workshops import signing
-from visionswerk.workshops.models import VisionVersion
+from visionswerk.workshops.models import VisionVersion, Workshop
 
 TENANT = "/<tenant_slug>"
 DT_: dict[str, Any] = {"type": "string", "format": "date-time"}
@@ -168,6 +176,103 @@ def my_notices():  # type: ignore[no-untyped-def]
     )
 
 
+# --- writing: import, a workshop's parent, taking statements, re-basing -----------------
+
+
+def _date(data: dict[str, Any], name: str) -> dt.date | None:
+    value = b.text(data, name)
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidField(
+            name, N_("„%(name)s“ muss ein Datum wie 2021-03-15 sein."), name=name
+        ) from None
+
+
+@bp.post(TENANT + "/visions")
+def import_vision_version():  # type: ignore[no-untyped-def]
+    data = b.json_body()
+    version = vs.import_vision(
+        me(),
+        current_tenant(),
+        title=b.text(data, "title") or "",
+        text=b.text(data, "text") or "",
+        adopted_on=_date(data, "adopted_on"),
+        source_note=b.text(data, "source_note") or "",
+    )
+    location = url_for("api.get_vision_version", version_id=version.id)
+    return ok(version_json(version, with_text=True), 201, location)
+
+
+def _parent_json(w: Workshop) -> dict[str, Any]:
+    user = me()
+    view = vs.parent_of(user, w)
+    may_set = can(user, "workshop.set_parent", w)
+    return {
+        "parent": (
+            {
+                "tenant": {"slug": view.tenant.slug, "name": view.tenant.name},
+                "version": version_json(view.version, with_text=True),
+                "statements": view.statements,
+                "chosen": view.chosen,
+                "outdated": view.outdated,
+                "newest_number": view.newest.number if view.newest else None,
+            }
+            if view
+            else None
+        ),
+        "may_set": may_set,
+        "may_take": view is not None and can(user, "draft.write", w),
+        "candidates": [version_json(v) for v in vs.parent_candidates(user, w)] if may_set else [],
+    }
+
+
+@bp.get(TENANT + "/workshops/<int:workshop_id>/parent")
+def get_workshop_parent(workshop_id: int):  # type: ignore[no-untyped-def]
+    return ok(_parent_json(workshop(workshop_id)))
+
+
+@bp.put(TENANT + "/workshops/<int:workshop_id>/parent")
+def set_workshop_parent(workshop_id: int):  # type: ignore[no-untyped-def]
+    w = workshop(workshop_id)
+    data = b.json_body()
+    require(me(), "workshop.set_parent", w)
+    version_id = b.integer(data, "version_id")
+    version = None
+    if version_id is not None:
+        version = next((v for v in vs.parent_candidates(me(), w) if v.id == version_id), None)
+        if version is None:
+            raise InvalidField(
+                "version_id", N_("Auf dieser Fassung kann der Workshop nicht aufbauen.")
+            )
+    chosen = data.get("statements")
+    if chosen is not None and (
+        not isinstance(chosen, list) or not all(isinstance(x, str) for x in chosen)
+    ):
+        raise InvalidField(
+            "statements", N_("„%(name)s“ muss eine Liste von Texten sein."), name="statements"
+        )
+    vs.set_parent(me(), w, version, chosen or None)
+    return ok(_parent_json(w))
+
+
+@bp.post(TENANT + "/workshops/<int:workshop_id>/parent/take")
+def take_parent_statement(workshop_id: int):  # type: ignore[no-untyped-def]
+    w = workshop(workshop_id)
+    statement = b.text(b.json_body(), "statement", required=True) or ""
+    vs.take_statement(me(), w, statement)
+    return ok(s.draft(ws.draft_for(me(), w), writable=can(me(), "draft.write", w)))
+
+
+@bp.post(TENANT + "/workshops/<int:workshop_id>/rebase")
+def rebase_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
+    w = workshop(workshop_id)
+    vs.rebase(me(), w)
+    return ok(_parent_json(w))
+
+
 # --- OpenAPI ------------------------------------------------------------------------
 
 RATIO = obj({"done": I, "total": I, "percent": null(I)})
@@ -236,6 +341,46 @@ SCHEMAS.update(
             required=["id", "number", "title", "source", "adopted_at", "sha256"],
         ),
         "VisionVersionList": obj({"versions": arr(ref("VisionVersion"))}),
+        "VisionImport": obj(
+            {
+                "title": S,
+                "text": {**S, "description": "Markdown"},
+                "adopted_on": {**S, "format": "date", "description": "When it was adopted."},
+                "source_note": {**S, "description": "e.g. „Gemeinderatsbeschluss vom …“"},
+            },
+            required=["title", "text", "adopted_on"],
+        ),
+        "WorkshopParent": obj(
+            {
+                "parent": null(
+                    obj(
+                        {
+                            "tenant": TENANT_REF,
+                            "version": ref("VisionVersion"),
+                            "statements": arr(S),
+                            "chosen": null(arr(S)),
+                            "outdated": B,
+                            "newest_number": null(I),
+                        }
+                    )
+                ),
+                "may_set": B,
+                "may_take": B,
+                "candidates": arr(ref("VisionVersion")),
+            }
+        ),
+        "WorkshopParentSet": obj(
+            {
+                "version_id": {**null(I), "description": "null: build on no vision."},
+                "statements": {
+                    **null(arr(S)),
+                    "description": "The parent's statements to embed; null or empty: the "
+                    "whole text.",
+                },
+            },
+            required=["version_id"],
+        ),
+        "StatementTake": obj({"statement": S}),
         "ParentChanges": obj(
             {
                 "changes": arr(
@@ -320,6 +465,30 @@ PATHS.update(
             "parameters": _params("tenant_slug"),
             "get": op("list_vision_versions", "The tenant's adopted and imported vision versions",
                       "Visions", ok="VisionVersionList"),
+            "post": op("import_vision_version", "Record an existing vision (e.g. the ILE's "
+                       "Leitbild) as the tenant's next version, marked imported", "Visions",
+                       ok="VisionVersion", status=201, body="VisionImport"),
+        },
+        "/{tenant_slug}/workshops/{workshop_id}/parent": {
+            "parameters": _params("tenant_slug", "workshop_id"),
+            "get": op("get_workshop_parent", "The vision the workshop builds on, its statements, "
+                      "and (for facilitators) the versions it may build on", "Visions",
+                      ok="WorkshopParent"),
+            "put": op("set_workshop_parent", "Build the workshop on a vision version (or on "
+                      "none), embedding the whole text or chosen statements", "Visions",
+                      ok="WorkshopParent", body="WorkshopParentSet", errors=(401, 403, 404, 409)),
+        },
+        "/{tenant_slug}/workshops/{workshop_id}/parent/take": {
+            "parameters": _params("tenant_slug", "workshop_id"),
+            "post": op("take_parent_statement", "Take a statement of the parent vision into "
+                       "my step-1 draft (keyword and quoted line; provenance kept)", "Visions",
+                       ok="Draft", body="StatementTake", errors=(401, 403, 404, 409)),
+        },
+        "/{tenant_slug}/workshops/{workshop_id}/rebase": {
+            "parameters": _params("tenant_slug", "workshop_id"),
+            "post": op("rebase_workshop", "Build on the parent's newest version: in progress the "
+                       "parent is swapped; a signed vision becomes a new version to sign again",
+                       "Visions", ok="WorkshopParent", errors=(401, 403, 404, 409)),
         },
         "/{tenant_slug}/visions/{version_id}": {
             "parameters": _params("tenant_slug", "version_id"),
