@@ -7,6 +7,7 @@ and drops it at the end, so parallel runs and failing tests leave nothing behind
 
 from __future__ import annotations
 
+import email.policy
 import os
 import re
 import uuid
@@ -178,7 +179,10 @@ class Mailbox:
     def messages(self) -> list[Message]:
         if not self.folder.exists():
             return []
-        return [message_from_bytes(f.read_bytes()) for f in sorted(self.folder.glob("*.eml"))]
+        return [
+            message_from_bytes(f.read_bytes(), policy=email.policy.default)
+            for f in sorted(self.folder.glob("*.eml"))
+        ]
 
     def links(self) -> list[str]:
         found: list[str] = []
@@ -186,6 +190,15 @@ class Mailbox:
             part = msg.get_body(("plain",)) if hasattr(msg, "get_body") else msg
             body = part.get_payload(decode=True).decode() if part else ""
             found += re.findall(r"https?://\S+", body)
+        return found
+
+    def html_links(self) -> list[str]:
+        """The links of the HTML parts (every mail has one)."""
+        found: list[str] = []
+        for msg in self.messages():
+            part = msg.get_body(("html",))
+            assert part is not None, f"no HTML part in {msg['Subject']!r}"
+            found += re.findall(r'href="(https?://[^"]+)"', part.get_content())
         return found
 
 

@@ -170,6 +170,7 @@ def test_password_reset_link_works_once(
 
     assert _request_reset(client, email).status_code == 302
     [link] = outbox.links()
+    assert outbox.html_links() == [link]
     path = link.removeprefix("http://localhost")
     assert path.startswith("/passwort/neu/")
     assert outbox.messages()[0]["To"] == email

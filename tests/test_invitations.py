@@ -47,6 +47,7 @@ def tenant(ident: int) -> Tenant:
 
 def the_link(outbox: Mailbox) -> str:
     [link] = outbox.links()
+    assert outbox.html_links() == [link]  # the HTML part carries the same link
     return link.removeprefix("http://localhost")
 
 

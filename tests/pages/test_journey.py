@@ -304,6 +304,7 @@ def test_the_whole_method_runs_through_the_pages(
     link = re.search(r'value="(http://localhost/[^"]+/unterschreiben/[^"]+)"', shown)
     assert link, "the link is shown once"
     assert link.group(1) in outbox.links()
+    assert link.group(1) in outbox.html_links()
     assert link.group(1) not in moderator.html(f"{base}/bestaetigung")  # only once
 
     anna = people["Anna"]

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale
-from jinja2 import TemplateNotFound
 
 from visionswerk.worker.models import OutgoingEmail
 from visionswerk.worker.outbox import queue_email
@@ -23,7 +22,8 @@ def send_after_commit(
     tenant_id: int | None = None,
     **context: Any,
 ) -> OutgoingEmail:
-    """Queue the mail ``mail/<template>.{subject.txt,txt[,html]}`` to ``to``.
+    """Queue the mail ``mail/<template>.{subject.txt,txt,html}`` to ``to``: every mail has
+    a text and an HTML part.
 
     ``key`` names what caused the mail (``"invitation:<id>"``, ``"password-reset:<id>"``):
     the same key twice sends one mail.
@@ -31,10 +31,5 @@ def send_after_commit(
     with force_locale(locale):
         subject = render_template(f"mail/{template}.subject.txt", **context).strip()
         text = render_template(f"mail/{template}.txt", **context)
-        try:
-            html: str | None = render_template(f"mail/{template}.html", **context)
-        except TemplateNotFound as exc:
-            if exc.name != f"mail/{template}.html":
-                raise
-            html = None
+        html = render_template(f"mail/{template}.html", **context)
     return queue_email(key, to, subject, text, html, tenant_id=tenant_id)

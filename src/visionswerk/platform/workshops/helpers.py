@@ -8,13 +8,14 @@ import datetime as dt
 from typing import Any
 
 from babel.dates import format_date, format_time
-from flask import current_app, render_template
-from flask_babel import force_locale, get_locale
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import and_, or_, select
 
 from visionswerk.db import db
+from visionswerk.platform.mailing import send_after_commit
 from visionswerk.platform.workshops.forms import LOCAL_TZ
 from visionswerk.tenants.models import AuditEntry, User
 from visionswerk.workshops.models import (
@@ -249,24 +250,16 @@ def mail_signing_link(
     email: str, signatory: Signatory, link: str, workshop: Workshop, inviter: User
 ) -> None:
     """Queue the link mail in this request's transaction (sent after the commit)."""
-    from visionswerk.worker.outbox import queue_email
-
-    context = {
-        "signatory": signatory,
-        "link": link,
-        "workshop": workshop,
-        "tenant": workshop.tenant,
-        "inviter": inviter,
-    }
-    with force_locale("de"):
-        subject = render_template("workshops/mail/sign_link.subject.txt", **context).strip()
-        text = render_template("workshops/mail/sign_link.txt", **context)
-    queue_email(
-        f"sign-link:{signatory.id}:{signatory.token_hash}",
+    send_after_commit(
         email,
-        subject,
-        text,
+        "sign_link",
+        key=f"sign-link:{signatory.id}:{signatory.token_hash}",
         tenant_id=workshop.tenant_id,
+        signatory=signatory,
+        link=link,
+        workshop=workshop,
+        tenant=workshop.tenant,
+        inviter=inviter,
     )
 
 
