@@ -1,5 +1,6 @@
 """Real Chromium: the coordinator opens the region overview and filters it to
-"veraltete Grundlage"; only the municipality on the old ILE version stays."""
+"veraltete Grundlage"; only the municipality on the old ILE version stays. The page has
+no serious or critical axe-core violation, before and after filtering."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import pytest
 
 from tests.browser.test_login_browser import browser_page, live_server  # noqa: F401 (fixtures)
 from tests.factories import PASSWORD
+from tests.pages.test_accessibility_browser import check
 from tests.visions.helpers import based_workshop, finish, make_region
 
 pytestmark = [pytest.mark.browser, pytest.mark.committing]
@@ -35,6 +37,8 @@ def test_coordinator_filters_overview_to_outdated_parent(live_server, browser_pa
     expect(table.get_by_role("link", name="Gemeinde Auental")).to_be_visible()
     expect(table.get_by_role("link", name="Markt Beispielbach")).to_be_visible()
     expect(page.get_by_role("img", name="Wo die Kommunen stehen")).to_be_visible()
+    expect(page.get_by_role("region", name="Tabelle: Stand der Kommunen")).to_be_visible()
+    check(page, "region overview")
 
     page.get_by_label("veraltete Grundlage").check()
     page.get_by_role("button", name="Filtern").click()
@@ -44,3 +48,4 @@ def test_coordinator_filters_overview_to_outdated_parent(live_server, browser_pa
     expect(table.get_by_role("link", name="Markt Beispielbach")).to_have_count(0)
     expect(page.get_by_label("veraltete Grundlage")).to_be_checked()
     assert "filter=veraltet" in page.url
+    check(page, "region overview, filtered")
