@@ -87,6 +87,6 @@ def based_workshop(  # type: ignore[no-untyped-def]
     setup = make.workshop(town, phase=phase, **kw)
     with setup.scope():
         w = db.get(Workshop, setup.id)
-        vs.set_parent(setup.facilitator, w, parent, statements)
+        vs.set_parent(setup.facilitator, w, parent.id, statements)
         db.commit()
     return setup

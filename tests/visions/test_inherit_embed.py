@@ -149,11 +149,11 @@ def test_set_parent_refuses_foreign_or_unrelated_versions(make) -> None:  # type
     with setup.scope():
         w = db.get(Workshop, setup.id)
         with pytest.raises(InvalidField):
-            vs.set_parent(setup.facilitator, w, other.v1)
+            vs.set_parent(setup.facilitator, w, other.v1.id)
         with pytest.raises(NotAllowed):
-            vs.set_parent(setup.participants[0], w, r.v1)
+            vs.set_parent(setup.participants[0], w, r.v1.id)
         with pytest.raises(InvalidField):
-            vs.set_parent(setup.facilitator, w, r.v1, ["Das steht da nicht"])
+            vs.set_parent(setup.facilitator, w, r.v1.id, ["Das steht da nicht"])
 
 
 def test_taking_a_statement_into_my_draft_keeps_its_provenance(make) -> None:  # type: ignore[no-untyped-def]

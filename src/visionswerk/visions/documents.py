@@ -196,15 +196,18 @@ def parent_candidates(actor: User, workshop: Workshop) -> list[VisionVersion]:
 def set_parent(
     actor: User,
     workshop: Workshop,
-    version: VisionVersion | None,
+    version_id: int | None,
     statements_chosen: list[str] | None = None,
 ) -> Workshop:
-    """Base the workshop on ``version`` (None: on nothing). ``statements_chosen``: the
+    """Base the workshop on the version ``version_id`` (None: on nothing), which must be
+    one of its ``parent_candidates`` (InvalidField otherwise). ``statements_chosen``: the
     parent's statements the final vision embeds (None or empty: the whole text)."""
     in_scope(workshop)
     require(actor, "workshop.set_parent", workshop)
-    if version is not None:
-        if version.id not in {v.id for v in parent_candidates(actor, workshop)}:
+    version = None
+    if version_id is not None:
+        version = next((v for v in parent_candidates(actor, workshop) if v.id == version_id), None)
+        if version is None:
             raise InvalidField(
                 "version_id", N_("Auf dieser Fassung kann der Workshop nicht aufbauen.")
             )

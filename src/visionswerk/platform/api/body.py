@@ -69,14 +69,27 @@ def integers(data: dict[str, Any], name: str, *, required: bool = False) -> list
     return value
 
 
-def keywords(data: dict[str, Any], name: str = "keywords") -> list[str] | None:
-    """A list of strings (one per keyword); None when absent."""
+def strings(data: dict[str, Any], name: str = "keywords") -> list[str] | None:
+    """A list of strings (keywords, chosen statements …); None when absent."""
     value = data.get(name)
     if value is None:
         return None
     if not isinstance(value, list) or any(not isinstance(v, str) for v in value):
         raise InvalidField(name, N_("„%(name)s“ muss eine Liste von Texten sein."), name=name)
     return value
+
+
+def date(data: dict[str, Any], name: str) -> dt.date | None:
+    """An ISO 8601 date (``2021-03-15``); None when absent."""
+    value = text(data, name)
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidField(
+            name, N_("„%(name)s“ muss ein Datum wie 2021-03-15 sein."), name=name
+        ) from None
 
 
 def timestamp(value: Any, name: str) -> dt.datetime | None:

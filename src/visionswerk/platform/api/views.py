@@ -222,14 +222,15 @@ def confirm_pairs(workshop_id: int):  # type: ignore[no-untyped-def]
 # --- step 1: my draft ---------------------------------------------------------------
 
 
-def _draft(w: Workshop) -> dict[str, Any]:
+def my_draft(w: Workshop) -> dict[str, Any]:
+    """The acting user's own draft in ``w`` as the API shows it."""
     user = me()
     return s.draft(ws.draft_for(user, w), writable=can(user, "draft.write", w))
 
 
 @bp.get(WORKSHOP + "/draft")
 def get_draft(workshop_id: int):  # type: ignore[no-untyped-def]
-    return ok(_draft(workshop(workshop_id)))
+    return ok(my_draft(workshop(workshop_id)))
 
 
 @bp.put(WORKSHOP + "/draft")
@@ -239,19 +240,19 @@ def save_draft(workshop_id: int):  # type: ignore[no-untyped-def]
     ws.save_draft(
         me(),
         w,
-        keywords=b.keywords(data),
+        keywords=b.strings(data),
         text=b.text(data, "text"),
         base_version=b.integer(data, "base_version"),
         submit=bool(b.boolean(data, "submit", False)),
     )
-    return ok(_draft(w))
+    return ok(my_draft(w))
 
 
 @bp.post(WORKSHOP + "/draft/submit")
 def submit_draft(workshop_id: int):  # type: ignore[no-untyped-def]
     w = workshop(workshop_id)
     ws.submit_draft(me(), w)
-    return ok(_draft(w))
+    return ok(my_draft(w))
 
 
 @bp.put(WORKSHOP + "/draft/name-consent")
@@ -261,14 +262,14 @@ def set_name_consent(workshop_id: int):  # type: ignore[no-untyped-def]
     if agreed is None:
         raise InvalidField("agreed", N_("Bitte geben Sie „agreed“ an (true oder false)."))
     ws.set_name_consent(me(), w, agreed)
-    return ok(_draft(w))
+    return ok(my_draft(w))
 
 
 @bp.post(WORKSHOP + "/draft/withdraw")
 def withdraw_draft(workshop_id: int):  # type: ignore[no-untyped-def]
     w = workshop(workshop_id)
     ws.withdraw_submission(me(), w)
-    return ok(_draft(w))
+    return ok(my_draft(w))
 
 
 # --- step 2: my pair, feedback, the joint proposal ----------------------------------
@@ -310,7 +311,7 @@ def save_proposal(pair_id: int):  # type: ignore[no-untyped-def]
         me(),
         pair,
         b.text(data, "text"),
-        b.keywords(data),
+        b.strings(data),
         b.integer(data, "base_version", required=True),  # type: ignore[arg-type]
     )
     return ok(s.proposal(proposal))

@@ -6,17 +6,14 @@ OpenAPI paths and schemas are added to its document here (imported by
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Response, abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from visionswerk.i18n import N_
 from visionswerk.platform.api import body as b
 from visionswerk.platform.api import bp
-from visionswerk.platform.api import serialize as s
 from visionswerk.platform.api.openapi import (
     DOCUMENT,
     PARAMETERS,
@@ -34,12 +31,10 @@ from visionswerk.platform.api.openapi import (
     ref,
 )
 from visionswerk.platform.api.problems import json_response
-from visionswerk.platform.api.views import me, ok, workshop
+from visionswerk.platform.api.views import me, my_draft, ok, workshop
 from visionswerk.platform.pipeline import current_tenant
-from visionswerk.tenants.accounts import InvalidField
 from visionswerk.tenants.policy import can, require
 from visionswerk.visions import services as vs
-from visionswerk.workshops import services as ws
 from visionswerk.workshops import signing
 from visionswerk.workshops.models import VisionVersion, Workshop
 
@@ -179,18 +174,6 @@ def my_notices():  # type: ignore[no-untyped-def]
 # --- writing: import, a workshop's parent, taking statements, re-basing -----------------
 
 
-def _date(data: dict[str, Any], name: str) -> dt.date | None:
-    value = b.text(data, name)
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidField(
-            name, N_("„%(name)s“ muss ein Datum wie 2021-03-15 sein."), name=name
-        ) from None
-
-
 @bp.post(TENANT + "/visions")
 def import_vision_version():  # type: ignore[no-untyped-def]
     data = b.json_body()
@@ -199,7 +182,7 @@ def import_vision_version():  # type: ignore[no-untyped-def]
         current_tenant(),
         title=b.text(data, "title") or "",
         text=b.text(data, "text") or "",
-        adopted_on=_date(data, "adopted_on"),
+        adopted_on=b.date(data, "adopted_on"),
         source_note=b.text(data, "source_note") or "",
     )
     location = url_for("api.get_vision_version", version_id=version.id)
@@ -240,21 +223,7 @@ def set_workshop_parent(workshop_id: int):  # type: ignore[no-untyped-def]
     data = b.json_body()
     require(me(), "workshop.set_parent", w)
     version_id = b.integer(data, "version_id")
-    version = None
-    if version_id is not None:
-        version = next((v for v in vs.parent_candidates(me(), w) if v.id == version_id), None)
-        if version is None:
-            raise InvalidField(
-                "version_id", N_("Auf dieser Fassung kann der Workshop nicht aufbauen.")
-            )
-    chosen = data.get("statements")
-    if chosen is not None and (
-        not isinstance(chosen, list) or not all(isinstance(x, str) for x in chosen)
-    ):
-        raise InvalidField(
-            "statements", N_("„%(name)s“ muss eine Liste von Texten sein."), name="statements"
-        )
-    vs.set_parent(me(), w, version, chosen or None)
+    vs.set_parent(me(), w, version_id, b.strings(data, "statements") or None)
     return ok(_parent_json(w))
 
 
@@ -263,7 +232,7 @@ def take_parent_statement(workshop_id: int):  # type: ignore[no-untyped-def]
     w = workshop(workshop_id)
     statement = b.text(b.json_body(), "statement", required=True) or ""
     vs.take_statement(me(), w, statement)
-    return ok(s.draft(ws.draft_for(me(), w), writable=can(me(), "draft.write", w)))
+    return ok(my_draft(w))
 
 
 @bp.post(TENANT + "/workshops/<int:workshop_id>/rebase")

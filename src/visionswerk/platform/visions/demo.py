@@ -57,7 +57,7 @@ def _workshop(
         w = ws.create_workshop(
             facilitator, tenant, title, GUIDING_QUESTION, participant_ids=[p.id for p in people]
         )
-        vs.set_parent(facilitator, w, parent)
+        vs.set_parent(facilitator, w, parent.id)
         ws.open_individual(facilitator, w)
         for i, person in enumerate(people):
             ws.save_draft(

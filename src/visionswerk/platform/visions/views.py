@@ -196,20 +196,14 @@ def _workshop_parent_page(workshop: Workshop, error: str | None = None, status: 
 def set_parent(workshop_id: int):  # type: ignore[no-untyped-def]
     workshop = get_or_404(Workshop, workshop_id)
     require(current_user, "workshop.set_parent", workshop)
-    raw = request.form.get("version_id", "")
-    version = None
-    if raw:
-        version = next(
-            (v for v in vs.parent_candidates(current_user, workshop) if str(v.id) == raw.strip()),
-            None,
+    raw = request.form.get("version_id", "").strip()
+    if raw and not raw.isdecimal():
+        return _workshop_parent_page(
+            workshop, _("Auf dieser Fassung kann der Workshop nicht aufbauen."), 422
         )
-        if version is None:
-            return _workshop_parent_page(
-                workshop, _("Auf dieser Fassung kann der Workshop nicht aufbauen."), 422
-            )
     chosen = request.form.getlist("statements") or None
     try:
-        vs.set_parent(current_user, workshop, version, chosen)
+        vs.set_parent(current_user, workshop, int(raw) if raw else None, chosen)
     except DomainError as e:
         if e.status in (403, 404):
             raise
