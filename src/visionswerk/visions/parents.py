@@ -138,6 +138,7 @@ def version_adopted(actor: User | None, version: VisionVersion) -> list[Notice]:
     in-progress vision builds on an older version of it is flagged (see outdated_for);
     its facilitators get a notice and an email (idempotent per tenant, version, person)."""
     from visionswerk.worker import emails
+    from visionswerk.worker.celery_app import celery, settings_of
 
     db.flush()
     children = set(db.scalars(select(Tenant.id).where(Tenant.parent_id == version.tenant_id))) | {
@@ -153,7 +154,7 @@ def version_adopted(actor: User | None, version: VisionVersion) -> list[Notice]:
     tenants = {t.id: t for t in db.scalars(select(Tenant).where(Tenant.id.in_(by_tenant)))}
     parent_tenant = db.get(Tenant, version.tenant_id)
     assert parent_tenant is not None
-    settings = _settings()
+    settings = settings_of(celery)
     for tenant_id, user in _facilitators(set(by_tenant)):
         exists = db.scalar(
             select(Notice.id)
@@ -190,12 +191,6 @@ def version_adopted(actor: User | None, version: VisionVersion) -> list[Notice]:
         )
     db.flush()
     return notices
-
-
-def _settings():  # type: ignore[no-untyped-def]
-    from visionswerk.worker.celery_app import celery, settings_of
-
-    return settings_of(celery)
 
 
 # --- notices -------------------------------------------------------------------------
