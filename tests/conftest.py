@@ -205,8 +205,9 @@ class Mailbox:
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
-def csrf_token(client: FlaskClient, page: str = "/anmelden") -> str:
-    html = client.get(page, follow_redirects=True).get_data(as_text=True)
+def csrf_token(client: FlaskClient, page: str = "/anmelden", **kw: Any) -> str:
+    """The CSRF token of ``page`` (``kw``: headers, environ_base … for the GET)."""
+    html = client.get(page, follow_redirects=True, **kw).get_data(as_text=True)
     match = CSRF_RE.search(html)
     assert match, f"no CSRF token on {page}"
     return match.group(1) or match.group(2)
