@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from visionswerk.db import Base, str_enum, utcnow
+from visionswerk.timefmt import DEFAULT_TIME_ZONE
 
 
 class TenantKind(enum.StrEnum):
@@ -41,6 +42,10 @@ class Tenant(Base):
         ForeignKey("tenants.id", ondelete="RESTRICT"), index=True
     )
     visions_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    # every time a person reads is shown in this zone (visionswerk.timefmt); stored times are UTC
+    time_zone: Mapped[str] = mapped_column(
+        String(64), default=DEFAULT_TIME_ZONE, server_default=DEFAULT_TIME_ZONE
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Tenant | None] = relationship(remote_side=[id], back_populates="children")

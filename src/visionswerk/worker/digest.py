@@ -12,6 +12,7 @@ from collections import Counter
 
 from sqlalchemy import select
 
+from visionswerk import timefmt
 from visionswerk.db import db
 from visionswerk.i18n import N_
 from visionswerk.settings import Settings
@@ -48,7 +49,6 @@ def _tenants_of(user_id: int) -> dict[int, Tenant]:
 
 def send(settings: Settings, now: dt.datetime) -> list[str]:
     """Queue today's digest for everyone who chose it and has something to read."""
-    day = now.date().isoformat()
     since = now - dt.timedelta(hours=24)
     keys = []
     for pref in db.scalars(select(NotificationPreference).where(NotificationPreference.digest)):
@@ -82,7 +82,9 @@ def send(settings: Settings, now: dt.datetime) -> list[str]:
             for (tid, action), n in sorted(counts.items())
         ]
         first = next(iter(tenants.values()))
-        key = f"digest:{user.id}:{day}"
+        # the reader's day, in their (first) tenant's zone: one mail per local day
+        local = timefmt.to_local(now, first.time_zone)
+        key = f"digest:{user.id}:{local.date().isoformat()}"
         emails.send_to_user(
             settings,
             key,
@@ -91,8 +93,9 @@ def send(settings: Settings, now: dt.datetime) -> list[str]:
             tenant_id=None,
             tenant_name=", ".join(sorted({t.name for t in tenants.values()})),
             link=f"{settings.base_url}/{first.slug}",
+            time_zone=first.time_zone,
             lines=lines,
-            day=now.strftime("%d.%m.%Y"),
+            day=timefmt.format_day(local.date(), first.time_zone, locale),
         )
         keys.append(key)
     return keys

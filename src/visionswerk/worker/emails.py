@@ -9,15 +9,17 @@ Every mail has a subject, a text part and an HTML part (``mail/<name>.subject.tx
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 from babel.support import NullTranslations, Translations
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
+from visionswerk import timefmt
+from visionswerk.db import db
 from visionswerk.settings import Settings
-from visionswerk.tenants.models import User
+from visionswerk.tenants.models import Tenant, User
 from visionswerk.worker import preferences
 from visionswerk.worker.models import OutgoingEmail
 from visionswerk.worker.outbox import queue_email
@@ -44,14 +46,29 @@ def environment(locale: str) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
-    env.filters["datetime"] = format_datetime
+    env.filters["datetime"] = pass_context(partial(_datetime_filter, locale))
+    env.filters["day"] = pass_context(partial(_day_filter, locale))
     return env
 
 
-def format_datetime(value: Any) -> str:
-    if value is None:
-        return ""
-    return value.strftime("%d.%m.%Y %H:%M UTC")
+def _datetime_filter(locale: str, context: Any, value: Any) -> str:
+    """``{{ moment|datetime }}``: local time in the context's ``time_zone`` (the tenant's)."""
+    return timefmt.format_datetime(value, context.get("time_zone"), locale)
+
+
+def _day_filter(locale: str, context: Any, value: Any) -> str:
+    return timefmt.format_day(value, context.get("time_zone"), locale)
+
+
+def format_datetime(value: Any, time_zone: str | None = None, locale: str = "de") -> str:
+    """A moment as a mail's reader reads it (see ``visionswerk.timefmt``)."""
+    return timefmt.format_datetime(value, time_zone, locale)
+
+
+def time_zone_of(tenant_id: int | None) -> str | None:
+    """The tenant's time zone for times in a mail (None: the default zone)."""
+    tenant = db.get(Tenant, tenant_id) if tenant_id is not None else None
+    return tenant.time_zone if tenant is not None else None
 
 
 #: The page of each step under ``/<tenant>/workshops/<id>/`` (the workshop pages' URL scheme).
@@ -97,10 +114,12 @@ def send_to_user(
     tenant_id: int | None,
     tenant_name: str,
     link: str,
+    time_zone: str | None = None,
     **context: Any,
 ) -> OutgoingEmail:
     """Queue mail ``name`` to ``user`` (idempotent by ``key``), in their language, with
-    the tenant's name, the task link and the unsubscribe link + headers."""
+    the tenant's name, the task link and the unsubscribe link + headers. Times in it are
+    shown in ``time_zone`` (default: the zone of ``tenant_id``)."""
     token = preferences.token_for(settings, user.id)
     unsubscribe = f"{settings.base_url}/abmelden/{token}"
     subject, text, html = render(
@@ -110,6 +129,7 @@ def send_to_user(
         tenant_name=tenant_name,
         link=link,
         unsubscribe=unsubscribe,
+        time_zone=time_zone or time_zone_of(tenant_id),
         **context,
     )
     headers = {

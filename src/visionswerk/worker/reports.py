@@ -306,6 +306,7 @@ def build_html(report: Report, locale: str = "de") -> str:
         "tenant": tenant,
         "workshop": w,
         "generated_at": utcnow(),
+        "time_zone": tenant.time_zone,  # every time in a report is local (timefmt)
         "title": emails.gettext(locale, KIND_TITLES[report.kind]),
         "lang": locale,
     }

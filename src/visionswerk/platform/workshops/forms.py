@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -26,10 +26,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-try:
-    LOCAL_TZ: dt.tzinfo = ZoneInfo("Europe/Berlin")
-except Exception:  # pragma: no cover - no time zone data on this machine
-    LOCAL_TZ = dt.UTC
+from visionswerk import timefmt
 
 GUIDING_QUESTION_EXAMPLE = _l(
     "Wie sieht unsere Kommune im Jahr 2035 aus – und was hat die Digitalisierung dazu beigetragen?"
@@ -48,17 +45,19 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def _tenant_zone() -> str | None:
+    tenant = g.get("tenant")
+    return tenant.time_zone if tenant is not None else None
+
+
 def local_to_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """A datetime-local value (German time, naive) as an aware UTC datetime."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+    """A datetime-local value (the tenant's wall-clock time, naive) as an aware UTC datetime."""
+    return timefmt.local_to_utc(value, _tenant_zone())
 
 
 def utc_to_local(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value.astimezone(LOCAL_TZ).replace(tzinfo=None)
+    """A stored deadline as the tenant's wall-clock time for the datetime-local input."""
+    return timefmt.utc_to_local(value, _tenant_zone())
 
 
 def _deadline(label: Any) -> DateTimeLocalField:

@@ -7,16 +7,15 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from babel.dates import format_date, format_time
-from flask import current_app
+from flask import current_app, g
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import and_, or_, select
 
+from visionswerk import timefmt
 from visionswerk.db import db
 from visionswerk.platform.mailing import send_after_commit
-from visionswerk.platform.workshops.forms import LOCAL_TZ
 from visionswerk.tenants.models import AuditEntry, User
 from visionswerk.workshops.models import (
     Aspect,
@@ -73,13 +72,17 @@ AUDIT_LABELS = {
     "workshop.pairs_swap": _l("Paare getauscht"),
     "workshop.pairs_move": _l("Person einem anderen Paar zugeordnet"),
     "workshop.pairs_confirm": _l("Paare bestätigt"),
+    "workshop.set_parent": _l("Übergeordnete Vision gewählt"),
     "draft.submit": _l("Entwurf eingereicht"),
     "draft.withdraw": _l("Einreichung zurückgenommen"),
+    "draft.name_consent": _l("Nennung des Namens in der Dokumentation geändert"),
     "proposal.ready": _l("Vorschlag als fertig markiert"),
     "proposal.not_ready": _l("Fertig-Markierung zurückgenommen"),
     "vision.save": _l("Visionstext gespeichert"),
     "vision.freeze": _l("Text eingefroren"),
     "vision.sign": _l("Unterschrieben"),
+    "vision.rebase": _l("Neue Fassung der übergeordneten Vision übernommen"),
+    "vision.import": _l("Beschlossene Vision übernommen"),
     "aspect.take_up": _l("Aspekt aufgenommen"),
     "aspect.set_aside": _l("Aspekt zurückgestellt"),
     "aspect.reopen": _l("Aspekt wieder geöffnet"),
@@ -88,7 +91,15 @@ AUDIT_LABELS = {
     "signatory.add": _l("Unterzeichnende Person eingetragen"),
     "signatory.remove": _l("Unterzeichnende Person entfernt"),
     "signatory.renew_link": _l("Neuer Link zum Unterschreiben"),
+    "member.invite": _l("Person eingeladen"),
+    "member.join": _l("Einladung angenommen"),
+    "member.remove": _l("Person aus der Kommune entfernt"),
+    "municipality.create": _l("Kommune angelegt"),
+    "region.create": _l("Region angelegt"),
+    "account.delete": _l("Konto gelöscht"),
 }
+#: What an action without a label reads as: never its raw key.
+OTHER_ACTION = _l("Sonstige Änderung")
 
 
 def phase_label(phase: Phase | str) -> str:
@@ -100,22 +111,20 @@ def markdown(text: str | None) -> Markup:
     return Markup(render_markdown(text))  # sanitised by nh3 in render_markdown
 
 
+def tenant_time_zone() -> str | None:
+    """The time zone of this request's tenant (None outside a tenant: the default)."""
+    tenant = g.get("tenant")
+    return tenant.time_zone if tenant is not None else None
+
+
 def local_datetime(value: dt.datetime | None) -> str:
-    """A deadline in German time: "12. Juni 2026, 18:00"."""
-    if value is None:
-        return ""
-    local = value.astimezone(LOCAL_TZ)
-    locale = get_locale() or "de"
-    return (
-        f"{format_date(local, 'long', locale=locale)}, {format_time(local, 'HH:mm', locale=locale)}"
-    )
+    """A moment as people read it, in the tenant's time zone: "12. Juni 2026, 18:00 Uhr"."""
+    return timefmt.format_datetime(value, tenant_time_zone(), get_locale() or "de")
 
 
-def utc_datetime(value: dt.datetime | None) -> str:
-    """A moment in UTC, e.g. for signatures: "2026-06-12 16:00:05 UTC"."""
-    if value is None:
-        return ""
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+#: Signature times were shown in UTC; they are local like every other time now. The old
+#: filter name stays for templates that still use it.
+utc_datetime = local_datetime
 
 
 def is_past(value: dt.datetime | None) -> bool:
@@ -176,6 +185,21 @@ class LogLine:
     detail: str
 
 
+def audit_label(action: str) -> str:
+    """The German (or English) name of an audit action; never the raw key."""
+    return str(AUDIT_LABELS.get(action, OTHER_ACTION))
+
+
+def _actor(name: str | None, signer: str | None, function: str | None) -> str:
+    """Who did it: the account's name; for a signature by link, the name and function
+    the person recorded when signing; else the account no longer exists."""
+    if name:
+        return name
+    if signer:
+        return f"{signer}, {function}" if function else signer
+    return str(_l("gelöschtes Konto"))
+
+
 def _detail(entry: AuditEntry) -> str:
     d = entry.detail or {}
     if entry.action == "workshop.move" and "from" in d and "to" in d:
@@ -218,8 +242,12 @@ def audit_log(workshop: Workshop, limit: int = 100) -> list[LogLine]:
         ),
     ]
     rows = db.execute(
-        select(AuditEntry, User.display_name)
+        select(AuditEntry, User.display_name, Signature.name, Signature.function)
         .outerjoin(User, User.id == AuditEntry.actor_id)
+        .outerjoin(
+            Signature,
+            and_(AuditEntry.object_type == "Signature", Signature.id == AuditEntry.object_id),
+        )
         .where(
             AuditEntry.tenant_id == workshop.tenant_id,
             or_(
@@ -235,11 +263,11 @@ def audit_log(workshop: Workshop, limit: int = 100) -> list[LogLine]:
     return [
         LogLine(
             at=entry.created_at,
-            actor=name or str(_l("jemand mit Link")),
-            action=str(AUDIT_LABELS.get(entry.action, entry.action)),
+            actor=_actor(name, signer, function),
+            action=audit_label(entry.action),
             detail=_detail(entry),
         )
-        for entry, name in rows
+        for entry, name, signer, function in rows
     ]
 
 
