@@ -16,7 +16,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Build the web app. It never migrates the database (see ``visionswerk db upgrade``)."""
     from visionswerk.platform import errors, pipeline, security
     from visionswerk.platform.extensions import babel, csrf, limiter, login_manager
-    from visionswerk.platform.i18n import select_locale
+    from visionswerk.platform.i18n import select_locale, select_timezone
     from visionswerk.worker.celery_app import celery, configure
 
     settings = settings or Settings.from_env()
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     dbmod.bind(engine)
     configure(celery, settings)
 
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

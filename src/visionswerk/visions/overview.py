@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, select
 
+from visionswerk import timefmt
 from visionswerk.db import db, utcnow
 from visionswerk.errors import NotFound
 from visionswerk.i18n import N_
@@ -363,7 +364,7 @@ CSV_COLUMNS = (
 
 
 def _date(value: dt.datetime | None) -> str:
-    return value.strftime("%d.%m.%Y") if value else ""
+    return timefmt.to_local(value).strftime("%d.%m.%Y") if value else ""  # the local day
 
 
 def csv_bytes(rows: list[Row], translate=lambda s: s) -> bytes:  # type: ignore[no-untyped-def]
