@@ -4,6 +4,7 @@ adopted shows a time in UTC."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -93,3 +94,14 @@ def test_no_page_of_a_late_workshop_shows_utc(make, app: Flask, phase: str) -> N
             text = text_of(response.get_data(as_text=True))
             assert "UTC" not in text, (address, url)
     assert shown >= len(pages)  # most pages answered, so the check read real pages
+
+
+def test_a_day_shown_as_a_date_is_the_local_day(make, app: Flask) -> None:  # type: ignore[no-untyped-def]
+    setup = make.workshop(phase="adopted", participants=2)
+    facilitator, slug = setup.facilitator.email, setup.tenant.slug
+    with setup.scope():
+        version = ws.current_version(db.get(Workshop, setup.id))
+        version.adopted_at = dt.datetime(2031, 12, 31, 23, 30, tzinfo=dt.UTC)  # 00:30 in Bavaria
+        dbmod.commit()
+    page = text_of(Visitor(app, facilitator).html(f"/{slug}/visionen"))
+    assert "01.01.2032" in page and "31.12.2031" not in page
