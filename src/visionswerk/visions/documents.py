@@ -59,11 +59,7 @@ def get_version(actor: User, version_id: int) -> VisionVersion:
 
 def load_any(version_id: int | None) -> VisionVersion | None:
     """A version by id across tenants (for parents: the caller has checked access)."""
-    if version_id is None:
-        return None
-    return db.scalar(
-        select(VisionVersion).where(VisionVersion.id == version_id).execution_options(**ALL)
-    )
+    return signing.version_by_id(version_id)
 
 
 def tenant_of(version: VisionVersion) -> Tenant:
@@ -221,7 +217,6 @@ def set_parent(
         workshop.parent_vision_version_id = None
         workshop.parent_statements = None
     db.flush()
-    db.expire(workshop, ["parent_vision_version"])
     audit.record(
         actor,
         workshop.tenant_id,
