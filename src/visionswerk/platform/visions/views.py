@@ -56,6 +56,9 @@ def _helpers() -> dict[str, Any]:
         "vision_notices": vision_notices,
         "parent_panel": parent_panel_context,
         "parent_origin": parent_origin,
+        # what a version embeds from its parent (part of the signed text, on every page
+        # that shows a version: signing, signing by link, adopted, version page)
+        "embedded_of": vs.embedded_view,
     }
 
 
@@ -153,8 +156,22 @@ def rebase(workshop_id: int):  # type: ignore[no-untyped-def]
 # --- the parent of a workshop -----------------------------------------------------
 
 
+# pages that show a frozen version: they show what it embeds (visions/_embedded.html),
+# the context panel would repeat the parent beside it
+VERSION_PAGES = {
+    "workshops.signing",
+    "workshops.sign",
+    "workshops.add_signatory",
+    "workshops.renew_link",
+    "workshops.remove_signatory",
+    "workshops.adopted",
+}
+
+
 def parent_panel_context(workshop: Workshop) -> dict[str, Any]:
     """What ``visions/_parent_panel.html`` needs: ``{% with panel=parent_panel(w) %}``."""
+    if request.endpoint in VERSION_PAGES and workshop.phase.value in ("signing", "adopted"):
+        return {"workshop": workshop, "view": None, "may_take": False, "may_set": False}
     if not can(current_user, "workshop.view", workshop):
         return {"workshop": workshop, "view": None, "may_take": False, "may_set": False}
     view = vs.parent_of(current_user, workshop)
