@@ -196,7 +196,7 @@ def _parent_json(w: Workshop) -> dict[str, Any]:
             else None
         ),
         "may_set": may_set,
-        "may_take": view is not None and can(user, "draft.write", w),
+        "may_take": view is not None and vs.may_take(user, w),
         "candidates": [version_json(v) for v in vs.parent_candidates(user, w)] if may_set else [],
     }
 
