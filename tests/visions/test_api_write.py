@@ -98,10 +98,14 @@ def test_parent_take_and_rebase_through_the_api(app: Flask, make: Factory) -> No
     assert data["parent"]["chosen"] == ["Glasfaser in jedes Haus"]
     assert "Bus im Stundentakt" in data["parent"]["statements"]
 
+    # own thoughts first: before the own draft has content, the parent is context only
     seen = participant.get(path)
-    assert seen["may_take"] is True and seen["may_set"] is False and seen["candidates"] == []
+    assert seen["may_take"] is False and seen["may_set"] is False and seen["candidates"] == []
+    participant.request("POST", path + "/take", {"statement": "Bus im Stundentakt"}, status=409)
+    participant.put(f"/{slug}/workshops/{wid}/draft", {"keywords": ["Eigener Gedanke"]})
+    assert participant.get(path)["may_take"] is True
     draft = participant.post(path + "/take", {"statement": "Bus im Stundentakt"})
-    assert "Bus im Stundentakt" in draft["keywords"]
+    assert draft["keywords"] == ["Eigener Gedanke", "Bus im Stundentakt"]
     assert "Bus im Stundentakt" in draft["text"]
     participant.request("POST", path + "/take", {"statement": "Erfunden"}, status=422)
     participant.request("POST", path + "/take", {}, status=422)

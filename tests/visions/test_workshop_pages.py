@@ -20,7 +20,9 @@ def test_parent_panel_on_the_draft_page(client, make) -> None:  # type: ignore[n
     login(client, SimpleNamespace(email=email))
     html = client.get(f"/{slug}/workshops/{wid}/entwurf").get_data(as_text=True)
     assert "Wir bauen auf der Vision von ILE Musterland auf" in html
-    assert "In meinen Entwurf übernehmen" in html
+    # own thoughts first: no statements to take before the own draft has content
+    assert "In meinen Entwurf übernehmen" not in html
+    assert "Schreiben Sie zuerst Ihre eigenen Gedanken auf" in html
 
 
 def test_notice_in_my_tasks(client, make) -> None:  # type: ignore[no-untyped-def]
@@ -40,9 +42,11 @@ def test_ledger_shows_parent_provenance(client, make) -> None:  # type: ignore[n
     setup = based_workshop(make, town, r.v1, phase="individual", participants=2)
     with setup.scope():
         w = db.get(Workshop, setup.id)
-        for p in setup.participants:
-            vs.take_statement(p, w, "Bus im Stundentakt")
         from visionswerk.workshops import services as ws
+
+        for p in setup.participants:
+            ws.save_draft(p, w, keywords=["Eigener Gedanke"], text="")
+            vs.take_statement(p, w, "Bus im Stundentakt")
 
         for p in setup.participants:
             ws.submit_draft(p, w)

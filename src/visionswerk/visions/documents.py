@@ -59,11 +59,7 @@ def get_version(actor: User, version_id: int) -> VisionVersion:
 
 def load_any(version_id: int | None) -> VisionVersion | None:
     """A version by id across tenants (for parents: the caller has checked access)."""
-    if version_id is None:
-        return None
-    return db.scalar(
-        select(VisionVersion).where(VisionVersion.id == version_id).execution_options(**ALL)
-    )
+    return signing.version_by_id(version_id)
 
 
 def tenant_of(version: VisionVersion) -> Tenant:
@@ -221,7 +217,6 @@ def set_parent(
         workshop.parent_vision_version_id = None
         workshop.parent_statements = None
     db.flush()
-    db.expire(workshop, ["parent_vision_version"])
     audit.record(
         actor,
         workshop.tenant_id,
@@ -291,10 +286,47 @@ def _keyword_of(statement: str) -> str:
     return statement[: texts.KEYWORD_MAX - 1].rstrip() + "…"
 
 
-def take_statement(actor: User, workshop: Workshop, statement: str) -> StatementUse:
+OWN_THOUGHTS_FIRST = N_(
+    "Schreiben Sie zuerst Ihre eigenen Gedanken auf und speichern Sie Ihren Entwurf. "
+    "Danach können Sie Aussagen der Vision übernehmen."
+)
+
+
+def may_take(actor: User, workshop: Workshop) -> bool:
+    """May the actor take parent statements into their draft now? Only in step 1 (until
+    the pairs are confirmed), when the workshop builds on a vision, and once their own
+    draft has saved content: own thoughts first, the parent is context until then."""
+    from visionswerk.workshops import services as ws
+
+    if workshop.parent_vision_version_id is None or workshop.step1_closed:
+        return False
+    if workshop.phase not in (Phase.INDIVIDUAL, Phase.PAIRS):
+        return False
+    if not can(actor, "draft.write", workshop):
+        return False
+    draft = ws.draft_for(actor, workshop)
+    return draft is not None and bool(draft.text or draft.keywords)
+
+
+def take_statement(
+    actor: User,
+    workshop: Workshop,
+    statement: str,
+    *,
+    keywords: list[str] | str | None = None,
+    text: str | None = None,
+    base_version: int | None = None,
+) -> StatementUse:
     """Take a statement of the parent into the actor's own step-1 draft: as a keyword
     (shortened to the keyword limit) and as a quoted line of the text. The provenance is
-    recorded, so the aspect ledger can show it as from the parent vision."""
+    recorded, so the aspect ledger can show it as from the parent vision.
+
+    The method asks for one's own thoughts first: only a draft with saved content takes
+    statements (Conflict otherwise). ``keywords``/``text``/``base_version``: what the
+    draft form holds right now, saved together with the statement (so unsaved typing is
+    kept, and the form's version stays the one the page knows); a stale
+    ``base_version`` is the usual draft Conflict with both texts. Without them the
+    stored draft takes the statement."""
     from visionswerk.workshops import services as ws
 
     in_scope(workshop)
@@ -310,21 +342,23 @@ def take_statement(actor: User, workshop: Workshop, statement: str) -> Statement
     if statement not in statements(version.text):
         raise InvalidField("statement", N_("Diese Aussage steht nicht in der Vision."))
     draft = ws.draft_for(actor, workshop)
-    keywords = list(draft.keywords) if draft else []
-    text = draft.text if draft else ""
+    if draft is None or not (draft.text or draft.keywords):
+        raise Conflict(OWN_THOUGHTS_FIRST)
+    typed = keywords is not None or text is not None
     keyword = _keyword_of(statement)
-    if keyword.casefold() not in {k.casefold() for k in keywords}:
-        keywords.append(keyword)
-    quote = f"> {statement}"
-    if quote not in text:
-        text = (text + "\n\n" + quote).strip() if text else quote
+    new_keywords, new_text = _with_statement(
+        texts.clean_keywords(keywords or []) if typed else list(draft.keywords),
+        (text or "") if typed else draft.text,
+        statement,
+        keyword,
+    )
     ws.save_draft(
         actor,
         workshop,
-        keywords=keywords,
-        text=text,
-        base_version=draft.version if draft else None,
-        submit=bool(draft and draft.submitted),
+        keywords=new_keywords,
+        text=new_text,
+        base_version=base_version if typed else draft.version,
+        submit=draft.submitted,
     )
     use = StatementUse(
         tenant_id=workshop.tenant_id,
@@ -337,6 +371,19 @@ def take_statement(actor: User, workshop: Workshop, statement: str) -> Statement
     db.add(use)
     db.flush()
     return use
+
+
+def _with_statement(
+    keywords: list[str], text: str, statement: str, keyword: str
+) -> tuple[list[str], str]:
+    """The keywords and text with the statement added once (as keyword and quote)."""
+    if keyword.casefold() not in {k.casefold() for k in keywords}:
+        keywords = [*keywords, keyword]
+    quote = f"> {statement}"
+    text = text.strip()
+    if quote not in text:
+        text = f"{text}\n\n{quote}" if text else quote
+    return keywords, text
 
 
 def parent_keywords(workshop: Workshop) -> dict[tuple[int, str], VisionVersion]:

@@ -313,7 +313,6 @@ def rebase(actor: User, workshop: Workshop) -> Workshop:
     workshop.parent_vision_version_id = new.id
     workshop.parent_statements = kept or None
     db.flush()
-    db.expire(workshop, ["parent_vision_version"])
     frozen: VisionVersion | None = None
     if workshop.phase in (Phase.SIGNING, Phase.ADOPTED):
         current = signing.current_version(workshop)

@@ -7,6 +7,7 @@ from visionswerk.visions.documents import (  # noqa: F401
     get_version,
     import_vision,
     load_any,
+    may_take,
     parent_candidates,
     parent_keywords,
     parent_of,

@@ -1,12 +1,11 @@
 """The worker's part of the demo story (called from ``platform/demo.py``): Musterhausen's
-pair step gets a deadline 30 hours ahead, so its 48-hour reminders are due at once (queued
-here and again, harmlessly, by the beat's sweep); Auental's adopted vision gets a PDF
+pair step has its deadline at the next 18:00 German time at least 24 hours ahead
+(``platform/visions/demo.py``), so its 48-hour reminders are due at once (queued here
+and again, harmlessly, by the beat's sweep); Auental's adopted vision gets a PDF
 requested, which the running worker builds (the facilitator finds it under
 ``/auental/workshops/<id>/berichte`` and a "report ready" mail in the outbox)."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from sqlalchemy import select
 
@@ -23,10 +22,6 @@ def seed_worker_story(tenants: dict[str, Tenant], users: dict[str, User]) -> Non
     now = utcnow()
     town = tenants.get("musterhausen")
     if town is not None:
-        with tenant_scope(town.id):
-            for w in db.scalars(select(Workshop).where(Workshop.phase == Phase.PAIRS)):
-                w.deadline_pairs = now + dt.timedelta(hours=30)
-            db.flush()
         reminders.sweep_tenant(settings, town.id, now)
     auental = tenants.get("auental")
     facilitator = users.get("moderation@auental.example")

@@ -323,7 +323,11 @@ def build_html(report: Report, locale: str = "de") -> str:
 
 
 def vision_context(w: Workshop) -> dict[str, Any]:
-    from visionswerk.workshops.signing import signatures_of
+    """The adopted version with what it embeds from its parent (``embedded``: the parent
+    version, its tenant, the embedded statements; ``parent_html``: exactly those
+    statements, or the parent's whole text) and the one verification of its hash."""
+    from visionswerk.visions.documents import embedded_view
+    from visionswerk.workshops.signing import signatures_of, verify
 
     version = db.scalar(
         select(VisionVersion)
@@ -333,21 +337,25 @@ def vision_context(w: Workshop) -> dict[str, Any]:
     )
     if version is None:
         raise NotFound(N_("Das gibt es hier nicht."))
-    parent = None
-    if version.embedded_parent_version_id:
-        # the parent belongs to another tenant (the region): an explicit read by id
-        parent = db.scalar(
-            select(VisionVersion)
-            .where(VisionVersion.id == version.embedded_parent_version_id)
-            .execution_options(all_tenants=True)
+    embedded = embedded_view(version)  # the parent is the region's: read across tenants
+    parent_html = None
+    if embedded is not None:
+        source = (
+            "\n".join(f"- {s}" for s in embedded.chosen)
+            if embedded.chosen
+            else embedded.version.text
         )
-    parent_tenant = db.get(Tenant, parent.tenant_id) if parent else None
+        parent_html = Markup(render_markdown(source))
     return {
         "version": version,
         "vision_html": Markup(render_markdown(version.text)),
-        "parent": parent,
-        "parent_tenant": parent_tenant,
-        "parent_html": Markup(render_markdown(parent.text)) if parent else None,
+        "embedded": embedded,
+        "parent": embedded.version if embedded else None,
+        "parent_tenant": embedded.tenant if embedded else None,
+        "parent_statements": embedded.statements if embedded else [],
+        "parent_chosen": bool(embedded and embedded.chosen),
+        "parent_html": parent_html,
+        "verified": verify(version),
         "signatures": signatures_of(version),
     }
 

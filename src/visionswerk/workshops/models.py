@@ -96,9 +96,9 @@ class Workshop(TenantOwned, Base):
 
     tenant: Mapped[Tenant] = relationship()
     created_by: Mapped[User | None] = relationship()
-    parent_vision_version: Mapped[VisionVersion | None] = relationship(
-        foreign_keys=[parent_vision_version_id]
-    )
+    # no relationship to the parent version: it usually belongs to another tenant (the
+    # region), and a lazy load is scoped to the current tenant, so it would find nothing;
+    # read it by id across tenants (signing.parent_version)
     participations: Mapped[list[Participation]] = relationship(
         back_populates="workshop", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -402,9 +402,8 @@ class VisionVersion(TenantOwned, Base):
 
     tenant: Mapped[Tenant] = relationship()
     workshop: Mapped[Workshop | None] = relationship(foreign_keys=[workshop_id])
-    embedded_parent_version: Mapped[VisionVersion | None] = relationship(
-        remote_side=[id], foreign_keys=[embedded_parent_version_id]
-    )
+    # the embedded parent is read by id across tenants (signing.parent_version), not
+    # through a relationship: a lazy load is scoped to the current tenant
     signatories: Mapped[list[Signatory]] = relationship(
         back_populates="version", order_by="Signatory.id", passive_deletes=True
     )

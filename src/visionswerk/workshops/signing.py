@@ -92,13 +92,39 @@ def sha256_of(canonical: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def version_by_id(version_id: int | None) -> VisionVersion | None:
+    """A version by id across tenants: the parent a version embeds or a workshop builds on
+    usually belongs to the region. (A relationship would be scoped to the current tenant
+    and find nothing, which once dropped the embedded parent at freezing and made
+    ``verify`` raise a false alarm.) The caller has checked access."""
+    if version_id is None:
+        return None
+    return db.scalar(
+        select(VisionVersion)
+        .where(VisionVersion.id == version_id)
+        .execution_options(all_tenants=True)
+    )
+
+
 def verify(version: VisionVersion) -> bool:
-    """Does the stored hash match the version's title, text and embedded parent now?"""
+    """Does the stored hash match the version's title, text and embedded parent now, and
+    is the embedded parent itself unchanged? The one check behind every "Prüfsumme passt"
+    (version page, adopted page, signing pages, API, PDF) and behind signing."""
+    return _verify(version, depth=0)
+
+
+def _verify(version: VisionVersion, depth: int) -> bool:
+    parent = None
+    if version.embedded_parent_version_id is not None:
+        parent = version_by_id(version.embedded_parent_version_id)
+        # a missing parent or a chain that loops cannot be verified
+        if parent is None or depth >= 8 or not _verify(parent, depth + 1):
+            return False
     canonical = canonical_form(
         version.title,
         version.text,
-        version.embedded_parent_version,
-        version.embedded_statements if version.embedded_parent_version_id else None,
+        parent,
+        version.embedded_statements if parent is not None else None,
     )
     return canonical == version.canonical and sha256_of(canonical) == version.sha256
 
@@ -164,7 +190,7 @@ def freeze_version(actor: User, workshop: Workshop, title: str, text: str) -> Vi
     Signatories of the workshop's previous version are listed again: accounts as they
     were, named persons without a link (renew it with :func:`renew_signatory_link`)."""
     previous = current_version(workshop)
-    embedded = workshop.parent_vision_version  # issue 4: the workshop's parent version
+    embedded = _parent_of(workshop)
     version = create_version(
         tenant_id=workshop.tenant_id,
         title=title,
@@ -172,7 +198,7 @@ def freeze_version(actor: User, workshop: Workshop, title: str, text: str) -> Vi
         source=VisionSource.WORKSHOP,
         created_by=actor,
         workshop_id=workshop.id,
-        embedded_parent=embedded if _embeds_parent(workshop) else None,
+        embedded_parent=embedded,
         embedded_statements=workshop.parent_statements,
     )
     if previous is not None:
@@ -199,9 +225,20 @@ def freeze_version(actor: User, workshop: Workshop, title: str, text: str) -> Vi
     return version
 
 
-def _embeds_parent(workshop: Workshop) -> bool:
-    """Issue 4: the final vision embeds the parent version the workshop builds on."""
-    return workshop.parent_vision_version_id is not None
+def _parent_of(workshop: Workshop) -> VisionVersion | None:
+    """The parent version the workshop builds on; the final vision embeds it (with the
+    chosen statements). Never silently nothing when the workshop names one."""
+    if workshop.parent_vision_version_id is None:
+        return None
+    parent = version_by_id(workshop.parent_vision_version_id)
+    if parent is None:
+        raise Conflict(
+            N_(
+                "Die Vision, auf der der Workshop aufbaut, gibt es nicht mehr. Bitte wählen "
+                "Sie die Grundlage neu."
+            )
+        )
+    return parent
 
 
 def _signing_version(actor: User, workshop: Workshop) -> VisionVersion:

@@ -95,6 +95,29 @@ DEADLINES_IN = {
     "properties": {p: null(DT) for p in ("individual", "pairs", "plenary", "signing")},
     "additionalProperties": False,
 }
+EMBEDDED_PARENT = {
+    "type": "object",
+    "description": "The parent version this version embeds (part of what the SHA-256 covers).",
+    "properties": {
+        "tenant": {
+            "type": "object",
+            "properties": {"slug": S, "name": S},
+            "required": ["slug", "name"],
+            "additionalProperties": False,
+        },
+        "id": I,
+        "number": I,
+        "sha256": S,
+        "statements": {
+            "type": ["array", "null"],
+            "items": S,
+            "description": "The chosen statements; null: the whole parent text is embedded.",
+        },
+        "outdated": B,
+    },
+    "required": ["tenant", "id", "number", "sha256", "statements", "outdated"],
+    "additionalProperties": False,
+}
 VERSION = {
     "id": I,
     "number": I,
@@ -105,6 +128,8 @@ VERSION = {
     "text": S,
     "text_html": S,
     "canonical": {**S, "description": "The canonical form the SHA-256 covers."},
+    "embedded_parent": null(EMBEDDED_PARENT),
+    "verified": {**B, "description": "The SHA-256 matches the text and the embedded parent."},
 }
 
 SCHEMAS: dict[str, Any] = {

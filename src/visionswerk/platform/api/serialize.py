@@ -407,6 +407,23 @@ def signatory(s: Signatory, actor: User) -> dict[str, Any]:
     }
 
 
+def embedded_parent(v: VisionVersion) -> dict[str, Any] | None:
+    """The parent version ``v`` embeds (its hash is part of ``v``'s canonical form)."""
+    from visionswerk.visions import services as vs
+
+    embedded = vs.embedded_view(v)
+    if embedded is None:
+        return None
+    return {
+        "tenant": {"slug": embedded.tenant.slug, "name": embedded.tenant.name},
+        "id": embedded.version.id,
+        "number": embedded.version.number,
+        "sha256": embedded.version.sha256,
+        "statements": embedded.chosen,
+        "outdated": embedded.outdated,
+    }
+
+
 def version(v: VisionVersion, *, with_text: bool) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": v.id,
@@ -420,6 +437,8 @@ def version(v: VisionVersion, *, with_text: bool) -> dict[str, Any]:
         data["text"] = v.text
         data["text_html"] = html(v.text)
         data["canonical"] = v.canonical
+        data["embedded_parent"] = embedded_parent(v)
+        data["verified"] = ws.verify(v)
     return data
 
 

@@ -13,9 +13,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from visionswerk.platform.api import body as b
-from visionswerk.platform.api import bp
+from visionswerk.platform.api import bp, serialize
 from visionswerk.platform.api.openapi import (
     DOCUMENT,
+    EMBEDDED_PARENT,
     PARAMETERS,
     PATHS,
     SCHEMAS,
@@ -94,7 +95,6 @@ def overview():  # type: ignore[no-untyped-def]
 
 
 def version_json(v: VisionVersion, *, with_text: bool = False) -> dict[str, Any]:
-    embedded = vs.embedded_view(v)
     data: dict[str, Any] = {
         "id": v.id,
         "number": v.number,
@@ -103,18 +103,7 @@ def version_json(v: VisionVersion, *, with_text: bool = False) -> dict[str, Any]
         "source_note": v.source_note or "",
         "adopted_at": v.adopted_at.isoformat() if v.adopted_at else None,
         "sha256": v.sha256,
-        "embedded_parent": (
-            {
-                "tenant": {"slug": embedded.tenant.slug, "name": embedded.tenant.name},
-                "id": embedded.version.id,
-                "number": embedded.version.number,
-                "sha256": embedded.version.sha256,
-                "statements": embedded.chosen,
-                "outdated": embedded.outdated,
-            }
-            if embedded
-            else None
-        ),
+        "embedded_parent": serialize.embedded_parent(v),
     }
     if with_text:
         data["text"] = v.text
@@ -207,7 +196,7 @@ def _parent_json(w: Workshop) -> dict[str, Any]:
             else None
         ),
         "may_set": may_set,
-        "may_take": view is not None and can(user, "draft.write", w),
+        "may_take": view is not None and vs.may_take(user, w),
         "candidates": [version_json(v) for v in vs.parent_candidates(user, w)] if may_set else [],
     }
 
@@ -292,18 +281,7 @@ SCHEMAS.update(
                 "source_note": S,
                 "adopted_at": null(DT_),
                 "sha256": S,
-                "embedded_parent": null(
-                    obj(
-                        {
-                            "tenant": TENANT_REF,
-                            "id": I,
-                            "number": I,
-                            "sha256": S,
-                            "statements": null(arr(S)),
-                            "outdated": B,
-                        }
-                    )
-                ),
+                "embedded_parent": null(EMBEDDED_PARENT),
                 "text": S,
                 "verified": B,
             },

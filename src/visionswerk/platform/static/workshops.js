@@ -7,7 +7,8 @@
  * text is put back into the form, with a visible note and a button to discard it.
  *
  * data-keep-version  what the server has saved (a version number, a time stamp);
- *                    when it changed after this browser sent the form, the save worked.
+ *                    when it changed after this browser sent the form and the saved
+ *                    text holds every line of the kept one, the save worked.
  * data-keep-page     "get" when the form shows the saved state, "post" when the server
  *                    re-rendered it after a refused save (then it holds the typed text).
  * data-keep-reset    the form is empty after a successful save (comments).
@@ -94,6 +95,22 @@
     });
   }
 
+  /* Every line of the kept text is in the saved one: the server saved it and added to
+   * it (e.g. a statement taken into the draft together with the typed text). */
+  function covers(saved, kept, fields) {
+    return fields.every(function (el) {
+      if (el.name === "base_version") {
+        return true;
+      }
+      var lines = normalize(saved[el.name]).split("\n");
+      return normalize(kept[el.name])
+        .split("\n")
+        .every(function (line) {
+          return line === "" || lines.indexOf(line) !== -1;
+        });
+    });
+  }
+
   function showNote(form, onDiscard) {
     var template = document.getElementById("keep-note");
     if (!template || !template.content) {
@@ -127,7 +144,10 @@
       write(key, { values: serverValues, version: version, sent: false });
     } else if (entry && entry.values) {
       var changed = entry.version !== version;
-      if (sameText(entry.values, serverValues, fields) || (entry.sent && changed && resets)) {
+      /* sent, and the saved version moved on: the save went through (a refused save
+       * re-renders the form and marks the kept text unsent) */
+      var saved = entry.sent && changed && (resets || covers(serverValues, entry.values, fields));
+      if (sameText(entry.values, serverValues, fields) || saved) {
         store.removeItem(key);
       } else {
         fields.forEach(function (el) {

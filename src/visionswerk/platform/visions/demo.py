@@ -1,15 +1,21 @@
 """Demo story of issue 4 (called by platform.demo.seed_demo): ILE Musterland has an
 imported vision in versions 1 and 2; Gemeinde Auental adopted its vision on version 1
-(flagged: outdated), Markt Beispielbach on version 2, Gemeinde Musterhausen is mid-way
-(step 2) in a workshop based on version 2."""
+(whole text embedded; flagged: outdated), Markt Beispielbach on version 2 (two chosen
+statements embedded; signed by a council member with an account and the mayor by
+link), Gemeinde Musterhausen is mid-way (step 2) in a workshop based on version 2.
+
+The story is what a real run leaves behind: every pair marked its proposal ready,
+proposals got strengths and comments, every deadline is 18:00 German time, and every
+signature was given through the services on the frozen hash (so it verifies)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from visionswerk.db import db
+from visionswerk.db import db, utcnow
 from visionswerk.tenants.accounts import create_user
 from visionswerk.tenants.models import Membership, Role, Tenant, User
 from visionswerk.tenants.scoping import tenant_scope
@@ -30,6 +36,13 @@ ILE_V2 = """Die ILE Musterland verbindet ihre Dörfer.
 - Gemeinsame Verwaltungsdienste online, auch in einfacher Sprache
 - Dorfläden mit Paketstation und Bürgerterminal"""
 
+LOCAL = ZoneInfo("Europe/Berlin")  # the demo's municipalities are in Bavaria
+DEADLINE_HOUR = 18
+BEISPIELBACH_EMBEDS = [
+    "Schnelles Internet in jedem Ortsteil",
+    "Dorfläden mit Paketstation und Bürgerterminal",
+]
+
 GUIDING_QUESTION = (
     "Wie sieht unsere Kommune im Jahr 2035 aus — und was hat die Digitalisierung dazu beigetragen?"
 )
@@ -45,6 +58,54 @@ def _people(tenant: Tenant, password: str, names: list[str]) -> list[User]:
     return people
 
 
+def evening(day: dt.date) -> dt.datetime:
+    """18:00 German time on ``day`` (DST-correct), as UTC for storing."""
+    return dt.datetime.combine(day, dt.time(DEADLINE_HOUR), tzinfo=LOCAL).astimezone(dt.UTC)
+
+
+def next_evening_after(hours: int) -> dt.datetime:
+    """The first 18:00 German time at least ``hours`` from now."""
+    now = utcnow()
+    day = now.astimezone(LOCAL).date()
+    while evening(day) < now + dt.timedelta(hours=hours):
+        day += dt.timedelta(days=1)
+    return evening(day)
+
+
+def _deadlines(w: Workshop, days_ago: int) -> None:
+    """Deadlines a week apart at 18:00 German time, the first ``days_ago`` days back."""
+    first = utcnow().astimezone(LOCAL).date() - dt.timedelta(days=days_ago)
+    for i, phase in enumerate(("individual", "pairs", "plenary", "signing")):
+        setattr(w, f"deadline_{phase}", evening(first + dt.timedelta(days=7 * i)))
+
+
+def _pair_work(w: Workshop) -> None:
+    """Every pair saves a proposal, gives feedback on the partners' drafts and marks the
+    proposal ready (member by member, as in the browser)."""
+    for pair in db.scalars(select(Pair).where(Pair.workshop_id == w.id)):
+        members = [db.get(User, m.user_id) for m in pair.members]
+        first = members[0]
+        assert first is not None
+        ws.save_proposal(first, pair, "Wir verbinden Dorf und Netz.", ["Glasfaser", "Rufbus"], 0)
+        for member in members:
+            assert member is not None
+            for draft in ws.partner_drafts(member, pair):
+                ws.save_feedback(
+                    member,
+                    pair,
+                    draft,
+                    especially_good="Sehr anschaulich.",
+                    to_sharpen="Was heißt das für Ältere?",
+                )
+            ws.mark_ready(member, pair)
+
+
+def _plenary(w: Workshop, facilitator: User, people: list[User]) -> None:
+    for view in ws.plenary_overview(facilitator, w).proposals:
+        ws.mark_strength(people[-1], view.proposal, "Klar und machbar")
+        ws.add_comment(facilitator, view.proposal, "Das nehmen wir mit.")
+
+
 def _workshop(
     tenant: Tenant,
     facilitator: User,
@@ -52,12 +113,14 @@ def _workshop(
     parent: VisionVersion,
     until: Phase,
     title: str,
+    embeds: list[str] | None = None,
+    mayor: str | None = None,
 ) -> Workshop:
     with tenant_scope(tenant.id):
         w = ws.create_workshop(
             facilitator, tenant, title, GUIDING_QUESTION, participant_ids=[p.id for p in people]
         )
-        vs.set_parent(facilitator, w, parent.id)
+        vs.set_parent(facilitator, w, parent.id, embeds)
         ws.open_individual(facilitator, w)
         for i, person in enumerate(people):
             ws.save_draft(
@@ -74,14 +137,13 @@ def _workshop(
         ws.open_pairs(facilitator, w, seed=2035)
         ws.confirm_pairs(facilitator, w)
         if until == Phase.PAIRS:
+            _deadlines(w, days_ago=9)
+            w.deadline_pairs = next_evening_after(hours=24)  # its 48-hour reminders are due
+            db.flush()
             return w
-        for pair in db.scalars(select(Pair).where(Pair.workshop_id == w.id)):
-            member = db.get(User, pair.members[0].user_id)
-            assert member is not None
-            ws.save_proposal(
-                member, pair, "Wir verbinden Dorf und Netz.", ["Glasfaser", "Rufbus"], 0
-            )
+        _pair_work(w)
         ws.open_plenary(facilitator, w)
+        _plenary(w, facilitator, people)
         aspects = db.scalars(select(Aspect).where(Aspect.workshop_id == w.id)).all()
         labels = sorted({a.label for a in aspects})
         text = f"{tenant.name} im Jahr 2035: digital verbunden, im Dorf zuhause.\n\n" + "\n".join(
@@ -91,14 +153,23 @@ def _workshop(
         for a in aspects:
             ws.take_up(facilitator, a, a.label)
         ws.open_signing(facilitator, w)
-        signatory, _ = ws.add_signatory(
-            facilitator, w, user_id=people[0].id, function="Gemeinderat"
-        )
-        version = ws.current_version(w)
-        assert version is not None
-        ws.sign(people[0], signatory, version.sha256)
+        _sign(w, facilitator, people[0], mayor)
         ws.close_signing(facilitator, w)
+        _deadlines(w, days_ago=30)
+        db.flush()
         return w
+
+
+def _sign(w: Workshop, facilitator: User, member: User, mayor: str | None) -> None:
+    """A participant with an account signs; the mayor (if any) signs by her link."""
+    version = ws.current_version(w)
+    assert version is not None
+    signatory, _ = ws.add_signatory(facilitator, w, user_id=member.id, function="Gemeinderat")
+    ws.sign(member, signatory, version.sha256)
+    if mayor:
+        _named, token = ws.add_signatory(facilitator, w, name=mayor, function="Bürgermeisterin")
+        assert token is not None
+        ws.sign_with_token(token, version.sha256)
 
 
 def seed_vision_story(tenants: dict[str, Tenant], users: dict[str, User], password: str) -> None:
@@ -139,6 +210,8 @@ def seed_vision_story(tenants: dict[str, Tenant], users: dict[str, User], passwo
         v2,
         Phase.ADOPTED,
         "Beispielbach 2035",
+        embeds=BEISPIELBACH_EMBEDS,
+        mayor="Barbara Beispiel",
     )
     musterhausen = tenants["musterhausen"]
     people = [users["teilnahme@musterhausen.example"]]

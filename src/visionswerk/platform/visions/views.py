@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from visionswerk.errors import DomainError
+from visionswerk.i18n import N_
 from visionswerk.platform.errors import form_error
 from visionswerk.platform.i18n import message_of
 from visionswerk.platform.pipeline import current_tenant, get_or_404
@@ -56,6 +57,9 @@ def _helpers() -> dict[str, Any]:
         "vision_notices": vision_notices,
         "parent_panel": parent_panel_context,
         "parent_origin": parent_origin,
+        # what a version embeds from its parent (part of the signed text, on every page
+        # that shows a version: signing, signing by link, adopted, version page)
+        "embedded_of": vs.embedded_view,
     }
 
 
@@ -153,17 +157,53 @@ def rebase(workshop_id: int):  # type: ignore[no-untyped-def]
 # --- the parent of a workshop -----------------------------------------------------
 
 
+# pages that show a frozen version: they show what it embeds (visions/_embedded.html),
+# the context panel would repeat the parent beside it
+VERSION_PAGES = {
+    "workshops.signing",
+    "workshops.sign",
+    "workshops.add_signatory",
+    "workshops.renew_link",
+    "workshops.remove_signatory",
+    "workshops.adopted",
+}
+
+
+# the pages with the writable draft form (id "entwurf") that taking a statement submits
+DRAFT_PAGES = {"workshops.draft", "workshops.save_draft", "visions.take_statement"}
+OWN_DRAFT_FIRST = N_(
+    "Schreiben Sie zuerst Ihre eigenen Gedanken auf und speichern Sie sie. Danach können "
+    "Sie hier einzelne Aussagen in Ihren Entwurf übernehmen."
+)
+
+
 def parent_panel_context(workshop: Workshop) -> dict[str, Any]:
-    """What ``visions/_parent_panel.html`` needs: ``{% with panel=parent_panel(w) %}``."""
-    if not can(current_user, "workshop.view", workshop):
-        return {"workshop": workshop, "view": None, "may_take": False, "may_set": False}
-    view = vs.parent_of(current_user, workshop)
-    return {
+    """What ``visions/_parent_panel.html`` needs: ``{% with panel=parent_panel(w) %}``.
+    The parent is context; taking its statements is offered on the draft page only,
+    and only once the own draft has saved content (own thoughts first)."""
+    endpoint = request.endpoint or ""
+    panel: dict[str, Any] = {
         "workshop": workshop,
-        "view": view,
-        "may_take": view is not None and can(current_user, "draft.write", workshop),
-        "may_set": can(current_user, "workshop.set_parent", workshop),
+        "view": None,
+        "may_take": False,
+        "may_set": False,
+        "set_link": False,
+        "hint": None,
+        "open": endpoint == "visions.workshop_parent",
     }
+    hidden = endpoint in VERSION_PAGES and workshop.phase.value in ("signing", "adopted")
+    if hidden or not can(current_user, "workshop.view", workshop):
+        return panel
+    panel["view"] = view = vs.parent_of(current_user, workshop)
+    panel["may_set"] = can(current_user, "workshop.set_parent", workshop)
+    # the link to the parent page: beside the parent; without one only on the overview
+    panel["set_link"] = panel["may_set"] and endpoint != "visions.workshop_parent"
+    panel["set_link"] = panel["set_link"] and (view is not None or endpoint == "workshops.overview")
+    on_draft_page = endpoint in DRAFT_PAGES and can(current_user, "draft.write", workshop)
+    if view is not None and on_draft_page:
+        panel["may_take"] = vs.may_take(current_user, workshop)
+        panel["hint"] = None if panel["may_take"] else _(OWN_DRAFT_FIRST)
+    return panel
 
 
 @bp.get("/<tenant_slug>/visionen/werkstatt/<int:workshop_id>/grundlage")
@@ -227,6 +267,8 @@ def take_statement(workshop_id: int):  # type: ignore[no-untyped-def]
     workshop = get_or_404(Workshop, workshop_id)
     require(current_user, "workshop.view", workshop)
     statement = request.form.get("statement", "")
+    if "text" in request.form or "keywords" in request.form:
+        return _take_with_typed_draft(workshop, statement)
     next_local = request.form.get("next_local")
     target = (
         _local(next_local)
@@ -242,6 +284,43 @@ def take_statement(workshop_id: int):  # type: ignore[no-untyped-def]
         return redirect(target)  # nothing typed here is lost: the statement is the parent's
     flash(_("Die Aussage steht jetzt in Ihrem Entwurf."), "success")
     return redirect(target)
+
+
+def _take_with_typed_draft(workshop: Workshop, statement: str):  # type: ignore[no-untyped-def]
+    """Taken from the draft page: the button submits the draft form, so the typed and
+    unsaved keywords and text are saved with the statement, on the form's version (a
+    stale one shows both texts like any draft conflict; nothing is lost)."""
+    from visionswerk.platform.workshops.forms import DraftForm
+    from visionswerk.platform.workshops.helpers import conflict_view
+    from visionswerk.platform.workshops.step_views import int_or_none, render_draft
+
+    form = DraftForm()
+    if not form.validate_on_submit():
+        return render_draft(workshop, form, 422)
+    try:
+        vs.take_statement(
+            current_user,
+            workshop,
+            statement,
+            keywords=form.keywords.data or "",
+            text=form.text.data or "",
+            base_version=int_or_none(form.base_version.data),
+        )
+    except DomainError as e:
+        if e.status in (403, 404):
+            raise
+        if "stored" not in e.payload:
+            return render_draft(workshop, form, e.status, error=message_of(e))
+        view = conflict_view(message_of(e), e.payload)
+        form.base_version.data = str(view.stored_version)
+        form.keywords.data = "\n".join(view.mine_keywords)
+        form.text.data = view.mine_text
+        return render_draft(workshop, form, 409, conflict=view)
+    flash(
+        _("Die Aussage steht jetzt in Ihrem Entwurf, mit allem, was Sie geschrieben haben."),
+        "success",
+    )
+    return redirect(url_for("workshops.draft", workshop_id=workshop.id))
 
 
 # --- the region overview ----------------------------------------------------------
