@@ -39,7 +39,7 @@ PHASE_LABELS = {
     Phase.PAIRS: N_("Arbeit zu zweit"),
     Phase.PLENARY: N_("Alle zusammen"),
     Phase.SIGNING: N_("Bestätigung"),
-    Phase.ADOPTED: N_("beschlossen"),
+    Phase.ADOPTED: N_("Beschlossen"),
 }
 NO_WORKSHOP = "none"
 STAGE_LABELS = {
@@ -95,6 +95,36 @@ class Row:
         return self.phase.value if self.phase else NO_WORKSHOP
 
 
+def current_workshops(tenant_ids: Iterable[int]) -> dict[int, Workshop]:
+    """The current workshop of each municipality (tenant id → workshop), in one statement.
+
+    The rule, written for coordinators in the visions README: the current workshop is
+    the one the municipality started last (newest ``created_at``, then ``id``), whatever
+    its step. A second round that is running is what a coordinator wants to follow; once
+    it is adopted its vision is the newest one; an older workshop left open when a newer
+    one was started has been overtaken and is no longer what the municipality works on.
+    The page, the CSV, the API and the region report all read this function."""
+    ids = set(tenant_ids)
+    if not ids:
+        return {}
+    newest_first = (
+        func.row_number()
+        .over(
+            partition_by=Workshop.tenant_id,
+            order_by=(Workshop.created_at.desc(), Workshop.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = select(Workshop.id, newest_first).where(Workshop.tenant_id.in_(ids)).subquery()
+    query = (
+        select(Workshop)
+        .join(ranked, ranked.c.id == Workshop.id)
+        .where(ranked.c.rank == 1)
+        .execution_options(**ALL)
+    )
+    return {w.tenant_id: w for w in db.scalars(query)}
+
+
 def overview_regions(actor: User) -> list[Tenant]:
     """The regions whose overview the actor may read (own coordinator memberships; all
     regions for platform admins)."""
@@ -125,20 +155,7 @@ def region_overview(actor: User, regions: Iterable[Tenant]) -> list[Row]:
     if not ids:
         return []
 
-    # current workshop per municipality: the newest not adopted one, else the newest
-    workshops = list(
-        db.scalars(
-            select(Workshop)
-            .where(Workshop.tenant_id.in_(ids))
-            .order_by(Workshop.created_at, Workshop.id)
-            .execution_options(**ALL)
-        )
-    )
-    current: dict[int, Workshop] = {}
-    for w in workshops:
-        held = current.get(w.tenant_id)
-        if held is None or held.phase == Phase.ADOPTED or w.phase != Phase.ADOPTED:
-            current[w.tenant_id] = w
+    current = current_workshops(ids)
     wids = {w.id for w in current.values()}
 
     def grouped(query) -> dict[int, int]:  # type: ignore[no-untyped-def]
