@@ -80,6 +80,7 @@ class Row:
     pairs_ready: Ratio
     coverage: Ratio
     signatures: Ratio
+    adopted_version_id: int | None
     adopted_number: int | None
     adopted_title: str | None
     adopted_at: dt.datetime | None
@@ -89,6 +90,9 @@ class Row:
     parent_outdated: bool
     newest_parent_number: int | None
     last_activity: dt.datetime | None
+    # what the reader may open (asked of the policy, so the page links nothing else)
+    may_open_workshop: bool = False
+    may_read_vision: bool = False
 
     @property
     def stage(self) -> str:
@@ -302,6 +306,7 @@ def region_overview(actor: User, regions: Iterable[Tenant]) -> list[Row]:
                 if w
                 else Ratio(0, 0),
                 signatures=Ratio(sig_done, sig_total),
+                adopted_version_id=ad.id if ad else None,
                 adopted_number=ad.number if ad else None,
                 adopted_title=ad.title if ad else None,
                 adopted_at=ad.adopted_at if ad else None,
@@ -311,6 +316,8 @@ def region_overview(actor: User, regions: Iterable[Tenant]) -> list[Row]:
                 parent_outdated=town.id in flagged,
                 newest_parent_number=newest,
                 last_activity=activity.get(town.id),
+                may_open_workshop=w is not None and can(actor, "workshop.view", w),
+                may_read_vision=ad is not None and can(actor, "vision.read", ad),
             )
         )
     return rows
