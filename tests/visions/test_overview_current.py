@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.conftest import login
-from tests.visions.helpers import finish, make_region
+from tests.visions.helpers import based_workshop, finish, make_region
 from visionswerk.db import db
 from visionswerk.tenants.models import Tenant
 from visionswerk.tenants.scoping import tenant_scope
@@ -91,3 +91,26 @@ def test_current_workshop_is_the_one_started_last(make) -> None:  # type: ignore
     assert current[town.id].id == new.id
     assert other.id not in current
     assert overview.current_workshops([]) == {}
+
+
+def test_outdated_is_said_of_the_basis_the_row_shows(make) -> None:  # type: ignore[no-untyped-def]
+    """A second round on the ILE's new version is not flagged because the first round's
+    adopted vision embedded the old one; a town that only has the old one is."""
+    r = make_region(make)
+    again = make.municipality(r.region, "Gemeinde Nochmal")
+    finish(based_workshop(make, again, r.v1, participants=2))
+    only_old = make.municipality(r.region, "Gemeinde Altstand")
+    finish(based_workshop(make, only_old, r.v1, participants=2))
+    v2 = r.import_version()
+    based_workshop(make, again, v2, phase="individual", participants=2)
+    with tenant_scope(r.region.id):
+        rows = {
+            x.name: x
+            for x in overview.region_overview(r.coordinator, [db.get(Tenant, r.region.id)])
+        }
+    assert (rows["Gemeinde Nochmal"].parent_number, rows["Gemeinde Nochmal"].parent_outdated) == (
+        v2.number,
+        False,
+    )
+    assert rows["Gemeinde Altstand"].parent_outdated is True
+    assert rows["Gemeinde Altstand"].newest_parent_number == v2.number
