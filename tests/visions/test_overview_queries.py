@@ -3,7 +3,7 @@ municipalities, and never shows private content."""
 
 from __future__ import annotations
 
-from tests.visions.helpers import based_workshop, make_region
+from tests.visions.helpers import based_workshop, finish, make_region
 from tests.workshops.test_query_counts import counting
 from visionswerk.db import db
 from visionswerk.tenants.models import Tenant, TenantKind
@@ -24,7 +24,8 @@ def measure(make, municipalities: int) -> tuple[int, list]:  # type: ignore[no-u
     db.commit()
     # a few with workshops in different steps, the rest without: the count must not grow
     based_workshop(make, towns[0], r.v1, phase="plenary", participants=3)
-    make.workshop(towns[1], phase="pairs", participants=3)
+    finish(make.workshop(towns[1], phase="plenary", participants=2))  # an adopted first round
+    make.workshop(towns[1], phase="pairs", participants=3)  # and its second, running
     make.workshop(towns[2], phase="individual", participants=2)
     for town in towns[3:]:
         with tenant_scope(town.id):
@@ -48,6 +49,9 @@ def test_overview_statement_count_does_not_grow(make) -> None:  # type: ignore[n
     assert small <= 20
     phases = {r.stage for r in rows_large}
     assert {"plenary", "pairs", "individual", "preparation"} <= phases
+    [second_round] = [r for r in rows_large if r.name == "Gemeinde 1"]
+    assert (second_round.stage, second_round.adopted_number) == ("pairs", 1)
+    assert second_round.drafts_submitted.total == 3  # the running workshop's numbers
 
 
 def test_overview_rows_hold_numbers_not_content(make) -> None:  # type: ignore[no-untyped-def]

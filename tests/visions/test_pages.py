@@ -61,7 +61,7 @@ def test_overview_tells_the_story_and_filters(client, make) -> None:  # type: ig
     assert "veraltet (neu: Fassung 2)" in html
     assert "Arbeit zu zweit" in html
     assert "<svg" in html and "<title" in html and "<desc" in html
-    assert "beschlossen: 2" in html  # the chart's description counts without colour
+    assert "Beschlossen: 2" in html  # the chart's description counts without colour
     assert SECRET_DRAFT not in html and SECRET_PROPOSAL not in html
 
     outdated = client.get(f"/{slug}/uebersicht?filter=veraltet").get_data(as_text=True)

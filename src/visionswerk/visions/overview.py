@@ -9,6 +9,7 @@ import datetime as dt
 import io
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -18,7 +19,6 @@ from visionswerk.errors import NotFound
 from visionswerk.i18n import N_
 from visionswerk.tenants.models import AuditEntry, Tenant, TenantKind, User
 from visionswerk.tenants.policy import can
-from visionswerk.visions.parents import outdated_for
 from visionswerk.workshops.models import (
     Aspect,
     AspectStatus,
@@ -40,7 +40,7 @@ PHASE_LABELS = {
     Phase.PAIRS: N_("Arbeit zu zweit"),
     Phase.PLENARY: N_("Alle zusammen"),
     Phase.SIGNING: N_("Bestätigung"),
-    Phase.ADOPTED: N_("beschlossen"),
+    Phase.ADOPTED: N_("Beschlossen"),
 }
 NO_WORKSHOP = "none"
 STAGE_LABELS = {
@@ -81,6 +81,7 @@ class Row:
     pairs_ready: Ratio
     coverage: Ratio
     signatures: Ratio
+    adopted_version_id: int | None
     adopted_number: int | None
     adopted_title: str | None
     adopted_at: dt.datetime | None
@@ -90,10 +91,43 @@ class Row:
     parent_outdated: bool
     newest_parent_number: int | None
     last_activity: dt.datetime | None
+    # what the reader may open (asked of the policy, so the page links nothing else)
+    may_open_workshop: bool = False
+    may_read_vision: bool = False
 
     @property
     def stage(self) -> str:
         return self.phase.value if self.phase else NO_WORKSHOP
+
+
+def current_workshops(tenant_ids: Iterable[int]) -> dict[int, Workshop]:
+    """The current workshop of each municipality (tenant id → workshop), in one statement.
+
+    The rule, written for coordinators in the visions README: the current workshop is
+    the one the municipality started last (newest ``created_at``, then ``id``), whatever
+    its step. A second round that is running is what a coordinator wants to follow; once
+    it is adopted its vision is the newest one; an older workshop left open when a newer
+    one was started has been overtaken and is no longer what the municipality works on.
+    The page, the CSV, the API and the region report all read this function."""
+    ids = set(tenant_ids)
+    if not ids:
+        return {}
+    newest_first = (
+        func.row_number()
+        .over(
+            partition_by=Workshop.tenant_id,
+            order_by=(Workshop.created_at.desc(), Workshop.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = select(Workshop.id, newest_first).where(Workshop.tenant_id.in_(ids)).subquery()
+    query = (
+        select(Workshop)
+        .join(ranked, ranked.c.id == Workshop.id)
+        .where(ranked.c.rank == 1)
+        .execution_options(**ALL)
+    )
+    return {w.tenant_id: w for w in db.scalars(query)}
 
 
 def overview_regions(actor: User) -> list[Tenant]:
@@ -108,8 +142,9 @@ def overview_regions(actor: User) -> list[Tenant]:
 
 def region_overview(actor: User, regions: Iterable[Tenant]) -> list[Row]:
     """One row per municipality of ``regions`` (each checked with ``region.overview``,
-    NotFound otherwise). Issues the same number of statements for 3 and for 60
-    municipalities."""
+    NotFound otherwise): its current workshop (``current_workshops``), the numbers of that
+    workshop, its newest adopted vision and the parent version the row builds on. Issues
+    the same number of statements for 3 and for 60 municipalities."""
     regions = list(regions)
     for region in regions:
         if not can(actor, "region.overview", region):
@@ -125,38 +160,73 @@ def region_overview(actor: User, regions: Iterable[Tenant]) -> list[Row]:
     ids = {t.id for t in towns}
     if not ids:
         return []
+    current = current_workshops(ids)
+    facts = _Facts.gather(ids, current)
+    now = utcnow()
+    return [
+        _row(actor, town, region_by_id[town.parent_id], current.get(town.id), facts, now)  # type: ignore[index]
+        for town in towns
+    ]
 
-    # current workshop per municipality: the newest not adopted one, else the newest
-    workshops = list(
-        db.scalars(
-            select(Workshop)
-            .where(Workshop.tenant_id.in_(ids))
-            .order_by(Workshop.created_at, Workshop.id)
-            .execution_options(**ALL)
+
+def _grouped(query) -> dict[int, Any]:  # type: ignore[no-untyped-def]
+    return {k: v for k, v in db.execute(query.execution_options(**ALL)).all()}
+
+
+@dataclasses.dataclass
+class _Facts:
+    """Everything the rows need, each kind in one statement (keyed by workshop, version
+    or tenant id)."""
+
+    participants: dict[int, int]
+    submitted: dict[int, int]
+    pairs_total: dict[int, int]
+    pairs_ready: dict[int, int]
+    aspects_total: dict[int, int]
+    aspects_taken: dict[int, int]
+    frozen: dict[int, VisionVersion]  # workshop → its newest version
+    adopted: dict[int, VisionVersion]  # tenant → its newest adopted version
+    signatories: dict[int, int]
+    signatures: dict[int, int]
+    activity: dict[int, dt.datetime]
+    parents: dict[int, VisionVersion]  # tenant → the parent version its row builds on
+    parent_tenants: dict[int, Tenant]
+    newest_parent: dict[int, int]  # parent tenant → its newest adopted number
+
+    @classmethod
+    def gather(cls, ids: set[int], current: dict[int, Workshop]) -> _Facts:
+        wids = {w.id for w in current.values()}
+        versions = _versions(ids, wids)
+        parents, parent_tenants, newest_parent = _parents(ids, current, versions["adopted"])
+        return cls(
+            participants=_grouped(
+                select(Participation.workshop_id, func.count())
+                .where(Participation.workshop_id.in_(wids))
+                .group_by(Participation.workshop_id)
+            ),
+            submitted=_grouped(
+                select(Draft.workshop_id, func.count())
+                .where(Draft.workshop_id.in_(wids), Draft.submitted_at.is_not(None))
+                .group_by(Draft.workshop_id)
+            ),
+            activity=_grouped(
+                select(AuditEntry.tenant_id, func.max(AuditEntry.created_at))
+                .where(AuditEntry.tenant_id.in_(ids))
+                .group_by(AuditEntry.tenant_id)
+            ),
+            parents=parents,
+            parent_tenants=parent_tenants,
+            newest_parent=newest_parent,
+            **_pairs_and_aspects(wids),
+            **versions,
         )
-    )
-    current: dict[int, Workshop] = {}
-    for w in workshops:
-        held = current.get(w.tenant_id)
-        if held is None or held.phase == Phase.ADOPTED or w.phase != Phase.ADOPTED:
-            current[w.tenant_id] = w
-    wids = {w.id for w in current.values()}
 
-    def grouped(query) -> dict[int, int]:  # type: ignore[no-untyped-def]
-        return {k: v for k, v in db.execute(query.execution_options(**ALL)).all()}
 
-    participants = grouped(
-        select(Participation.workshop_id, func.count())
-        .where(Participation.workshop_id.in_(wids))
-        .group_by(Participation.workshop_id)
-    )
-    submitted = grouped(
-        select(Draft.workshop_id, func.count())
-        .where(Draft.workshop_id.in_(wids), Draft.submitted_at.is_not(None))
-        .group_by(Draft.workshop_id)
-    )
-    pairs_total: dict[int, int] = defaultdict(int)
-    pairs_ready: dict[int, int] = defaultdict(int)
+def _pairs_and_aspects(wids: set[int]) -> dict[str, dict[int, int]]:
+    counts: dict[str, dict[int, int]] = {
+        k: defaultdict(int)
+        for k in ("pairs_total", "pairs_ready", "aspects_total", "aspects_taken")
+    }
     for workshop_id, _pair_id, members, ready in db.execute(
         select(
             PairMember.workshop_id,
@@ -168,53 +238,55 @@ def region_overview(actor: User, regions: Iterable[Tenant]) -> list[Row]:
         .group_by(PairMember.workshop_id, PairMember.pair_id)
         .execution_options(**ALL)
     ).all():
-        pairs_total[workshop_id] += 1
-        pairs_ready[workshop_id] += int(members == ready)
-    aspects_total: dict[int, int] = defaultdict(int)
-    aspects_taken: dict[int, int] = defaultdict(int)
+        counts["pairs_total"][workshop_id] += 1
+        counts["pairs_ready"][workshop_id] += int(members == ready)
     for workshop_id, status, n in db.execute(
         select(Aspect.workshop_id, Aspect.status, func.count())
         .where(Aspect.workshop_id.in_(wids))
         .group_by(Aspect.workshop_id, Aspect.status)
         .execution_options(**ALL)
     ).all():
-        aspects_total[workshop_id] += n
+        counts["aspects_total"][workshop_id] += n
         if status == AspectStatus.TAKEN_UP:
-            aspects_taken[workshop_id] += n
+            counts["aspects_taken"][workshop_id] += n
+    return counts
 
-    versions = list(
-        db.scalars(
-            select(VisionVersion)
-            .where(VisionVersion.tenant_id.in_(ids))
-            .order_by(VisionVersion.number)
-            .execution_options(**ALL)
-        )
-    )
-    frozen: dict[int, VisionVersion] = {}  # workshop → its newest version
-    adopted: dict[int, VisionVersion] = {}  # tenant → newest adopted version
-    for v in versions:
+
+def _versions(ids: set[int], wids: set[int]) -> dict[str, Any]:
+    frozen: dict[int, VisionVersion] = {}
+    adopted: dict[int, VisionVersion] = {}
+    for v in db.scalars(
+        select(VisionVersion)
+        .where(VisionVersion.tenant_id.in_(ids))
+        .order_by(VisionVersion.number)
+        .execution_options(**ALL)
+    ):
         if v.workshop_id is not None:
             frozen[v.workshop_id] = v
         if v.adopted_at is not None:
             adopted[v.tenant_id] = v
     signing_ids = {frozen[w].id for w in wids if w in frozen}
-    signatories = grouped(
-        select(Signatory.version_id, func.count())
-        .where(Signatory.version_id.in_(signing_ids))
-        .group_by(Signatory.version_id)
-    )
-    signatures = grouped(
-        select(Signature.version_id, func.count())
-        .where(Signature.version_id.in_(signing_ids))
-        .group_by(Signature.version_id)
-    )
-    activity = grouped(
-        select(AuditEntry.tenant_id, func.max(AuditEntry.created_at))
-        .where(AuditEntry.tenant_id.in_(ids))
-        .group_by(AuditEntry.tenant_id)
-    )
+    return {
+        "frozen": frozen,
+        "adopted": adopted,
+        "signatories": _grouped(
+            select(Signatory.version_id, func.count())
+            .where(Signatory.version_id.in_(signing_ids))
+            .group_by(Signatory.version_id)
+        ),
+        "signatures": _grouped(
+            select(Signature.version_id, func.count())
+            .where(Signature.version_id.in_(signing_ids))
+            .group_by(Signature.version_id)
+        ),
+    }
 
-    # parents: what each municipality embeds (its current workshop, else its adopted one)
+
+def _parents(
+    ids: set[int], current: dict[int, Workshop], adopted: dict[int, VisionVersion]
+) -> tuple[dict[int, VisionVersion], dict[int, Tenant], dict[int, int]]:
+    """The parent version each row builds on: the current workshop's while it is under
+    way, else the adopted version's embedded one, else the current workshop's."""
     embeds: dict[int, int] = {}
     for tid in ids:
         w = current.get(tid)
@@ -224,7 +296,7 @@ def region_overview(actor: User, regions: Iterable[Tenant]) -> list[Row]:
             embeds[tid] = adopted[tid].embedded_parent_version_id  # type: ignore[assignment]
         elif w is not None and w.parent_vision_version_id:
             embeds[tid] = w.parent_vision_version_id
-    parent_versions = {
+    versions = {
         v.id: v
         for v in db.scalars(
             select(VisionVersion)
@@ -232,72 +304,63 @@ def region_overview(actor: User, regions: Iterable[Tenant]) -> list[Row]:
             .execution_options(**ALL)
         )
     }
-    parent_tenants = {
+    tenants = {
         t.id: t
         for t in db.scalars(
-            select(Tenant).where(Tenant.id.in_({v.tenant_id for v in parent_versions.values()}))
+            select(Tenant).where(Tenant.id.in_({v.tenant_id for v in versions.values()}))
         )
     }
-    newest_number = dict(
-        db.execute(
-            select(VisionVersion.tenant_id, func.max(VisionVersion.number))
-            .where(
-                VisionVersion.tenant_id.in_(set(parent_tenants)),
-                VisionVersion.adopted_at.is_not(None),
-            )
-            .group_by(VisionVersion.tenant_id)
-            .execution_options(**ALL)
-        ).all()
+    newest = _grouped(
+        select(VisionVersion.tenant_id, func.max(VisionVersion.number))
+        .where(VisionVersion.tenant_id.in_(set(tenants)), VisionVersion.adopted_at.is_not(None))
+        .group_by(VisionVersion.tenant_id)
     )
-    flagged = {o.tenant_id for o in outdated_for(ids)}
+    parents = {tid: versions[vid] for tid, vid in embeds.items() if vid in versions}
+    return parents, tenants, newest
 
-    now = utcnow()
-    rows: list[Row] = []
-    for town in towns:
-        region = region_by_id[town.parent_id]  # type: ignore[index]
-        w = current.get(town.id)
-        deadline = w.deadline(w.phase) if w is not None and w.phase in ACTIVE_PHASES else None
-        version = frozen.get(w.id) if w is not None else None
-        sig_total = signatories.get(version.id, 0) if version is not None else 0
-        sig_done = signatures.get(version.id, 0) if version is not None else 0
-        ad = adopted.get(town.id)
-        parent = parent_versions.get(embeds.get(town.id))  # type: ignore[arg-type]
-        newest = newest_number.get(parent.tenant_id) if parent else None
-        n_participants = participants.get(w.id, 0) if w else 0
-        rows.append(
-            Row(
-                region_id=region.id,
-                region_name=region.name,
-                region_slug=region.slug,
-                tenant_id=town.id,
-                name=town.name,
-                slug=town.slug,
-                workshop_id=w.id if w else None,
-                workshop_title=w.title if w else None,
-                phase=w.phase if w else None,
-                deadline=deadline,
-                overdue=deadline is not None and deadline < now,
-                participants=n_participants,
-                drafts_submitted=Ratio(submitted.get(w.id, 0) if w else 0, n_participants),
-                pairs_ready=Ratio(pairs_ready.get(w.id, 0), pairs_total.get(w.id, 0))
-                if w
-                else Ratio(0, 0),
-                coverage=Ratio(aspects_taken.get(w.id, 0), aspects_total.get(w.id, 0))
-                if w
-                else Ratio(0, 0),
-                signatures=Ratio(sig_done, sig_total),
-                adopted_number=ad.number if ad else None,
-                adopted_title=ad.title if ad else None,
-                adopted_at=ad.adopted_at if ad else None,
-                parent_tenant_name=parent_tenants[parent.tenant_id].name if parent else None,
-                parent_number=parent.number if parent else None,
-                parent_adopted_at=parent.adopted_at if parent else None,
-                parent_outdated=town.id in flagged,
-                newest_parent_number=newest,
-                last_activity=activity.get(town.id),
-            )
-        )
-    return rows
+
+def _row(  # type: ignore[no-untyped-def]
+    actor: User, town: Tenant, region: Tenant, w: Workshop | None, f: _Facts, now
+) -> Row:
+    deadline = w.deadline(w.phase) if w is not None and w.phase in ACTIVE_PHASES else None
+    version = f.frozen.get(w.id) if w is not None else None
+    ad = f.adopted.get(town.id)
+    parent = f.parents.get(town.id)
+    newest = f.newest_parent.get(parent.tenant_id) if parent else None
+    n_participants = f.participants.get(w.id, 0) if w else 0
+    wid = w.id if w else 0
+    vid = version.id if version else 0
+    return Row(
+        region_id=region.id,
+        region_name=region.name,
+        region_slug=region.slug,
+        tenant_id=town.id,
+        name=town.name,
+        slug=town.slug,
+        workshop_id=w.id if w else None,
+        workshop_title=w.title if w else None,
+        phase=w.phase if w else None,
+        deadline=deadline,
+        overdue=deadline is not None and deadline < now,
+        participants=n_participants,
+        drafts_submitted=Ratio(f.submitted.get(wid, 0), n_participants),
+        pairs_ready=Ratio(f.pairs_ready.get(wid, 0), f.pairs_total.get(wid, 0)),
+        coverage=Ratio(f.aspects_taken.get(wid, 0), f.aspects_total.get(wid, 0)),
+        signatures=Ratio(f.signatures.get(vid, 0), f.signatories.get(vid, 0)),
+        adopted_version_id=ad.id if ad else None,
+        adopted_number=ad.number if ad else None,
+        adopted_title=ad.title if ad else None,
+        adopted_at=ad.adopted_at if ad else None,
+        parent_tenant_name=f.parent_tenants[parent.tenant_id].name if parent else None,
+        parent_number=parent.number if parent else None,
+        parent_adopted_at=parent.adopted_at if parent else None,
+        # outdated is said of the basis the row shows, not of another workshop or version
+        parent_outdated=parent is not None and newest is not None and newest > parent.number,
+        newest_parent_number=newest,
+        last_activity=f.activity.get(town.id),
+        may_open_workshop=w is not None and can(actor, "workshop.view", w),
+        may_read_vision=ad is not None and can(actor, "vision.read", ad),
+    )
 
 
 # --- sorting, filtering, chart, CSV ------------------------------------------------------

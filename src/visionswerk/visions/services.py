@@ -25,6 +25,7 @@ from visionswerk.visions.overview import (  # noqa: F401
     STAGE_LABELS,
     Row,
     csv_bytes,
+    current_workshops,
     overview_regions,
     region_overview,
     row_json,

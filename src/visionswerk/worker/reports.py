@@ -425,14 +425,12 @@ def process_context(w: Workshop) -> dict[str, Any]:
 
 
 def region_context(region: Tenant, requester: User | None) -> dict[str, Any]:
-    """The region overview: issue 4's overview service when it is there, else a simple
-    table (municipality, workshop phase, adopted vision)."""
+    """The region overview (visions.overview, the one definition of a municipality's
+    current workshop); without a requester (account deleted) only name, workshop and step."""
+    from visionswerk.visions import overview
+
     rows: list[dict[str, Any]] = []
-    try:
-        from visionswerk.visions import overview
-    except ImportError:  # pragma: no cover - issue 4 not merged
-        overview = None  # type: ignore[assignment]
-    if overview is not None and requester is not None:
+    if requester is not None:
         for r in overview.region_overview(requester, [region]):
             rows.append(
                 {
@@ -447,14 +445,9 @@ def region_context(region: Tenant, requester: User | None) -> dict[str, Any]:
     towns = db.scalars(
         select(Tenant).where(Tenant.parent_id == region.id).order_by(Tenant.name)
     ).all()
+    current = overview.current_workshops(t.id for t in towns)
     for town in towns:
-        latest = db.scalar(
-            select(Workshop)
-            .where(Workshop.tenant_id == town.id)
-            .order_by(Workshop.created_at.desc())
-            .limit(1)
-            .execution_options(all_tenants=True)
-        )
+        latest = current.get(town.id)
         rows.append(
             {
                 "name": town.name,

@@ -11,9 +11,9 @@ from visionswerk.visions import services as vs
 
 BAR_HEIGHT = 28
 GAP = 10
-LABEL_WIDTH = 170
-BAR_MAX = 260
-WIDTH = LABEL_WIDTH + BAR_MAX + 60
+LABEL_WIDTH = 150
+BAR_MAX = 160
+WIDTH = LABEL_WIDTH + BAR_MAX + 40  # about a phone's width: the text stays legible at 390 px
 
 
 def stage_chart(rows: list[vs.Row], translate: Callable[[str], str]) -> Markup:
