@@ -152,7 +152,7 @@ def _request(workshop: Workshop | None):  # type: ignore[no-untyped-def]
             abort(404)
         raise
     if _wants_json():  # reports.js: the page stays, the script follows the build
-        return jsonify(_status_of(report), nonce=secrets.token_urlsafe(16)), 202
+        return jsonify({**_status_of(report), "nonce": secrets.token_urlsafe(16)}), 202
     back = BACK_PAGES.get(flask_request.form.get("back", ""))
     if back is not None and (workshop is not None or back == "tenancy.tenant_page"):
         args = {"workshop_id": workshop.id} if workshop is not None else {}
