@@ -49,7 +49,7 @@ def offered(html: str) -> set[str]:
     panel = panel_of(html)
     kinds = set(re.findall(r'name="kind" value="(\w+)"', panel))
     for kind, title in (("vision", "Visionsdokument"), ("process", "Prozessdokumentation")):
-        if f'PDF herunterladen<span class="visually-hidden">: {title}' in panel:
+        if f'PDF herunterladen <span class="visually-hidden">({title})' in panel:
             kinds.add(kind)
     if "Statusbericht der Region" in panel:
         kinds.add("region")

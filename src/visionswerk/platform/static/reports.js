@@ -29,7 +29,7 @@
     if (data.status === "done") {
       var link = node("a", { "class": "button primary", href: data.download, download: data.filename },
         entry.getAttribute("data-text-download"));
-      link.appendChild(hidden(": " + title));
+      link.append(" ", hidden("(" + title + ")"));
       var p = node("p");
       p.appendChild(link);
       parts.push(node("p", {}, data.message), p);
@@ -50,7 +50,7 @@
       if (finished) {
         var button = form.querySelector("button");
         button.className = "";
-        button.replaceChildren(document.createTextNode(entry.getAttribute("data-text-again")), hidden(": " + title));
+        button.replaceChildren(entry.getAttribute("data-text-again") + " ", hidden("(" + title + ")"));
       }
     }
   }
