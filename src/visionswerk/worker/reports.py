@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
+import unicodedata
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from urllib.parse import unquote, urlparse
 
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer, selectinload
 
 from visionswerk import db as dbmod
 from visionswerk.db import after_commit, db, utcnow
@@ -45,10 +48,13 @@ from visionswerk.workshops.models import (
     Aspect,
     AspectSource,
     AspectStatus,
+    Comment,
     Draft,
     Pair,
+    PairProposal,
     Participation,
     Phase,
+    Strength,
     VisionVersion,
     Workshop,
 )
@@ -83,9 +89,9 @@ class Subject:
 
 def _may(user: User, subject: Subject) -> bool:
     if subject.kind == ReportKind.REGION:
-        return user.is_platform_admin or (
-            subject.tenant.kind == TenantKind.REGION
-            and Role.COORDINATOR in roles_in(user, subject.tenant)
+        # a status report lists a region's municipalities: only a region has one
+        return subject.tenant.kind == TenantKind.REGION and (
+            user.is_platform_admin or Role.COORDINATOR in roles_in(user, subject.tenant)
         )
     w = subject.workshop
     if w is None:
@@ -159,14 +165,110 @@ def enqueue(tenant_id: int, report_id: int) -> None:
 
 def reports_for(actor: User, tenant: Tenant, workshop: Workshop | None) -> list[Report]:
     """The reports of a workshop (or the tenant's region reports) the actor may read,
-    newest first (current tenant)."""
+    newest first (current tenant). The stored PDF and HTML are loaded only when used."""
     query = select(Report).where(Report.tenant_id == tenant.id)
     if workshop is not None:
         query = query.where(Report.workshop_id == workshop.id)
     else:
         query = query.where(Report.workshop_id.is_(None))
+    query = query.options(defer(Report.pdf), defer(Report.html))
     rows = db.scalars(query.order_by(Report.created_at.desc(), Report.id.desc())).all()
     return [r for r in rows if can(actor, "report.read", r)]
+
+
+BUILDING = (ReportStatus.QUEUED, ReportStatus.RUNNING)
+
+
+@dataclasses.dataclass(frozen=True)
+class PanelEntry:
+    """One kind of report as a page offers it: may the reader have a new one built,
+    the newest one they may read (perhaps still building) and the newest finished one."""
+
+    kind: ReportKind
+    may_request: bool
+    latest: Report | None
+    ready: Report | None
+
+    @property
+    def building(self) -> bool:
+        return self.latest is not None and self.latest.status in BUILDING
+
+
+def panel(actor: User, tenant: Tenant, workshop: Workshop | None) -> list[PanelEntry]:
+    """The reports a workshop page (vision, process) or a region page (status report)
+    offers ``actor``: only kinds the policy lets them request or read, so a page never
+    shows a link its reader cannot follow."""
+    kinds = [ReportKind.VISION, ReportKind.PROCESS] if workshop else [ReportKind.REGION]
+    if workshop is not None and workshop.tenant_id != tenant.id:
+        return []
+    rows = reports_for(actor, tenant, workshop)
+    entries = []
+    for kind in kinds:
+        mine = [r for r in rows if r.kind == kind]
+        may = can(actor, "report.request", Subject(kind, tenant, workshop))
+        if not (may or mine):
+            continue
+        ready = next((r for r in mine if r.status == ReportStatus.DONE), None)
+        entries.append(PanelEntry(kind, may, mine[0] if mine else None, ready))
+    return entries
+
+
+# --- file names ---------------------------------------------------------------------------
+
+#: Words before a place name that a file name can do without ("Gemeinde Musterhausen").
+_PLACE_PREFIXES = ("Gemeinde ", "Markt ", "Stadt ", "Kommune ", "ILE-Region ", "ILE ", "Region ")
+_GERMAN_ASCII = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
+)
+
+
+def _place(name: str) -> str:
+    for prefix in _PLACE_PREFIXES:
+        if name.startswith(prefix) and name[len(prefix) :].strip():
+            return name[len(prefix) :].strip()
+    return name
+
+
+def _words(text: str) -> list[str]:
+    """Letters (umlauts too) and digits; everything else separates words."""
+    return re.findall(r"[^\W_]+", text)
+
+
+def download_name(report: Report, tz: dt.tzinfo) -> str:
+    """A file name a person recognises: ``Vision-Musterhausen-2036-Fassung-2.pdf``,
+    ``Prozessdokumentation-Musterhausen-Zukunft-2036-2026-12-01.pdf``,
+    ``Statusbericht-Musterland-2026-12-01.pdf`` (date: when it was built, in ``tz``)."""
+    tenant = db.get(Tenant, report.tenant_id)
+    assert tenant is not None
+    place = _place(tenant.name)
+    w = db.get(Workshop, report.workshop_id) if report.workshop_id else None
+    day = (report.finished_at or report.created_at).astimezone(tz).date().isoformat()
+    if report.kind == ReportKind.VISION and w is not None:
+        version = _adopted_version(w)
+        title = _words(version.title if version else w.title)
+        if title and title[0].casefold() == "vision":
+            title = title[1:]
+        parts = ["Vision", *_unless_in(place, title), *title]
+        parts += ["Fassung", str(version.number)] if version else [day]
+    elif report.kind == ReportKind.PROCESS and w is not None:
+        title = _words(w.title)
+        parts = ["Prozessdokumentation", *_unless_in(place, title), *title, day]
+    else:
+        parts = ["Statusbericht", *_words(place), day]
+    return "-".join(parts)[:150].strip("-") + ".pdf"
+
+
+def _unless_in(place: str, title: list[str]) -> list[str]:
+    words = _words(place)
+    folded = [t.casefold() for t in title]
+    return [] if all(word.casefold() in folded for word in words) else words
+
+
+def ascii_name(name: str) -> str:
+    """The same name in plain ASCII for old clients: ä → ae, ß → ss, accents dropped."""
+    plain = unicodedata.normalize("NFKD", name.translate(_GERMAN_ASCII))
+    ascii_only = plain.encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_only).strip("-") or "Bericht.pdf"
 
 
 def get_report(actor: User, report_id: int) -> Report:
@@ -322,6 +424,15 @@ def build_html(report: Report, locale: str = "de") -> str:
     return env.get_template(f"reports/{report.kind.value}.html").render(**context)
 
 
+def _adopted_version(w: Workshop) -> VisionVersion | None:
+    return db.scalar(
+        select(VisionVersion)
+        .where(VisionVersion.workshop_id == w.id, VisionVersion.adopted_at.is_not(None))
+        .order_by(VisionVersion.number.desc())
+        .limit(1)
+    )
+
+
 def vision_context(w: Workshop) -> dict[str, Any]:
     """The adopted version with what it embeds from its parent (``embedded``: the parent
     version, its tenant, the embedded statements; ``parent_html``: exactly those
@@ -329,12 +440,7 @@ def vision_context(w: Workshop) -> dict[str, Any]:
     from visionswerk.visions.documents import embedded_view
     from visionswerk.workshops.signing import signatures_of, verify
 
-    version = db.scalar(
-        select(VisionVersion)
-        .where(VisionVersion.workshop_id == w.id, VisionVersion.adopted_at.is_not(None))
-        .order_by(VisionVersion.number.desc())
-        .limit(1)
-    )
+    version = _adopted_version(w)
     if version is None:
         raise NotFound(N_("Das gibt es hier nicht."))
     embedded = embedded_view(version)  # the parent is the region's: read across tenants
@@ -374,7 +480,19 @@ def process_context(w: Workshop) -> dict[str, Any]:
     participants = db.scalar(
         select(func.count()).select_from(Participation).where(Participation.workshop_id == w.id)
     )
-    pairs = db.scalars(select(Pair).where(Pair.workshop_id == w.id).order_by(Pair.number)).all()
+    pairs = db.scalars(
+        select(Pair)
+        .where(Pair.workshop_id == w.id)
+        .order_by(Pair.number)
+        .options(
+            selectinload(Pair.proposal)
+            .selectinload(PairProposal.strengths)
+            .joinedload(Strength.user),
+            selectinload(Pair.proposal)
+            .selectinload(PairProposal.comments)
+            .joinedload(Comment.author),
+        )
+    ).all()
     pair_numbers = {p.id: p.number for p in pairs}
     aspects = db.scalars(
         select(Aspect).where(Aspect.workshop_id == w.id).order_by(Aspect.position, Aspect.id)
@@ -384,23 +502,16 @@ def process_context(w: Workshop) -> dict[str, Any]:
         mine = [a for a in aspects if a.source == AspectSource.PROPOSAL and a.pair_id == p.id]
         taken = sum(1 for a in mine if a.status == AspectStatus.TAKEN_UP)
         coverage.append({"number": p.number, "taken_up": taken, "total": len(mine)})
+    # names only of those who agreed to stand in the documentation (their draft says so)
+    consented = db.scalars(
+        select(Draft).where(Draft.workshop_id == w.id, Draft.name_in_documentation)
+    ).all()
+    named = {d.id: d.author.display_name for d in consented}
+    people = {d.author_id: d.author.display_name for d in consented}
     # the proposals belong to their pairs until step 3 opens them to everybody
     shared = w.phase in LATE_PHASES
-    proposals = [
-        {
-            "number": p.number,
-            "keywords": p.proposal.keywords if p.proposal else [],
-            "html": Markup(render_markdown(p.proposal.text)) if p.proposal else "",
-        }
-        for p in (pairs if shared else [])
-    ]
+    proposals = [_proposal(w, p, people) for p in (pairs if shared else [])]
     # step-1 aspects: the keyword, with its author's name only where they agreed
-    named = {
-        d.id: d.author.display_name
-        for d in db.scalars(
-            select(Draft).where(Draft.workshop_id == w.id, Draft.name_in_documentation)
-        )
-    }
     ledger = [
         {
             "label": a.label,
@@ -421,6 +532,32 @@ def process_context(w: Workshop) -> dict[str, Any]:
         "proposals_shared": shared,
         "ledger": ledger,
         "coverage": coverage,
+        "adopted": _adopted_version(w) if w.phase == Phase.ADOPTED else None,
+    }
+
+
+def _proposal(w: Workshop, pair: Pair, people: dict[int, str]) -> dict[str, Any]:
+    """A pair's proposal as step 3 showed it to everybody: keywords, text, the strengths
+    marked (with their notes) and the comments. A participant's name only where
+    ``people`` (who agreed to be named) has it; the facilitators' as "Moderation"."""
+    proposal = pair.proposal
+    if proposal is None:
+        return {"number": pair.number, "keywords": [], "html": "", "strengths": [], "comments": []}
+
+    def who(user: User | None) -> dict[str, Any]:
+        if user is None:
+            return {"name": None, "facilitator": False}
+        name = people.get(user.id)
+        return {"name": name, "facilitator": name is None and manages(user, w)}
+
+    return {
+        "number": pair.number,
+        "keywords": proposal.keywords,
+        "html": Markup(render_markdown(proposal.text)),
+        "strengths": [{"note": s.note, **who(s.user)} for s in proposal.strengths],
+        "comments": [
+            {"text": c.text, "at": c.created_at, **who(c.author)} for c in proposal.comments
+        ],
     }
 
 

@@ -8,13 +8,20 @@
   with status and a progress bar (the page refreshes itself with a meta refresh while a
   report is building, no script), request / re-generate (POST with a one-time nonce, so a
   double submit builds one report).
-* ``/<tenant>/berichte/<id>`` (PDF), ``…/<id>/html``, ``…/<id>/status`` (JSON): only for
-  those the policy lets read it (``report.read``); another tenant's id is 404.
+* ``/<tenant>/berichte/<id>`` (PDF, under a name a person recognises), ``…/<id>/html``,
+  ``…/<id>/status`` (JSON): only for those the policy lets read it (``report.read``);
+  another tenant's id is 404.
+* ``report_panel(w)`` (templates): the "PDF erstellen / herunterladen" panel of the
+  workshop, adopted-vision and region pages (``reports/_panel.html``). Its form posts to
+  the request routes above with ``back`` naming the page to return to; ``reports.js``
+  sends it in the background instead and follows the build through ``…/status``.
 """
 
 from __future__ import annotations
 
 import secrets
+from typing import Any
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -22,6 +29,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -35,6 +43,8 @@ from visionswerk.db import db
 from visionswerk.errors import DomainError
 from visionswerk.platform.extensions import csrf
 from visionswerk.platform.pipeline import current_tenant, get_or_404, public
+from visionswerk.platform.workshops.forms import LOCAL_TZ
+from visionswerk.platform.workshops.helpers import local_datetime
 from visionswerk.tenants.policy import can
 from visionswerk.worker import preferences, reports
 from visionswerk.worker.models import NotificationPreference, Report, ReportKind, ReportStatus
@@ -42,7 +52,7 @@ from visionswerk.workshops.models import Workshop
 
 bp = Blueprint("reports", __name__)
 
-BUILDING = (ReportStatus.QUEUED, ReportStatus.RUNNING)
+BUILDING = reports.BUILDING
 
 
 # --- unsubscribe ---------------------------------------------------------------------------
@@ -122,20 +132,39 @@ def _list(workshop: Workshop | None):  # type: ignore[no-untyped-def]
     )
 
 
+#: The pages a report panel sits on (``back``: where its form returns to; never a URL).
+BACK_PAGES = {
+    "workshop": "workshops.overview",
+    "adopted": "workshops.adopted",
+    "tenant": "tenancy.tenant_page",
+}
+
+
 def _request(workshop: Workshop | None):  # type: ignore[no-untyped-def]
     kind = flask_request.form.get("kind", "")
     if kind not in {k.value for k in ReportKind}:
         abort(422)
     nonce = flask_request.form.get("nonce") or secrets.token_urlsafe(16)
     try:
-        reports.request(current_user, kind, current_tenant(), workshop, nonce)
+        report = reports.request(current_user, kind, current_tenant(), workshop, nonce)
     except DomainError as err:
         if err.status == 404 or err.status == 403:
             abort(404)
         raise
+    if _wants_json():  # reports.js: the page stays, the script follows the build
+        return jsonify({**_status_of(report), "nonce": secrets.token_urlsafe(16)}), 202
+    back = BACK_PAGES.get(flask_request.form.get("back", ""))
+    if back is not None and (workshop is not None or back == "tenancy.tenant_page"):
+        args = {"workshop_id": workshop.id} if workshop is not None else {}
+        return redirect(url_for(back, **args, _anchor="berichte"))
     if workshop is not None:
         return redirect(url_for("reports.workshop_reports", workshop_id=workshop.id))
     return redirect(url_for("reports.region_reports"))
+
+
+def _wants_json() -> bool:
+    accept = flask_request.accept_mimetypes
+    return accept.best_match(["text/html", "application/json"]) == "application/json"
 
 
 @bp.get("/<tenant_slug>/workshops/<int:workshop_id>/berichte")
@@ -170,12 +199,14 @@ def download(report_id: int):  # type: ignore[no-untyped-def]
     report = _report(report_id)
     if report.status != ReportStatus.DONE or report.pdf is None:
         abort(404)
-    name = f"{report.kind.value}-{report.id}.pdf"
-    return Response(
-        report.pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    name = reports.download_name(report, LOCAL_TZ)
+    response = Response(report.pdf, mimetype="application/pdf")
+    # RFC 6266: a plain-ASCII name for old clients, the real one (umlauts) as filename*
+    names = {"filename": reports.ascii_name(name)}
+    if names["filename"] != name:
+        names["filename*"] = "UTF-8''" + quote(name, safe="!#$&+-.^_`|~")
+    response.headers.set("Content-Disposition", "attachment", **names)
+    return response
 
 
 @bp.get("/<tenant_slug>/berichte/<int:report_id>/html")
@@ -194,13 +225,72 @@ def download_html(report_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<tenant_slug>/berichte/<int:report_id>/status")
 def status(report_id: int):  # type: ignore[no-untyped-def]
-    report = _report(report_id)
-    return jsonify(
-        id=report.id,
-        kind=report.kind.value,
-        status=report.status.value,
-        progress=report.progress,
-        download=url_for("reports.download", report_id=report.id)
-        if report.status == ReportStatus.DONE
-        else None,
-    )
+    return jsonify(_status_of(_report(report_id)))
+
+
+def _status_of(report: Report) -> dict[str, Any]:
+    done = report.status == ReportStatus.DONE
+    return {
+        "id": report.id,
+        "kind": report.kind.value,
+        "status": report.status.value,
+        "progress": report.progress,
+        "message": status_message(report),
+        "status_url": url_for("reports.status", report_id=report.id),
+        "download": url_for("reports.download", report_id=report.id) if done else None,
+        "filename": reports.download_name(report, LOCAL_TZ) if done else None,
+        "finished": local_datetime(report.finished_at) if done else None,
+    }
+
+
+def status_message(report: Report) -> str:
+    """The state of a build in words (the panel and its script show the same text)."""
+    if report.status == ReportStatus.QUEUED:
+        return _("Wartet auf den Start …")
+    if report.status == ReportStatus.RUNNING:
+        return _("Wird erstellt: %(n)d %%", n=report.progress)
+    if report.status == ReportStatus.FAILED:
+        return _("Das hat nicht geklappt. Bitte versuchen Sie es noch einmal.")
+    return _("Fertig.")
+
+
+# --- the panel on the workshop, adopted-vision and region pages -----------------------------
+
+
+@bp.app_context_processor
+def _panel_helpers() -> dict[str, Any]:
+    return {"report_panel": report_panel}
+
+
+def report_panel(workshop: Workshop | None = None, back: str = "workshop") -> dict[str, Any] | None:
+    """What ``reports/_panel.html`` needs: ``{% with panel=report_panel(w, "adopted") %}``;
+    None (nothing shown) for a reader who may neither request nor read a report here."""
+    if not current_user.is_authenticated or back not in BACK_PAGES:
+        return None
+    tenant = workshop.tenant if workshop is not None else current_tenant()
+    cache = g.setdefault("report_panels", {})  # asked once per request
+    key = (tenant.id, workshop.id if workshop is not None else None)
+    if key not in cache:
+        cache[key] = reports.panel(current_user, tenant, workshop)
+    if not cache[key]:
+        return None
+    where = {"tenant_slug": tenant.slug}
+    if workshop is not None:
+        where["workshop_id"] = workshop.id
+    return {
+        "entries": cache[key],
+        "workshop": workshop,
+        "back": back,
+        # one nonce per form: a request is known by who asked and its nonce, whatever kind
+        "nonce": lambda: secrets.token_urlsafe(16),
+        "action": url_for(
+            "reports.request_workshop_report" if workshop else "reports.request_region_report",
+            **where,
+        ),
+        "list_url": url_for(
+            "reports.workshop_reports" if workshop else "reports.region_reports", **where
+        ),
+        "titles": reports.KIND_TITLES,
+        "message": status_message,
+        "filename": lambda report: reports.download_name(report, LOCAL_TZ),
+    }
