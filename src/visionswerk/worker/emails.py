@@ -102,7 +102,7 @@ def send_to_user(
     """Queue mail ``name`` to ``user`` (idempotent by ``key``), in their language, with
     the tenant's name, the task link and the unsubscribe link + headers."""
     token = preferences.token_for(settings, user.id)
-    unsubscribe = f"{settings.base_url}/abmelden/{token}"
+    unsubscribe = f"{settings.base_url}/erinnerungen-abbestellen/{token}"
     subject, text, html = render(
         name,
         locale_of(user),

@@ -104,7 +104,8 @@ def login():  # type: ignore[no-untyped-def]
             accounts.start_login_session(user)
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-        form.email.errors = [_("E-Mail-Adresse oder Passwort ist falsch.")]
+        # about the pair, not one field: a form-level message (the summary announces it)
+        form.form_errors.append(_("E-Mail-Adresse oder Passwort ist falsch."))
         return render_template("accounts/login.html", form=form), 422
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
 
