@@ -88,6 +88,7 @@ AUDIT_LABELS = {
     "signatory.add": _l("Unterzeichnende Person eingetragen"),
     "signatory.remove": _l("Unterzeichnende Person entfernt"),
     "signatory.renew_link": _l("Neuer Link zum Unterschreiben"),
+    "signatory.decline": _l("Möchte nicht unterschreiben (per Link)"),
 }
 
 
