@@ -523,3 +523,115 @@ def test_delete_account_removes_account_memberships_and_every_session(
     assert client.get("/").status_code == 302
     assert other_device.get("/").status_code == 302
     assert sign_in(app.test_client(), email).status_code == 422
+
+
+# --- form-level messages and the error summary ----------------------------------------------
+
+
+def test_a_wrong_login_is_announced_for_the_form_not_glued_to_the_email_field(
+    client: FlaskClient, make: Factory
+) -> None:
+    from tests.pages.conftest import text_of
+
+    email = make.user().email
+    html = sign_in(client, email, "falsches-passwort").get_data(as_text=True)
+    summary = html[
+        html.index('class="error-summary"') : html.index(
+            "</div>", html.index('class="error-summary"')
+        )
+    ]
+    assert 'role="alert"' in summary and WRONG in text_of(summary)
+    assert 'href="#email"' not in summary  # not a link to one field
+    assert 'aria-invalid="true"' not in html and 'id="email-error"' not in html
+    assert f'value="{email}"' in html  # what was typed stays
+
+
+def test_the_error_summary_names_short_labels_and_never_glues_a_sentence_label(
+    app: Flask,
+) -> None:
+    from flask import render_template_string
+    from flask_wtf import FlaskForm
+    from wtforms import BooleanField, StringField
+
+    class Form(FlaskForm):
+        class Meta:
+            csrf = False
+
+        name = StringField("Name")
+        confirm = BooleanField(
+            "Ich habe den Text gelesen und bestätige ihn mit meiner Unterschrift."
+        )
+
+    with app.test_request_context():
+        form = Form()
+        form.name.errors = ["Bitte geben Sie den Namen an."]
+        form.confirm.errors = ["Bitte bestätigen Sie, dass Sie unterschreiben."]
+        html = render_template_string(
+            '{% from "_forms.html" import error_summary %}{{ error_summary(form) }}', form=form
+        )
+    assert "Unterschrift.:" not in html
+    assert '<a href="#confirm">Bitte bestätigen Sie, dass Sie unterschreiben.</a>' in html
+    assert '<span class="error-field">Name:</span> Bitte geben Sie den Namen an.' in html
+
+
+# --- Passwort ändern, mail settings, developer features -------------------------------------
+
+
+def change(client: FlaskClient, current: str, new: str, repeat: str | None = None):  # type: ignore[no-untyped-def]
+    return form_post(
+        client,
+        "/konto/passwort",
+        {"current_password": current, "password": new, "password_repeat": repeat or new},
+    )
+
+
+def test_changing_the_password_needs_the_current_one(client: FlaskClient, make: Factory) -> None:
+    user = make.user()
+    user_id = user.id
+    login(client, user)
+    before = db.get(User, user_id).password_hash  # type: ignore[union-attr]
+    wrong = change(client, "nicht-das-passwort", "ganz-neues-passwort")
+    assert wrong.status_code == 422
+    assert "Das bisherige Passwort stimmt nicht." in wrong.get_data(as_text=True)
+    assert db.get(User, user_id, populate_existing=True).password_hash == before  # type: ignore[union-attr]
+    short = change(client, PASSWORD, "kurz")
+    assert short.status_code == 422 and "10 bis 200 Zeichen" in short.get_data(as_text=True)
+    mismatch = change(client, PASSWORD, "ganz-neues-passwort", "anders-getippt-1")
+    assert mismatch.status_code == 422
+    assert "Die beiden Passwörter stimmen nicht überein." in mismatch.get_data(as_text=True)
+    assert db.get(User, user_id, populate_existing=True).password_hash == before  # type: ignore[union-attr]
+
+
+def test_a_changed_password_logs_out_other_devices_but_not_this_one(
+    app: Flask, client: FlaskClient, make: Factory
+) -> None:
+    user = make.user()
+    email, user_id = user.email, user.id
+    other_device = app.test_client()
+    assert sign_in(client, email).status_code == 302
+    assert sign_in(other_device, email).status_code == 302
+    assert login_sessions(user_id) == 2
+    response = change(client, PASSWORD, "ganz-neues-passwort")
+    assert response.status_code == 302 and response.headers["Location"] == "/konto"
+    assert "Ihr Passwort ist geändert" in client.get("/konto").get_data(as_text=True)
+    assert login_sessions(user_id) == 1
+    assert other_device.get("/konto").status_code == 302  # sent to the login
+    stored = db.get(User, user_id, populate_existing=True)
+    assert stored is not None and stored.password_hash.startswith("$argon2id$")
+    assert sign_in(app.test_client(), email, PASSWORD).status_code == 422
+    assert sign_in(app.test_client(), email, "ganz-neues-passwort").status_code == 302
+
+
+def test_the_account_page_shows_the_mail_settings_and_links_to_them(
+    client: FlaskClient, make: Factory
+) -> None:
+    user = make.user()
+    login(client, user)
+    page = client.get("/konto").get_data(as_text=True)
+    assert "Erinnerungen vor Fristen: <strong>an</strong>" in page
+    assert 'href="/benachrichtigungen"' in page
+    form_post(client, "/benachrichtigungen", {"digest": "1"})  # reminders unticked
+    page = client.get("/konto").get_data(as_text=True)
+    assert "Erinnerungen vor Fristen: <strong>aus</strong>" in page
+    assert "Tagesübersicht statt einzelner E-Mails: <strong>an</strong>" in page
+    assert "Passwort ändern" in page

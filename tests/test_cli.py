@@ -147,7 +147,8 @@ def test_demo_migrates_seeds_and_runs_web_and_worker(
     app: Flask, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
-    monkeypatch.setitem(app.config, "VISIONSWERK", dataclasses.replace(settings, database_url=url))
+    local = dataclasses.replace(settings, database_url=url, env="development", mail_server=None)
+    monkeypatch.setitem(app.config, "VISIONSWERK", local)
     workers: list[FakeWorker] = []
     served: list[tuple[str, int, Flask]] = []
     monkeypatch.setattr(cli.subprocess, "Popen", lambda cmd, env: workers.append(
@@ -160,6 +161,8 @@ def test_demo_migrates_seeds_and_runs_web_and_worker(
     assert result.exit_code == 0, result.output
     assert "ile@musterland.example" in result.output
     assert "http://127.0.0.1:5077/" in result.output
+    # where the demo's mails can be read (the page itself: tests/worker/test_dev_outbox.py)
+    assert "Lesen Sie sie im Browser: http://127.0.0.1:5077/_dev/postausgang" in result.output
     assert served == [("127.0.0.1", 5077, app)]
     (worker,) = workers
     assert worker.command[1:6] == ["-m", "celery", "-A", "visionswerk.worker.app", "worker"]

@@ -62,6 +62,18 @@ def _invitation_token(make: Factory, tenant: Tenant) -> str:
     return token
 
 
+def _invitation_id(make: Factory, tenant: Tenant) -> int:
+    _invitation_token(make, tenant)
+    return int(
+        db.scalars(
+            select(Invitation.id)
+            .where(Invitation.tenant_id == tenant.id)
+            .order_by(Invitation.id.desc())
+            .execution_options(all_tenants=True)
+        ).first()
+    )
+
+
 def _workshop_id(make: Factory, tenant: Tenant) -> int:
     return int(make.workshop(tenant, phase="individual", participants=2).id)
 
@@ -167,6 +179,7 @@ def _sign_token(make: Factory, tenant: Tenant) -> str:
 
 PARAMETERS: dict[str, Callable[[Factory, Tenant], Any]] = {
     "membership_id": _membership_id,
+    "invitation_id": _invitation_id,
     "token": _invitation_token,
     "workshop_id": _workshop_id,
     "version_id": _version_id,

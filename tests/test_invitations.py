@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 
 from tests.conftest import Mailbox, form_post
 from tests.factories import PASSWORD, Factory
+from tests.pages.conftest import Visitor, url_of
 from visionswerk.db import Base, db, utcnow
 from visionswerk.tenants.models import Invitation, Membership, Role, Tenant, User
 
@@ -76,7 +77,7 @@ def test_invited_newcomer_creates_a_pseudonymous_account_and_joins(
 
     [mail] = outbox.messages()
     assert mail["To"] == "neu@example.org"
-    assert "Einladung nach Gemeinde Musterhausen" in mail["Subject"]
+    assert mail["Subject"] == "Einladung zu Visionswerk – Gemeinde Musterhausen"
     link = the_link(outbox)
     assert link.startswith(f"/{town.slug}/einladung/")
 
@@ -353,3 +354,139 @@ def test_inviting_a_member_with_the_same_or_a_stronger_role_is_refused(
     assert "gehört hier schon" in response.get_data(as_text=True)
     assert invitations() == []
     assert outbox.messages() == []
+
+
+# --- invitations to a workshop: what the invitee reads, and what the facilitator sees ------
+
+
+def workshop_with_invite(town: Town, email: str = "neu@example.org") -> tuple[Visitor, int]:
+    """The facilitator creates a workshop (question, step-1 deadline) and invites ``email``."""
+    moderator = Visitor(town.app, town.facilitator)
+    response = moderator.post(
+        f"/{town.slug}/workshops/neu",
+        {
+            "title": "Musterhausen 2035",
+            "guiding_question": "Wie leben wir 2035 in Musterhausen?",
+            "deadline_individual": "2030-06-12T18:00",
+            "invite_emails": email,
+        },
+        status=302,
+    )
+    return moderator, int(url_of(response).rstrip("/").rsplit("/", 1)[1])
+
+
+def test_a_workshop_invitation_says_what_who_and_until_when(
+    app: Flask, town: Town, outbox: Mailbox
+) -> None:
+    town.app = app
+    _moderator, wid = workshop_with_invite(town)
+    [mail] = outbox.messages()
+    assert mail["Subject"] == "Einladung zum Workshop „Musterhausen 2035“ – Gemeinde Musterhausen"
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    for part in (text, html):
+        assert "Moritz Moderator lädt Sie zum Workshop „Musterhausen 2035“ ein" in part
+        assert "Wie leben wir 2035 in Musterhausen?" in part
+        assert "12. Juni 2030, 18:00" in part  # German local time, not UTC
+        assert "UTC" not in part and "nach Gemeinde" not in part and "in Gemeinde" not in part
+
+    guest = Visitor(app)
+    page = guest.html(the_link(outbox))
+    for seen in (
+        "Einladung zum Workshop „Musterhausen 2035“",
+        "Wie leben wir 2035 in Musterhausen?",
+        "12. Juni 2030, 18:00",
+        "Moritz Moderator",
+        "Gemeinde Musterhausen",
+    ):
+        assert seen in page
+    response = guest.post(
+        the_link(outbox),
+        {"display_name": "Sonnenblume", "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD},
+        status=302,
+    )
+    assert url_of(response) == f"/{town.slug}/workshops/{wid}/"  # straight to the workshop
+    welcome = guest.follow(response)
+    assert "Willkommen! Sie nehmen jetzt am Workshop „Musterhausen 2035“ teil." in welcome
+
+
+def test_open_invitations_show_on_the_workshop_page_to_those_who_run_it(
+    app: Flask, make: Factory, town: Town, outbox: Mailbox
+) -> None:
+    town.app = app
+    member = make.user(tenant(town.id), Role.PARTICIPANT).email  # joins at once
+    moderator, wid = workshop_with_invite(town, f"neu@example.org\n{member}")
+    page = moderator.html(f"/{town.slug}/workshops/{wid}/")
+    assert "Eingeladen, noch nicht angenommen" in page and "neu@example.org" in page
+    assert "Erneut senden" in page and "Zurückziehen" in page
+    assert "neu@example.org" not in Visitor(app, member).html(f"/{town.slug}/workshops/{wid}/")
+
+
+def test_resending_makes_a_new_link_and_the_old_one_stops(
+    app: Flask, town: Town, outbox: Mailbox
+) -> None:
+    town.app = app
+    moderator, wid = workshop_with_invite(town)
+    old_link = the_link(outbox)
+    [inv] = invitations()
+    inv_id = inv.id
+    inv.expires_at = utcnow() - dt.timedelta(days=1)  # expired: re-sending is what helps
+    db.commit()
+    assert "abgelaufen am" in moderator.html(f"/{town.slug}/workshops/{wid}/")
+    outbox.clear()
+    response = moderator.post(
+        f"/{town.slug}/einladungen/{inv_id}/erneut", {"workshop_id": str(wid)}, status=302
+    )
+    assert url_of(response) == f"/{town.slug}/workshops/{wid}/#einladungen"
+    new_link = the_link(outbox)
+    assert new_link != old_link
+    guest = Visitor(app)
+    guest.get(old_link, status=404)
+    assert "Musterhausen 2035" in guest.html(new_link)
+    [inv] = invitations()
+    assert inv.expires_at > utcnow()
+
+
+def test_withdrawing_ends_the_link_and_the_workshop_forgets_the_address(
+    app: Flask, make: Factory, town: Town, outbox: Mailbox
+) -> None:
+    town.app = app
+    moderator, wid = workshop_with_invite(town)
+    link = the_link(outbox)
+    [inv] = invitations()
+    inv_id = inv.id
+    member = Visitor(app, make.user(tenant(town.id), Role.PARTICIPANT).email)
+    member.post(f"/{town.slug}/einladungen/{inv_id}/zurueckziehen", status=403)
+    moderator.post(
+        f"/{town.slug}/einladungen/{inv_id}/zurueckziehen", {"workshop_id": str(wid)}, status=302
+    )
+    assert invitations() == []
+    Visitor(app).get(link, status=404)
+    from visionswerk.tenants.scoping import tenant_scope
+    from visionswerk.workshops.models import Workshop
+
+    with tenant_scope(town.id):
+        workshop = db.get(Workshop, wid, populate_existing=True)
+        assert workshop is not None and workshop.invited_emails == []
+    moderator.html(f"/{town.slug}/workshops/{wid}/")  # the flash is shown once
+    assert "neu@example.org" not in moderator.html(f"/{town.slug}/workshops/{wid}/")
+
+
+def test_an_accepted_invitation_is_neither_resent_nor_withdrawn(
+    app: Flask, client: FlaskClient, town: Town, outbox: Mailbox
+) -> None:
+    login(client, town.facilitator)
+    invite(client, town.slug, "neu@example.org", "participant")
+    link = the_link(outbox)
+    guest = app.test_client()
+    form_post(
+        guest,
+        link,
+        {"display_name": "Neu", "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD},
+    )
+    [inv] = invitations()
+    inv_id = inv.id
+    assert inv.accepted_at is not None
+    assert form_post(client, f"/{town.slug}/einladungen/{inv_id}/erneut").status_code == 409
+    assert form_post(client, f"/{town.slug}/einladungen/{inv_id}/zurueckziehen").status_code == 409
+    assert len(invitations()) == 1

@@ -174,6 +174,7 @@ ENDPOINT_VALUES: dict[str, dict[str, Callable[[Factory, Tenant], Any]]] = {
     "accounts.reset_password": {"token": _reset_token},
     "api_tokens.revoke_token": {"token_id": _api_token_id},
     "reports.unsubscribe": {"token": _unsubscribe_token},
+    "reports.unsubscribe_old": {"token": _unsubscribe_token},
     "static": {"filename": lambda _make, _tenant: "visionswerk.css"},
 }
 

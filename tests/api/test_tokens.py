@@ -35,14 +35,17 @@ def tokens(user_id: int) -> list[ApiToken]:
     return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user_id)))
 
 
-def test_create_use_and_revoke_a_token_on_the_account_page(
+def test_create_use_and_revoke_a_token_on_the_developer_page(
     app: Flask, client: FlaskClient, make: Factory
 ) -> None:
     town = make.municipality(make.region())
     user = make.user(town, Role.FACILITATOR, display_name="Moderatorin")
     user_id, slug = user.id, town.slug
     login(client, user)
-    assert "API-Schlüssel" in client.get("/konto").get_data(as_text=True)
+    account = client.get("/konto").get_data(as_text=True)
+    # a participant's account page does not explain API keys; it links to the page that does
+    assert 'href="/konto/api-schluessel"' in account and "Schlüssel erstellen" not in account
+    assert "Schlüssel erstellen" in client.get("/konto/api-schluessel").get_data(as_text=True)
 
     raw = create_on_account_page(client, "Auswertung im Rathaus")
     (stored,) = tokens(user_id)
@@ -50,7 +53,7 @@ def test_create_use_and_revoke_a_token_on_the_account_page(
     assert stored.name == "Auswertung im Rathaus"
     assert stored.token_hash == hashlib.sha256(raw.encode()).hexdigest()
     assert raw not in (stored.token_hash, hint) and raw.startswith(hint)
-    page = client.get("/konto").get_data(as_text=True)
+    page = client.get("/konto/api-schluessel").get_data(as_text=True)
     assert raw not in page, "shown exactly once"
     assert "Auswertung im Rathaus" in page and hint in page
 
@@ -69,7 +72,7 @@ def test_create_use_and_revoke_a_token_on_the_account_page(
     assert tokens(user_id)[0].revoked_at is not None
     problem = api.get("/me", status=401)
     assert problem["status"] == 401 and "API-Schlüssel" in problem["detail"]
-    page = client.get("/konto").get_data(as_text=True)
+    page = client.get("/konto/api-schluessel").get_data(as_text=True)
     assert "widerrufen" in page
 
 

@@ -94,3 +94,12 @@ def test_the_outbox_page_does_not_exist_outside_development(
         assert client.get(f"/_dev/postausgang/{name}").status_code == 404
     finally:
         configure(celery, settings)
+
+
+def test_the_address_the_demo_prints_is_the_outbox_page(dev_client: FlaskClient) -> None:
+    from urllib.parse import urlsplit
+
+    from visionswerk.platform.cli import outbox_url
+
+    page = dev_client.get(urlsplit(outbox_url("127.0.0.1", 5000)).path)
+    assert page.status_code == 200 and "Postausgang" in page.get_data(as_text=True)

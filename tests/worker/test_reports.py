@@ -326,19 +326,41 @@ def reminders_on(user_id: int) -> bool:
 
 def test_unsubscribe_get_only_asks(client: FlaskClient, token_of: tuple[int, str]) -> None:
     user_id, token = token_of
-    page = client.get(f"/abmelden/{token}")
+    page = client.get(f"/erinnerungen-abbestellen/{token}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'method="post"' in html and "keine Erinnerungen mehr" in html
+    assert f'action="/erinnerungen-abbestellen/{token}"' in html
     assert reminders_on(user_id)
-    assert client.get("/abmelden/falsch").status_code == 404
+    assert client.get("/erinnerungen-abbestellen/falsch").status_code == 404
+
+
+def test_the_old_unsubscribe_links_of_sent_mails_keep_working(
+    client: FlaskClient, token_of: tuple[int, str]
+) -> None:
+    """Mails sent before the move link to /abmelden/<token> ("abmelden" means logging out)."""
+    user_id, token = token_of
+    page = client.get(f"/abmelden/{token}")
+    assert page.status_code == 301
+    assert page.headers["Location"] == f"/erinnerungen-abbestellen/{token}"
+    assert reminders_on(user_id)
+    # one-click POST from an old List-Unsubscribe header: providers do not follow redirects
+    response = client.post(
+        f"/abmelden/{token}",
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200
+    assert not reminders_on(user_id)
 
 
 def test_unsubscribe_post_works_without_login(
     client: FlaskClient, token_of: tuple[int, str]
 ) -> None:
     user_id, token = token_of
-    response = client.post(f"/abmelden/{token}")  # the page's button: no login, no CSRF token
+    response = client.post(
+        f"/erinnerungen-abbestellen/{token}"
+    )  # the page's button: no login, no CSRF token
     assert response.status_code == 200
     assert "Sie erhalten keine Erinnerungen mehr" in response.get_data(as_text=True)
     assert not reminders_on(user_id)
@@ -347,13 +369,13 @@ def test_unsubscribe_post_works_without_login(
 def test_rfc8058_one_click_post(client: FlaskClient, token_of: tuple[int, str]) -> None:
     user_id, token = token_of
     response = client.post(
-        f"/abmelden/{token}",
+        f"/erinnerungen-abbestellen/{token}",
         data="List-Unsubscribe=One-Click",
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 200
     assert not reminders_on(user_id)
-    assert client.post("/abmelden/nichts").status_code == 404
+    assert client.post("/erinnerungen-abbestellen/nichts").status_code == 404
 
 
 def test_the_settings_page_switches_reminders_and_digest(make, client: FlaskClient) -> None:  # type: ignore[no-untyped-def]

@@ -136,6 +136,11 @@ def print_credentials(credentials: list[tuple[str, str, str]], note: str = "") -
     click.echo("")
 
 
+def outbox_url(host: str, port: int) -> str:
+    """The local outbox page (``platform.dev``): where the demo's mails can be read."""
+    return f"http://{host}:{port}/_dev/postausgang"
+
+
 def worker_command(settings: Settings) -> list[str]:
     """A real Celery worker with embedded beat, on the broker from the settings."""
     return [
@@ -194,6 +199,8 @@ def demo(host: str, port: int, worker: bool) -> None:
         threading.Thread(target=_watch_worker, args=(process, stopping), daemon=True).start()
     click.echo(f"Visionswerk läuft auf http://{host}:{port}/  (Beenden mit Strg+C)")
     click.echo(f"E-Mails landen als .eml-Dateien in {settings.mail_outbox}")
+    if settings.env == "development" and not settings.mail_server:
+        click.echo(f"Lesen Sie sie im Browser: {outbox_url(host, port)}")
     try:
         # Not app.run(): Flask ignores it inside a CLI command.
         run_simple(host, port, app, threaded=True)

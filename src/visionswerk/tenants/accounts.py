@@ -201,6 +201,23 @@ def reset_password(token: str, new_password: str) -> User:
     return row.user
 
 
+def change_password(user: User, current: str, new_password: str) -> User:
+    """Set a new password; the current one is required (a borrowed, unlocked computer is
+    not enough). Every other login session of the account ends; the one whose token the
+    user carries (``user.login_token``) stays."""
+    if not check_password(user, current):
+        raise InvalidField("current_password", N_("Das bisherige Passwort stimmt nicht."))
+    validate_password(new_password)
+    user.password_hash = hash_password(new_password)
+    others = delete(LoginSession).where(LoginSession.user_id == user.id)
+    if user.login_token:
+        others = others.where(LoginSession.token_hash != hash_token(user.login_token))
+    db.execute(others)
+    db.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
+    db.flush()
+    return user
+
+
 def validate_locale(locale: str) -> str:
     if locale not in LOCALES:
         raise InvalidField("locale", N_("Diese Sprache wird nicht angeboten."))

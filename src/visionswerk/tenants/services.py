@@ -13,7 +13,7 @@ import unicodedata
 from sqlalchemy import func, select
 
 from visionswerk.db import db, utcnow
-from visionswerk.errors import InvalidInput, NotFound
+from visionswerk.errors import Conflict, InvalidInput, NotFound
 from visionswerk.i18n import N_
 from visionswerk.tenants import audit
 from visionswerk.tenants.accounts import InvalidField, validate_email
@@ -25,6 +25,7 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 RESERVED_SLUGS = {
     "admin", "anmelden", "abmelden", "api", "healthz", "static", "passwort", "konto",
     "sprache", "einladung", "aufgaben", "dev", "meine-kommunen", "uebersicht",
+    "erinnerungen-abbestellen", "benachrichtigungen",
 }  # fmt: skip
 
 
@@ -190,6 +191,48 @@ def pending_invitations(actor: User, tenant: Tenant) -> list[Invitation]:
             .order_by(Invitation.created_at.desc())
         )
     )
+
+
+def invitation_in(tenant: Tenant, invitation_id: int) -> Invitation:
+    invitation = db.scalar(
+        select(Invitation).where(Invitation.id == invitation_id, Invitation.tenant_id == tenant.id)
+    )
+    if invitation is None:
+        raise NotFound(N_("Diese Einladung gibt es hier nicht."))
+    return invitation
+
+
+def _still_open(actor: User, invitation: Invitation) -> None:
+    require(actor, f"member.invite.{invitation.role.value}", invitation.tenant)
+    if invitation.accepted_at is not None:
+        raise Conflict(N_("Diese Einladung wurde schon angenommen."))
+
+
+def resend_invitation(actor: User, invitation: Invitation, *, days: int = 14) -> str:
+    """A fresh link for an invitation nobody has accepted yet (also an expired one): a new
+    token and a new expiry; the old link stops working. Returns the raw token."""
+    _still_open(actor, invitation)
+    token, digest = new_token()
+    invitation.token_hash = digest
+    invitation.expires_at = utcnow() + dt.timedelta(days=days)
+    invitation.invited_by_id = actor.id  # the mail names who invites now
+    db.flush()
+    audit.record(actor, invitation.tenant_id, "member.reinvite", invitation)
+    return token
+
+
+def withdraw_invitation(actor: User, invitation: Invitation) -> None:
+    """Take back an invitation nobody has accepted yet: its link stops working."""
+    _still_open(actor, invitation)
+    audit.record(
+        actor,
+        invitation.tenant_id,
+        "member.withdraw_invitation",
+        invitation,
+        role=invitation.role.value,
+    )
+    db.delete(invitation)
+    db.flush()
 
 
 def membership_in(tenant: Tenant, membership_id: int) -> Membership:

@@ -121,7 +121,7 @@ def send_to_user(
     the tenant's name, the task link and the unsubscribe link + headers. Times in it are
     shown in ``time_zone`` (default: the zone of ``tenant_id``)."""
     token = preferences.token_for(settings, user.id)
-    unsubscribe = f"{settings.base_url}/abmelden/{token}"
+    unsubscribe = f"{settings.base_url}/erinnerungen-abbestellen/{token}"
     subject, text, html = render(
         name,
         locale_of(user),

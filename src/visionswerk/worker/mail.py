@@ -12,6 +12,7 @@ import os
 import re
 import smtplib
 from collections.abc import Callable
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -40,6 +41,9 @@ class PermanentError(DeliveryError):
     permanent = True
 
 
+HEADER_POLICY = policy.default.clone(max_line_length=998)
+
+
 def build_message(settings: Settings, email: OutgoingEmail) -> EmailMessage:
     """The message for one outbox row (its body decrypted). Message-ID and Date come from
     the row, so every attempt sends the very same message.
@@ -58,7 +62,9 @@ def build_message(settings: Settings, email: OutgoingEmail) -> EmailMessage:
         raise PermanentError(
             "body cannot be decrypted: SECRET_KEY changed since queueing"
         ) from None
-    msg = EmailMessage()
+    # RFC 5322 allows 998 characters a line; at the default 78, a List-Unsubscribe URL has
+    # no place to fold and Python would encode it as an RFC 2047 word no client can follow
+    msg = EmailMessage(policy=HEADER_POLICY)
     msg["From"] = settings.mail_sender
     msg["To"] = email.to
     msg["Subject"] = email.subject

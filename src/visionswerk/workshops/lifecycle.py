@@ -403,6 +403,18 @@ def claim_invited_participation(user: User, tenant: Tenant) -> list[Workshop]:
     return joined
 
 
+def forget_invited_email(tenant: Tenant, email: str) -> None:
+    """After an invitation to ``tenant`` was withdrawn: no workshop there waits for this
+    address any longer (a later invitation for another reason must not add them)."""
+    if current_tenant_id() != tenant.id:
+        return
+    email = normalize_email(email)
+    for workshop in db.scalars(select(Workshop).where(Workshop.tenant_id == tenant.id)):
+        if email in (workshop.invited_emails or []):
+            workshop.invited_emails = [e for e in workshop.invited_emails if e != email]
+    db.flush()
+
+
 # --- the state machine -------------------------------------------------------------------
 
 

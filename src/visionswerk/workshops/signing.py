@@ -32,7 +32,7 @@ from visionswerk.errors import Conflict, InvalidInput, NotFound
 from visionswerk.i18n import N_
 from visionswerk.tenants import audit
 from visionswerk.tenants.accounts import InvalidField
-from visionswerk.tenants.models import Membership, Tenant, User
+from visionswerk.tenants.models import AuditEntry, Membership, Tenant, User
 from visionswerk.tenants.policy import can, require
 from visionswerk.tenants.scoping import current_tenant_id
 from visionswerk.tenants.tokens import hash_token, new_token
@@ -499,3 +499,46 @@ def signatures_of(version: VisionVersion) -> list[Signature]:
             .execution_options(all_tenants=True)
         )
     )
+
+
+# --- declining by link ----------------------------------------------------------------------
+
+DECLINE = "signatory.decline"
+
+
+def decline_with_token(token: str, reason: str | None = "") -> Signatory:
+    """A named person asked by link does not want to sign. Recorded in the audit log (when,
+    and the optional reason, which the facilitator reads); the link stops working. The
+    facilitator may still make a new link (the person changed their mind) or take them off
+    the list."""
+    signatory = signatory_by_token(token)
+    workshop = signatory.version.workshop
+    if workshop is None or workshop.phase != Phase.SIGNING:
+        raise Conflict(NOT_SIGNING)
+    clean_reason = texts.clean_line(reason, field="reason", limit=texts.REASON_MAX)
+    signatory.token_hash = None
+    db.flush()
+    audit.record(None, signatory.tenant_id, DECLINE, signatory, reason=clean_reason)
+    return signatory
+
+
+def declines(version: VisionVersion) -> dict[int, AuditEntry]:
+    """Signatories of ``version`` who declined by link and have no new link since, by id."""
+    ids = [
+        s.id
+        for s in version.signatories
+        if s.user_id is None and s.token_hash is None and s.signature is None
+    ]
+    if not ids:
+        return {}
+    rows = db.scalars(
+        select(AuditEntry)
+        .where(
+            AuditEntry.tenant_id == version.tenant_id,
+            AuditEntry.action == DECLINE,
+            AuditEntry.object_type == "Signatory",
+            AuditEntry.object_id.in_(ids),
+        )
+        .order_by(AuditEntry.created_at, AuditEntry.id)
+    )
+    return {int(e.object_id): e for e in rows if e.object_id is not None}

@@ -19,9 +19,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from visionswerk.db import utcnow
+from visionswerk.db import db, utcnow
 from visionswerk.errors import InvalidInput
 from visionswerk.platform.accounts.forms import (
+    ChangePasswordForm,
     DeleteAccountForm,
     ExportForm,
     LoginForm,
@@ -36,6 +37,7 @@ from visionswerk.platform.mailing import send_after_commit
 from visionswerk.platform.pipeline import public
 from visionswerk.tenants import accounts, personal_data
 from visionswerk.tenants.accounts import normalize_email
+from visionswerk.worker.models import NotificationPreference
 
 bp = Blueprint("accounts", __name__)
 
@@ -104,7 +106,8 @@ def login():  # type: ignore[no-untyped-def]
             accounts.start_login_session(user)
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-        form.email.errors = [_("E-Mail-Adresse oder Passwort ist falsch.")]
+        # about the pair, not one field: a form-level message (the summary announces it)
+        form.form_errors.append(_("E-Mail-Adresse oder Passwort ist falsch."))
         return render_template("accounts/login.html", form=form), 422
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200
 
@@ -168,10 +171,25 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
     return render_template("accounts/reset_password.html", form=form), 422 if form.errors else 200
 
 
-def _account_page(form: ProfileForm | None = None, delete_form: DeleteAccountForm | None = None):  # type: ignore[no-untyped-def]
+def _mail_settings() -> dict[str, bool]:
+    """What /benachrichtigungen has set (the defaults when nothing was saved yet)."""
+    pref = db.get(NotificationPreference, current_user.id)
+    return {
+        "reminders": pref.reminders if pref else True,
+        "digest": pref.digest if pref else False,
+    }
+
+
+def _account_page(
+    form: ProfileForm | None = None,
+    delete_form: DeleteAccountForm | None = None,
+    password_form: ChangePasswordForm | None = None,
+):  # type: ignore[no-untyped-def]
     return render_template(
         "accounts/account.html",
         form=form or ProfileForm(formdata=None, obj=current_user),
+        password_form=password_form or ChangePasswordForm(formdata=None),
+        mail_settings=_mail_settings(),
         export_form=ExportForm(formdata=None),
         delete_form=delete_form or DeleteAccountForm(formdata=None),
     )
@@ -191,6 +209,26 @@ def account():  # type: ignore[no-untyped-def]
         flash(_("Ihre Angaben sind gespeichert."), "success")
         return redirect(url_for("accounts.account"))
     return _account_page(form), 422 if form.errors else 200
+
+
+@bp.post("/konto/passwort")
+def change_password():  # type: ignore[no-untyped-def]
+    """ "Passwort ändern": needs the current password; logs out every other device."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                current_user, form.current_password.data or "", form.password.data or ""
+            )
+        except InvalidInput as e:
+            form_error(form, e, "password")
+        else:
+            flash(
+                _("Ihr Passwort ist geändert. Auf anderen Geräten sind Sie jetzt abgemeldet."),
+                "success",
+            )
+            return redirect(url_for("accounts.account"))
+    return _account_page(password_form=form), 422
 
 
 @bp.post("/konto/daten")

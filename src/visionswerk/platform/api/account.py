@@ -1,12 +1,14 @@
-"""Personal API tokens on the account page ("API-Schlüssel"): create (the token is shown
-exactly once, on the page answering the POST) and revoke. An HTML blueprint of its
-own, so its forms keep the usual CSRF protection and error pages."""
+"""Personal API tokens ("Für Entwickler: API-Schlüssel", ``/konto/api-schluessel``, linked
+small at the foot of the account page: developer features stay where developers look, not
+on every participant's account page): create (the token is shown exactly once, on the page
+answering the POST) and revoke. An HTML blueprint of its own, so its forms keep the usual
+CSRF protection and error pages."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +17,6 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from visionswerk.errors import InvalidInput
-from visionswerk.platform.accounts.views import _account_page
 from visionswerk.platform.errors import form_error
 from visionswerk.platform.tenancy.forms import TOO_LONG
 from visionswerk.tenants import api_tokens
@@ -52,6 +53,15 @@ def _token_section() -> dict[str, Any]:
     return {"api_token_section": api_token_section}
 
 
+def _tokens_page():  # type: ignore[no-untyped-def]
+    return render_template("api/tokens.html")
+
+
+@bp.get("/konto/api-schluessel")
+def tokens():  # type: ignore[no-untyped-def]
+    return _tokens_page()
+
+
 @bp.post("/konto/api-schluessel")
 def create_token():  # type: ignore[no-untyped-def]
     form = ApiTokenForm()
@@ -64,16 +74,16 @@ def create_token():  # type: ignore[no-untyped-def]
             # shown once, on this page; no redirect, so it never sits in a cookie
             g.api_token_new = {"name": token.name, "token": raw}
             g.api_token_form = ApiTokenForm(formdata=None)
-            return _account_page(), 200
+            return _tokens_page(), 200
     g.api_token_form = form
-    return _account_page(), 422
+    return _tokens_page(), 422
 
 
 @bp.post("/konto/api-schluessel/<int:token_id>/widerrufen")
 def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
     form = RevokeForm()
     if not form.validate_on_submit():
-        return _account_page(), 400
+        return _tokens_page(), 400
     token = api_tokens.revoke_token(current_user, token_id)
     flash(_("Der Schlüssel „%(name)s“ ist widerrufen.", name=token.name), "success")
-    return redirect(url_for("accounts.account") + "#api-heading")
+    return redirect(url_for("api_tokens.tokens"))

@@ -1,9 +1,11 @@
 """Reports (list, request, status, download) and the unsubscribe pages.
 
-* ``/abmelden/<token>``: GET shows a confirmation with a POST button (changes nothing);
-  POST stops reminders. The same URL is the RFC 8058 one-click endpoint
+* ``/erinnerungen-abbestellen/<token>``: GET shows a confirmation with a POST button
+  (changes nothing); POST stops reminders. The same URL is the RFC 8058 one-click endpoint
   (``List-Unsubscribe=One-Click``): CSRF-exempt because the token in the URL is the
-  secret (a forger would need it); works without login.
+  secret (a forger would need it); works without login. The first mails carried
+  ``/abmelden/<token>`` ("abmelden" is what logging out is called here): GET redirects,
+  POST still unsubscribes (mail providers do not follow redirects for one-click).
 * ``/<tenant>/workshops/<id>/berichte`` and ``/<tenant>/berichte`` (region): the reports
   with status and a progress bar (the page refreshes itself with a meta refresh while a
   report is building, no script), request / re-generate (POST with a one-time nonce, so a
@@ -60,6 +62,12 @@ BUILDING = reports.BUILDING
 
 @bp.get("/abmelden/<token>")
 @public
+def unsubscribe_old(token: str):  # type: ignore[no-untyped-def]
+    return redirect(url_for("reports.unsubscribe", token=token), 301)
+
+
+@bp.get("/erinnerungen-abbestellen/<token>")
+@public
 def unsubscribe(token: str):  # type: ignore[no-untyped-def]
     pref = preferences.by_token(token)
     if pref is None:
@@ -67,7 +75,8 @@ def unsubscribe(token: str):  # type: ignore[no-untyped-def]
     return render_template("reports/unsubscribe.html", token=token, done=not pref.reminders)
 
 
-@bp.post("/abmelden/<token>")
+@bp.post("/erinnerungen-abbestellen/<token>")
+@bp.post("/abmelden/<token>", endpoint="unsubscribe_confirm_old")
 @public
 @csrf.exempt
 def unsubscribe_confirm(token: str):  # type: ignore[no-untyped-def]

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from wtforms.fields.choices import SelectChoice
@@ -10,8 +21,8 @@ from wtforms.fields.choices import SelectChoice
 from visionswerk.errors import DomainError
 from visionswerk.platform.errors import form_error
 from visionswerk.platform.i18n import message_of
-from visionswerk.platform.mailing import send_after_commit
 from visionswerk.platform.pipeline import current_tenant, public
+from visionswerk.platform.tenancy import invitations
 from visionswerk.platform.tenancy.forms import (
     ROLE_LABELS,
     AcceptForm,
@@ -23,6 +34,7 @@ from visionswerk.tenants import accounts, services
 from visionswerk.tenants.models import Invitation, Role, Tenant, User
 from visionswerk.tenants.policy import can, require
 from visionswerk.workshops import services as ws
+from visionswerk.workshops.lifecycle import forget_invited_email
 
 bp = Blueprint("tenancy", __name__)
 
@@ -39,20 +51,17 @@ def invitable_roles(user: User, tenant: Tenant) -> list[SelectChoice]:
     ]
 
 
-def send_invitation(invitation: Invitation, token: str, inviter: User) -> None:
-    settings = current_app.config["VISIONSWERK"]
-    send_after_commit(
-        invitation.email,
-        "invitation",
-        key=f"invitation:{invitation.id}",
-        tenant_id=invitation.tenant_id,
-        tenant=invitation.tenant,
-        role_label=ROLE_LABELS[invitation.role.value],
-        inviter=inviter,
-        link=settings.base_url
-        + url_for("tenancy.accept", tenant_slug=invitation.tenant.slug, token=token),
-        days=settings.invitation_days,
-    )
+def send_invitation(invitation: Invitation, token: str, inviter: User | None = None) -> None:
+    """Queue the invitation mail. (``inviter`` is what the invitation records already.)"""
+    invitations.send_invitation(invitation, token)
+
+
+@bp.app_context_processor
+def _pending_invitations() -> dict[str, Any]:
+    """For ``tenancy/_workshop_invitations.html``, which the workshop page includes."""
+    return {
+        "pending_invitations": lambda w: invitations.pending_for_workshop(current_user, w),
+    }
 
 
 @bp.get("/")
@@ -142,6 +151,58 @@ def remove_member(membership_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("tenancy.tenant_page"))
 
 
+@bp.post("/<tenant_slug>/einladungen/<int:invitation_id>/erneut")
+def resend_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
+    """A new link (the old one stops working) and the mail again, e.g. when it expired."""
+    invitation = services.invitation_in(current_tenant(), invitation_id)
+    token = services.resend_invitation(
+        current_user, invitation, days=current_app.config["VISIONSWERK"].invitation_days
+    )
+    invitations.send_invitation(invitation, token)
+    flash(
+        _("Die Einladung an %(email)s ist noch einmal verschickt.", email=invitation.email),
+        "success",
+    )
+    return redirect(_back())
+
+
+@bp.post("/<tenant_slug>/einladungen/<int:invitation_id>/zurueckziehen")
+def withdraw_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
+    tenant = current_tenant()
+    invitation = services.invitation_in(tenant, invitation_id)
+    email = invitation.email
+    services.withdraw_invitation(current_user, invitation)
+    forget_invited_email(tenant, email)
+    flash(
+        _("Die Einladung an %(email)s ist zurückgezogen; der Link gilt nicht mehr.", email=email),
+        "success",
+    )
+    return redirect(_back())
+
+
+def _back() -> str:
+    """Back to the workshop page the buttons sat on, else the tenant page."""
+    workshop_id = request.form.get("workshop_id", "")
+    if workshop_id.isdigit():
+        return url_for("workshops.overview", workshop_id=int(workshop_id)) + "#einladungen"
+    return url_for("tenancy.tenant_page") + "#members-heading"
+
+
+def _welcome(tenant: Tenant, user: User, token: str) -> tuple[str, str]:
+    """Accept and join the workshops that invited the address: where to go next, and the
+    welcome (flashed by the caller, after any session reset)."""
+    services.accept_invitation(tenant, token, user)
+    joined = ws.claim_invited_participation(user, tenant)  # workshops that invited them
+    if len(joined) == 1:
+        message = _(
+            "Willkommen! Sie nehmen jetzt am Workshop „%(title)s“ teil.", title=joined[0].title
+        )
+        return url_for("workshops.overview", workshop_id=joined[0].id), message
+    return url_for("tenancy.tenant_page"), _(
+        "Willkommen! Sie gehören jetzt dazu: %(name)s.", name=tenant.name
+    )
+
+
 @bp.route("/<tenant_slug>/einladung/<token>", methods=["GET", "POST"])
 @public
 def accept(token: str):  # type: ignore[no-untyped-def]
@@ -150,24 +211,19 @@ def accept(token: str):  # type: ignore[no-untyped-def]
         invitation = services.open_invitation(tenant, token)
     except DomainError as e:
         return render_template("tenancy/invitation_invalid.html", message=message_of(e)), 404
-    existing = accounts.user_by_email(invitation.email)
+    about = {"invitation": invitation, **invitations.details(invitation)}
 
     if current_user.is_authenticated:
         form = AcceptForm()
         if form.validate_on_submit():
-            services.accept_invitation(tenant, token, current_user)
-            ws.claim_invited_participation(current_user, tenant)  # workshops that invited them
-            flash(_("Willkommen in %(name)s!", name=tenant.name), "success")
-            return redirect(url_for("tenancy.tenant_page"))
-        return render_template(
-            "tenancy/accept.html", invitation=invitation, form=form, ROLE_LABELS=ROLE_LABELS
-        )
+            target, message = _welcome(tenant, current_user, token)
+            flash(message, "success")
+            return redirect(target)
+        return render_template("tenancy/accept.html", form=form, **about)
 
-    if existing is not None:
-        return render_template(
-            "tenancy/accept.html", invitation=invitation, form=None, ROLE_LABELS=ROLE_LABELS,
-            login_url=url_for("accounts.login", next=url_for("tenancy.accept", token=token)),
-        )  # fmt: skip
+    if accounts.user_by_email(invitation.email) is not None:
+        login_url = url_for("accounts.login", next=url_for("tenancy.accept", token=token))
+        return render_template("tenancy/accept.html", form=None, login_url=login_url, **about)
 
     form = RegisterForm()
     if form.validate_on_submit():
@@ -179,13 +235,11 @@ def accept(token: str):  # type: ignore[no-untyped-def]
         except DomainError as e:
             form_error(form, e, "display_name")
         else:
-            services.accept_invitation(tenant, token, user)
-            ws.claim_invited_participation(user, tenant)  # workshops that invited them
+            target, message = _welcome(tenant, user, token)
             session.clear()
             accounts.start_login_session(user)
             login_user(user)
-            flash(_("Willkommen in %(name)s!", name=tenant.name), "success")
-            return redirect(url_for("tenancy.tenant_page"))
-    return render_template(
-        "tenancy/register.html", invitation=invitation, form=form, ROLE_LABELS=ROLE_LABELS
-    ), 422 if form.errors else 200
+            flash(message, "success")
+            return redirect(target)
+    status = 422 if form.errors else 200
+    return render_template("tenancy/register.html", form=form, **about), status

@@ -97,6 +97,7 @@ AUDIT_LABELS = {
     "municipality.create": _l("Kommune angelegt"),
     "region.create": _l("Region angelegt"),
     "account.delete": _l("Konto gelöscht"),
+    "signatory.decline": _l("Möchte nicht unterschreiben (per Link)"),
 }
 #: What an action without a label reads as: never its raw key.
 OTHER_ACTION = _l("Sonstige Änderung")

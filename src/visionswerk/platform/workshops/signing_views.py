@@ -5,22 +5,31 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
 
+from visionswerk.db import db
 from visionswerk.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from visionswerk.i18n import N_
 from visionswerk.platform.errors import form_error
 from visionswerk.platform.i18n import message_of
 from visionswerk.platform.pipeline import current_tenant, get_or_404, public
+from visionswerk.platform.tenancy.forms import TOO_LONG
 from visionswerk.platform.workshops import helpers
 from visionswerk.platform.workshops.blueprint import bp
 from visionswerk.platform.workshops.forms import MoveForm, SignatoryForm, SignForm
 from visionswerk.platform.workshops.step_views import int_or_none
 from visionswerk.platform.workshops.views import member_choices, page_error
 from visionswerk.tenants.accounts import validate_email
+from visionswerk.tenants.models import User
 from visionswerk.tenants.policy import can
 from visionswerk.workshops import services as ws
+from visionswerk.workshops import signing as signing_service
+from visionswerk.workshops import text as texts
 from visionswerk.workshops.models import Phase, Signatory, Workshop
 
 NOT_YET = N_(
@@ -72,6 +81,7 @@ def render_signing(
             sign_form=sign_form,
             error=error,
             new_link=new_link,
+            declines=signing_service.declines(state.version) if manages else {},
         ),
         status,
     )
@@ -179,13 +189,36 @@ def sign(workshop_id: int):  # type: ignore[no-untyped-def]
 # --- signing through a single-use link (no account) ------------------------------------------
 
 
-def _sign_link_page(token: str, form: SignForm | None = None, status: int = 200, error=None):  # type: ignore[no-untyped-def]
+class DeclineForm(FlaskForm):
+    reason = StringField(
+        _l("Möchten Sie einen Grund nennen? (freiwillig)"),
+        validators=[Optional(), Length(max=texts.REASON_MAX, message=TOO_LONG)],
+    )
+
+
+def fingerprint(sha256: str) -> str:
+    """The first 12 hex digits in groups of four: enough to compare by eye, short enough
+    to read aloud ("3f2a 9b1c 77de"). The full hash is for checking, under a details."""
+    return " ".join(sha256[i : i + 4] for i in range(0, 12, 4))
+
+
+def _link_gone(message: str):  # type: ignore[no-untyped-def]
+    return render_template(
+        "workshops/sign_link_done.html", tenant=current_tenant(), message=message
+    ), 410
+
+
+def _sign_link_page(  # type: ignore[no-untyped-def]
+    token: str,
+    form: SignForm | None = None,
+    status: int = 200,
+    error: str | None = None,
+    decline_form: DeclineForm | None = None,
+):
     try:
         signatory = ws.signatory_by_token(token)
     except InvalidInput as e:
-        return render_template(
-            "workshops/sign_link_done.html", tenant=current_tenant(), message=message_of(e)
-        ), 410
+        return _link_gone(message_of(e))
     version = signatory.version
     workshop = version.workshop
     current = workshop is not None and workshop.phase == Phase.SIGNING
@@ -195,14 +228,19 @@ def _sign_link_page(token: str, form: SignForm | None = None, status: int = 200,
     if form is None:
         form = SignForm(formdata=None)
     form.sha256.data = version.sha256
+    inviter = db.get(User, signatory.invited_by_id) if signatory.invited_by_id else None
     return (
         render_template(
             "workshops/sign_link.html",
             tenant=current_tenant(),
             signatory=signatory,
             version=version,
+            workshop=workshop,
+            inviter_name=inviter.display_name if inviter is not None else "",
+            fingerprint=fingerprint(version.sha256),
             current=current,
             form=form,
+            decline_form=decline_form or DeclineForm(formdata=None),
             error=error,
         ),
         status,
@@ -224,13 +262,39 @@ def sign_with_link(sign_token: str):  # type: ignore[no-untyped-def]
     try:
         signature = ws.sign_with_token(sign_token, form.sha256.data or "")
     except InvalidInput as e:
-        return render_template(
-            "workshops/sign_link_done.html", tenant=current_tenant(), message=message_of(e)
-        ), 410
+        return _link_gone(message_of(e))
     except Conflict as e:
         return _sign_link_page(sign_token, form, 409, message_of(e))
     return render_template(
-        "workshops/sign_link_done.html", tenant=current_tenant(), signature=signature
+        "workshops/sign_link_done.html",
+        tenant=current_tenant(),
+        signature=signature,
+        fingerprint=fingerprint(signature.sha256),
+    )
+
+
+@bp.post("/<tenant_slug>/unterschreiben/<sign_token>/ablehnen")
+@public
+def decline_with_link(sign_token: str):  # type: ignore[no-untyped-def]
+    """ "Ich möchte nicht unterschreiben": recorded for the facilitator; the link ends."""
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        return _sign_link_page(sign_token, status=422, decline_form=form)
+    try:
+        signatory = signing_service.decline_with_token(sign_token, form.reason.data)
+    except InvalidInput as e:
+        if getattr(e, "field", None) == "reason":
+            form_error(form, e, "reason")
+            return _sign_link_page(sign_token, status=422, decline_form=form)
+        return _link_gone(message_of(e))
+    except Conflict as e:
+        return _sign_link_page(sign_token, status=409, error=message_of(e))
+    inviter = db.get(User, signatory.invited_by_id) if signatory.invited_by_id else None
+    return render_template(
+        "workshops/sign_link_done.html",
+        tenant=current_tenant(),
+        declined=signatory,
+        inviter_name=inviter.display_name if inviter is not None else "",
     )
 
 
