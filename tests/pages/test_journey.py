@@ -123,7 +123,8 @@ def test_the_whole_method_runs_through_the_pages(
     response = moderator.post(f"{base}/schritt", {"to": "pairs", "seed": "42"}, status=302)
     assert url_of(response).endswith("/paare")
     pairing = moderator.follow(response)
-    assert "Startwert 42" in pairing
+    assert "Nummer dieser Einteilung: 42" in pairing
+    assert "Startwert" not in pairing  # no jargon
     assert "Dreiergruppe" in pairing
     with tenant_scope(town_id):
         pairs = db.scalars(select(Pair).where(Pair.workshop_id == wid).order_by(Pair.number)).all()
@@ -322,7 +323,10 @@ def test_the_whole_method_runs_through_the_pages(
     assert "Danke für Ihre Unterschrift!" in done
     assert "Link schon benutzt" in guest.html(path, status=410)
 
-    moderator.post(f"{base}/schritt", {"to": "adopted"}, status=302)
+    # adopting is final: without the tick the page asks for it and nothing changes
+    refused = moderator.post(f"{base}/schritt", {"to": "adopted"}, status=422)
+    assert "Bitte bestätigen Sie mit dem Häkchen" in refused.get_data(as_text=True)
+    moderator.post(f"{base}/schritt", {"to": "adopted", "confirm_adopt": "y"}, status=302)
     assert workshop_row(town_id, wid).phase == Phase.ADOPTED
     with tenant_scope(town_id):
         signatures = db.scalars(select(Signature).where(Signature.version_id == version_id)).all()

@@ -20,7 +20,6 @@ from visionswerk.platform.workshops.views import page_error
 from visionswerk.tenants.policy import can, require
 from visionswerk.workshops import services as ws
 from visionswerk.workshops.models import Pair, Phase, Workshop
-from visionswerk.workshops.policy import is_participant
 
 ONLY_PARTICIPANTS = N_("Einen Entwurf schreiben nur die Teilnehmenden dieses Workshops.")
 
@@ -66,7 +65,7 @@ def render_draft(
 
 def _participant_workshop(workshop_id: int) -> Workshop:
     workshop = ws.get_workshop(current_user, workshop_id)
-    if not is_participant(current_user, workshop):
+    if not can(current_user, "draft.open", workshop):
         raise NotAllowed(ONLY_PARTICIPANTS)
     return workshop
 
