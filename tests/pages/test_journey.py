@@ -115,6 +115,8 @@ def test_the_whole_method_runs_through_the_pages(
         )
         assert "Eingereicht am" in visitor.html(f"{base}/entwurf")
     assert "Ihren Entwurf schreiben" not in people["Anna"].html("/aufgaben")
+    # only Emil agrees to be named beside his keywords; the others stay "Beitrag …"
+    people["Emil"].post(f"{base}/entwurf/namensnennung", {"agreed": "y"}, status=302)
     status_page = moderator.html(f"{base}/")
     assert status_page.count("eingereicht am") == len(NAMES)
     assert "Entwurf von Anna" not in status_page
@@ -210,7 +212,10 @@ def test_the_whole_method_runs_through_the_pages(
         }
     plenary = people["Anna"].html(f"{base}/alle")
     for name in NAMES:
-        assert f"Idee von {name}" in plenary  # everyone's step-1 keywords, by name
+        assert f"Idee von {name}" in plenary  # everyone's step-1 keywords
+    assert "<dt>Emil</dt>" in plenary and "<dt>Anna</dt>" in plenary  # consented; herself
+    assert "<dt>Ben</dt>" not in plenary and "<dt>Beitrag B</dt>" in plenary
+    assert "<dt>Ben</dt>" not in moderator.html(f"{base}/alle")  # the same for the facilitator
     assert "Vorschlag von" in plenary
     first_proposal = proposals[pair_ids[1]]
     people["Anna"].post(

@@ -129,9 +129,12 @@ def name_consent(workshop_id: int):  # type: ignore[no-untyped-def]
     except DomainError as e:
         return render_draft(workshop, status=e.status, error=message_of(e))
     if agreed:
-        flash(_("Ihr Name steht in der Prozessdokumentation bei Ihren Stichpunkten."), "success")
+        flash(_("Ihr Name steht bei Ihren Stichpunkten (Schritt 3 und Dokumentation)."), "success")
     else:
-        flash(_("Ihre Stichpunkte erscheinen in der Prozessdokumentation ohne Namen."), "success")
+        flash(
+            _("Ihre Stichpunkte erscheinen ohne Ihren Namen (Schritt 3 und Dokumentation)."),
+            "success",
+        )
     return redirect(url_for("workshops.draft", workshop_id=workshop.id) + "#namensnennung")
 
 
