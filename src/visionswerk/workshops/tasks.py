@@ -66,6 +66,7 @@ class Task:
     pair_id: int | None = None
     signatory_id: int | None = None
     count: int | None = None  # e.g. open aspects, missing feedback, signatures so far
+    group_size: int | None = None  # step 2: 2 (a pair) or 3 (a trio) — the wording differs
     # facilitator's moves: why the move is not possible yet (the guard's own Conflict)
     blocked_by: Conflict | None = None
 
@@ -223,6 +224,11 @@ def my_tasks(user: User) -> list[Task]:
             select(PairProposal).where(PairProposal.pair_id.in_(pair_ids)).execution_options(**ALL)
         )
     }
+    sizes = _per_workshop(
+        select(PairMember.pair_id, func.count())
+        .where(PairMember.pair_id.in_(pair_ids))
+        .group_by(PairMember.pair_id)
+    )
     # submitted drafts of my partners, per pair, and the feedback I gave
     partner_drafts: dict[int, int] = dict(
         db.execute(
@@ -339,14 +345,15 @@ def my_tasks(user: User) -> list[Task]:
                 add(TaskKind.WRITE_DRAFT, Phase.INDIVIDUAL)
         if w.phase == Phase.PAIRS and w.step1_closed and w.id in my_members:
             member = my_members[w.id]
+            group = {"pair_id": member.pair_id, "group_size": sizes.get(member.pair_id, 2)}
             missing = partner_drafts.get(member.pair_id, 0) - feedback_given.get(member.pair_id, 0)
             if missing > 0:
-                add(TaskKind.GIVE_FEEDBACK, Phase.PAIRS, pair_id=member.pair_id, count=missing)
+                add(TaskKind.GIVE_FEEDBACK, Phase.PAIRS, count=missing, **group)
             proposal = proposals.get(member.pair_id)
             if proposal is None or proposal.version == 0:
-                add(TaskKind.WRITE_PROPOSAL, Phase.PAIRS, pair_id=member.pair_id)
+                add(TaskKind.WRITE_PROPOSAL, Phase.PAIRS, **group)
             elif member.ready_at is None:
-                add(TaskKind.MARK_READY, Phase.PAIRS, pair_id=member.pair_id)
+                add(TaskKind.MARK_READY, Phase.PAIRS, **group)
         if w.phase == Phase.PLENARY and participant and w.id not in strengths_marked:
             add(TaskKind.MARK_STRENGTHS, Phase.PLENARY)
         if w.phase == Phase.SIGNING:

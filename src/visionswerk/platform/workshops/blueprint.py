@@ -19,14 +19,23 @@ bp = Blueprint("workshops", __name__)
 
 def task_label(task: Task) -> str:
     n = task.count or 0
+    trio = (task.group_size or 2) > 2
     labels = {
         TaskKind.WRITE_DRAFT: lambda: _("Ihren Entwurf schreiben und einreichen"),
-        TaskKind.GIVE_FEEDBACK: lambda: ngettext(
-            "Rückmeldung zu %(num)d Entwurf Ihres Paars geben",
-            "Rückmeldung zu %(num)d Entwürfen Ihres Paars geben",
-            n,
+        TaskKind.GIVE_FEEDBACK: lambda: (
+            ngettext(
+                "Rückmeldung zu %(num)d Entwurf Ihrer Dreiergruppe geben",
+                "Rückmeldung zu %(num)d Entwürfen Ihrer Dreiergruppe geben",
+                n,
+            )
+            if trio
+            else _("Rückmeldung zum Entwurf Ihres Gegenübers geben")
         ),
-        TaskKind.WRITE_PROPOSAL: lambda: _("Mit Ihrem Paar den gemeinsamen Vorschlag schreiben"),
+        TaskKind.WRITE_PROPOSAL: lambda: (
+            _("Zu dritt den gemeinsamen Vorschlag schreiben")
+            if trio
+            else _("Zu zweit den gemeinsamen Vorschlag schreiben")
+        ),
         TaskKind.MARK_READY: lambda: _("Den gemeinsamen Vorschlag als fertig markieren"),
         TaskKind.MARK_STRENGTHS: lambda: _("Die Stärken der Vorschläge markieren"),
         TaskKind.START_INDIVIDUAL: lambda: ngettext(
@@ -131,6 +140,7 @@ def _workshop_helpers() -> dict[str, Any]:
         "workshop_links": workshop_links,
         "tenant_workshops": tenant_workshops,
         "phase_label": helpers.phase_label,
+        "group_name": helpers.group_name,
         "task_label": task_label,
         "task_url": task_url,
     }

@@ -134,6 +134,13 @@ def page_links(user: Any, workshop: Workshop) -> frozenset[str]:
     return frozenset(may)
 
 
+def group_name(number: int, size: int) -> str:
+    """A step-2 group by its size: "Paar 2", or "Dreiergruppe 2" for three people."""
+    if size > 2:
+        return str(_l("Dreiergruppe %(n)d", n=number))
+    return str(_l("Paar %(n)d", n=number))
+
+
 def phase_label(phase: Phase | str) -> str:
     return str(PHASE_LABELS[Phase(phase)])
 
