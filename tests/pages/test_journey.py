@@ -14,6 +14,7 @@ from tests.conftest import Mailbox
 from tests.factories import Factory
 from tests.pages.conftest import Visitor, text_of, url_of
 from visionswerk.db import db
+from visionswerk.platform.workshops.helpers import fingerprint
 from visionswerk.tenants.models import Tenant
 from visionswerk.tenants.scoping import tenant_scope
 from visionswerk.workshops.models import (
@@ -115,6 +116,8 @@ def test_the_whole_method_runs_through_the_pages(
         )
         assert "Eingereicht am" in visitor.html(f"{base}/entwurf")
     assert "Ihren Entwurf schreiben" not in people["Anna"].html("/aufgaben")
+    # only Emil agrees to be named beside his keywords; the others stay "Beitrag …"
+    people["Emil"].post(f"{base}/entwurf/namensnennung", {"agreed": "y"}, status=302)
     status_page = moderator.html(f"{base}/")
     assert status_page.count("eingereicht am") == len(NAMES)
     assert "Entwurf von Anna" not in status_page
@@ -123,7 +126,8 @@ def test_the_whole_method_runs_through_the_pages(
     response = moderator.post(f"{base}/schritt", {"to": "pairs", "seed": "42"}, status=302)
     assert url_of(response).endswith("/paare")
     pairing = moderator.follow(response)
-    assert "Startwert 42" in pairing
+    assert "Nummer dieser Einteilung: 42" in pairing
+    assert "Startwert" not in pairing  # no jargon
     assert "Dreiergruppe" in pairing
     with tenant_scope(town_id):
         pairs = db.scalars(select(Pair).where(Pair.workshop_id == wid).order_by(Pair.number)).all()
@@ -209,7 +213,10 @@ def test_the_whole_method_runs_through_the_pages(
         }
     plenary = people["Anna"].html(f"{base}/alle")
     for name in NAMES:
-        assert f"Idee von {name}" in plenary  # everyone's step-1 keywords, by name
+        assert f"Idee von {name}" in plenary  # everyone's step-1 keywords
+    assert "<dt>Emil</dt>" in plenary and "<dt>Anna</dt>" in plenary  # consented; herself
+    assert "<dt>Ben</dt>" not in plenary and "<dt>Beitrag B</dt>" in plenary
+    assert "<dt>Ben</dt>" not in moderator.html(f"{base}/alle")  # the same for the facilitator
     assert "Vorschlag von" in plenary
     first_proposal = proposals[pair_ids[1]]
     people["Anna"].post(
@@ -280,7 +287,8 @@ def test_the_whole_method_runs_through_the_pages(
         version = db.scalar(select(VisionVersion).where(VisionVersion.workshop_id == wid))
         assert version is not None
         sha, version_id = version.sha256, version.id
-    assert sha in signing
+    # people read a short fingerprint; the full hash is where it is verified
+    assert fingerprint(sha) in signing and sha not in text_of(signing)
     moderator.post(
         f"{base}/unterzeichnende",
         {"kind": "account", "user_id": str(ids["Anna"]), "function": "Teilnehmerin"},
@@ -322,7 +330,10 @@ def test_the_whole_method_runs_through_the_pages(
     assert "Danke für Ihre Unterschrift!" in done
     assert "Link schon benutzt" in guest.html(path, status=410)
 
-    moderator.post(f"{base}/schritt", {"to": "adopted"}, status=302)
+    # adopting is final: without the tick the page asks for it and nothing changes
+    refused = moderator.post(f"{base}/schritt", {"to": "adopted"}, status=422)
+    assert "Bitte bestätigen Sie mit dem Häkchen" in refused.get_data(as_text=True)
+    moderator.post(f"{base}/schritt", {"to": "adopted", "confirm_adopt": "y"}, status=302)
     assert workshop_row(town_id, wid).phase == Phase.ADOPTED
     with tenant_scope(town_id):
         signatures = db.scalars(select(Signature).where(Signature.version_id == version_id)).all()

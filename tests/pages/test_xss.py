@@ -252,7 +252,7 @@ def test_payloads_in_every_text_field_stay_text(
         sha = db.scalar(select(VisionVersion.sha256).where(VisionVersion.workshop_id == wid))
     pages.post(guest, link.group(1), {"sha256": sha, "confirm": "y"}, 200)
     everything(f"{w}/", f"{w}/bestaetigung")
-    moderator.post(f"{w}/schritt", {"to": "adopted"}, status=302)
+    moderator.post(f"{w}/schritt", {"to": "adopted", "confirm_adopt": "y"}, status=302)
     everything(f"{w}/beschlossen", f"{w}/vision", f"{w}/alle")
 
     assert len(pages.seen) > 60

@@ -41,13 +41,53 @@ class SubmissionStatus:
 
 
 @dataclasses.dataclass(frozen=True)
+class Contributor:
+    """How the author of a submitted draft appears wherever step-1 content is shown to
+    others: by name only if they agreed (``Draft.name_in_documentation``, default no) or
+    the reader is the author; otherwise by a letter ("Beitrag A")."""
+
+    letter: str
+    name: str | None
+
+
+def _letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def contributors(actor: User, workshop: Workshop) -> dict[int, Contributor]:
+    """Author id → :class:`Contributor` for every submitted draft of ``workshop``.
+    Letters follow the order the drafts were written, not names, so they reveal nobody.
+    The facilitator sees the same as everybody else."""
+    rows = db.execute(
+        select(Draft.author_id, Draft.name_in_documentation, User.display_name)
+        .join(User, User.id == Draft.author_id)
+        .where(Draft.workshop_id == workshop.id, Draft.submitted_at.is_not(None))
+        .order_by(Draft.id)
+    ).all()
+    return {
+        author_id: Contributor(_letter(i), name if named or author_id == actor.id else None)
+        for i, (author_id, named, name) in enumerate(rows)
+    }
+
+
+@dataclasses.dataclass(frozen=True)
 class DraftKeywords:
-    """A submitted draft's keywords (not its text), shown to all in step 3."""
+    """A submitted draft's keywords (not its text), shown to all in step 3, with its
+    author as :class:`Contributor` (a name only with their consent)."""
 
     draft_id: int
     author_id: int
-    author_name: str
+    author: Contributor
     keywords: list[str]
+
+    @property
+    def author_name(self) -> str | None:
+        return self.author.name
 
 
 def _check_writable(actor: User, workshop: Workshop) -> None:
@@ -248,16 +288,16 @@ def keywords_overview(actor: User, workshop: Workshop) -> list[DraftKeywords]:
     participants and facilitator from step 3 on). Empty before that for anybody but
     the author of a draft."""
     in_scope(workshop)
-    rows = db.execute(
-        select(Draft, User.display_name)
-        .join(User, User.id == Draft.author_id)
+    drafts = db.scalars(
+        select(Draft)
         .where(Draft.workshop_id == workshop.id, Draft.submitted_at.is_not(None))
-        .order_by(User.display_name, Draft.id)
+        .order_by(Draft.id)
     ).all()
     allowed_all = reads_all_keywords(actor, workshop)
+    people = contributors(actor, workshop)
     return [
-        DraftKeywords(d.id, d.author_id, name, list(d.keywords))
-        for d, name in rows
+        DraftKeywords(d.id, d.author_id, people[d.author_id], list(d.keywords))
+        for d in drafts
         if (allowed_all or d.author_id == actor.id) and d.keywords
     ]
 

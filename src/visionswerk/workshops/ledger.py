@@ -28,6 +28,7 @@ from visionswerk.tenants.models import User
 from visionswerk.tenants.policy import can, require
 from visionswerk.workshops import text as texts
 from visionswerk.workshops._common import in_scope, load
+from visionswerk.workshops.drafts import Contributor, contributors
 from visionswerk.workshops.models import (
     Aspect,
     AspectGroup,
@@ -78,8 +79,12 @@ class PairShare:
 @dataclasses.dataclass(frozen=True)
 class ParticipantShare:
     user_id: int
-    display_name: str
+    author: Contributor  # a name only with the author's consent
     share: Share
+
+    @property
+    def display_name(self) -> str | None:
+        return self.author.name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,6 +99,7 @@ class Ledger:
     aspects: list[Aspect]  # ordered: step-1 aspects by participant, then pairs' aspects
     groups: list[AspectGroup]
     coverage: Coverage
+    contributors: dict[int, Contributor]  # participant id → how step-1 authors appear
 
     @property
     def open_count(self) -> int:
@@ -176,7 +182,8 @@ def ledger(actor: User, workshop: Workshop) -> Ledger:
             .order_by(AspectGroup.id)
         )
     )
-    return Ledger(aspects, groups, _coverage(workshop, aspects))
+    people = contributors(actor, workshop)
+    return Ledger(aspects, groups, _coverage(workshop, aspects, people), people)
 
 
 def open_aspect_count(workshop: Workshop) -> int:
@@ -200,7 +207,7 @@ def coverage(actor: User, workshop: Workshop) -> Coverage:
     in_scope(workshop)
     if not (can(actor, "workshop.status", workshop) or can(actor, "ledger.read", workshop)):
         require(actor, "workshop.status", workshop)
-    return _coverage(workshop, _aspects(workshop))
+    return _coverage(workshop, _aspects(workshop), contributors(actor, workshop))
 
 
 def _share(aspects: list[Aspect]) -> Share:
@@ -211,7 +218,9 @@ def _share(aspects: list[Aspect]) -> Share:
     )
 
 
-def _coverage(workshop: Workshop, aspects: list[Aspect]) -> Coverage:
+def _coverage(
+    workshop: Workshop, aspects: list[Aspect], people: dict[int, Contributor]
+) -> Coverage:
     pairs = db.scalars(
         select(Pair)
         .where(Pair.workshop_id == workshop.id)
@@ -227,13 +236,24 @@ def _coverage(workshop: Workshop, aspects: list[Aspect]) -> Coverage:
         )
         for p in pairs
     ]
-    people: dict[int, str] = {}
-    for a in aspects:
-        if a.source == AspectSource.DRAFT and a.participant_id is not None:
-            people[a.participant_id] = a.participant.display_name if a.participant else ""
+    authors = {
+        a.participant_id
+        for a in aspects
+        if a.source == AspectSource.DRAFT and a.participant_id is not None
+    }
+    unknown = Contributor("?", None)  # a draft withdrawn after its aspects were made
     per_participant = [
-        ParticipantShare(uid, name, _share([a for a in aspects if a.participant_id == uid]))
-        for uid, name in sorted(people.items(), key=lambda kv: (kv[1].lower(), kv[0]))
+        ParticipantShare(
+            uid, people.get(uid, unknown), _share([a for a in aspects if a.participant_id == uid])
+        )
+        for uid in sorted(
+            authors,
+            key=lambda uid: (
+                len(people.get(uid, unknown).letter),
+                people.get(uid, unknown).letter,
+                uid,
+            ),
+        )
     ]
     return Coverage(_share(aspects), per_pair, per_participant)
 

@@ -460,20 +460,158 @@ def move(actor: User, workshop: Workshop, to_phase: Phase | str, **options: Any)
     return workshop
 
 
-def _open_individual(actor: User, workshop: Workshop) -> dict[str, Any]:
-    count = (
-        db.scalar(
-            select(func.count())
-            .select_from(Participation)
-            .where(Participation.workshop_id == workshop.id)
+# --- guards: why a move is not possible yet -------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Readiness:
+    """The facts the guards look at (counts only, never content). :func:`blocker` turns
+    them into the reason a move is refused; the same function guards :func:`move` and
+    tells the facilitator beforehand (overview, "Meine Aufgaben") why not yet."""
+
+    participants: int = 0
+    submitted: int = 0
+    saved_proposals: int = 0
+    vision_written: bool = False
+    open_aspects: int = 0
+    stale_passages: int = 0
+    signatures: int = 0
+
+
+NEED_PARTICIPANTS = N_(
+    "Es braucht mindestens zwei Teilnehmende, um mit der Einzelarbeit zu beginnen."
+)
+NEED_DRAFTS = N_("Es braucht mindestens zwei eingereichte Entwürfe, um Paare zu bilden.")
+PAIRS_CONFIRMED = N_("Die Paare sind schon bestätigt; die Einzelarbeit ist abgeschlossen.")
+CONFIRM_PAIRS_FIRST = N_("Bitte bestätigen Sie zuerst die Paare.")
+NEED_PROPOSAL = N_("Noch kein Paar hat einen gemeinsamen Vorschlag gespeichert.")
+NEED_VISION_TEXT = N_("Bitte schreiben und speichern Sie zuerst den Visionstext mit Titel.")
+NEED_SIGNATURE = N_(
+    "Es braucht mindestens eine Unterschrift, um die Vision zu beschließen. Tragen Sie ein, "
+    "wer unterschreiben soll, und warten Sie auf die erste Unterschrift."
+)
+
+
+def _open_aspects_conflict(n: int) -> Conflict:
+    return Conflict(
+        N_(
+            "Noch ein Aspekt ist offen. Jeder Aspekt muss aufgenommen oder mit "
+            "Begründung zurückgestellt sein, bevor unterschrieben werden kann."
         )
-        or 0
+        if n == 1
+        else N_(
+            "Noch %(n)d Aspekte sind offen. Jeder Aspekt muss aufgenommen oder mit "
+            "Begründung zurückgestellt sein, bevor unterschrieben werden kann."
+        ),
+        n=n,
+        payload={"open_aspects": n},
     )
-    if count < 2:
-        raise Conflict(
-            N_("Es braucht mindestens zwei Teilnehmende, um mit der Einzelarbeit zu beginnen.")
+
+
+def _stale_conflict(n: int, ids: list[int] | None = None) -> Conflict:
+    return Conflict(
+        N_(
+            "Bei einem aufgenommenen Aspekt steht die angegebene Stelle nicht mehr im "
+            "Visionstext. Bitte passen Sie die Stelle an."
         )
-    return {"participants": count}
+        if n == 1
+        else N_(
+            "Bei %(n)d aufgenommenen Aspekten steht die angegebene Stelle nicht mehr im "
+            "Visionstext. Bitte passen Sie die Stellen an."
+        ),
+        n=n,
+        payload={"stale_aspect_ids": ids or []},
+    )
+
+
+def blocker(workshop: Workshop, to: Phase, facts: Readiness) -> Conflict | None:
+    """The Conflict the move from the workshop's phase to ``to`` would raise with these
+    facts, or None when its guard lets it through. No queries, no changes."""
+    step = TRANSITIONS.get((workshop.phase, to))
+    if step == "open_individual" and facts.participants < 2:
+        return Conflict(NEED_PARTICIPANTS)
+    if step == "open_pairs" and facts.submitted < 2:
+        return Conflict(NEED_DRAFTS)
+    if step == "back_to_individual" and workshop.step1_closed:
+        return Conflict(PAIRS_CONFIRMED)
+    if step == "open_plenary":
+        if not workshop.step1_closed:
+            return Conflict(CONFIRM_PAIRS_FIRST)
+        if not facts.saved_proposals:
+            return Conflict(NEED_PROPOSAL)
+    if step == "open_signing":
+        if not facts.vision_written:
+            return Conflict(NEED_VISION_TEXT)
+        if facts.open_aspects:
+            return _open_aspects_conflict(facts.open_aspects)
+        if facts.stale_passages:
+            return _stale_conflict(facts.stale_passages)
+    if step == "close_signing" and not facts.signatures:
+        return Conflict(NEED_SIGNATURE)
+    return None
+
+
+def _count(model: Any, *where: Any) -> int:
+    return db.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def readiness(workshop: Workshop) -> Readiness:
+    """The guards' facts for one workshop of the current tenant (only those of its
+    phase are counted)."""
+    phase, wid = workshop.phase, workshop.id
+    facts: dict[str, Any] = {}
+    if phase == Phase.PREPARATION:
+        facts["participants"] = _count(Participation, Participation.workshop_id == wid)
+    if phase == Phase.INDIVIDUAL:
+        facts["submitted"] = len(pairing.submitted_user_ids(workshop))
+    if phase == Phase.PAIRS:
+        facts["saved_proposals"] = _count(
+            PairProposal, PairProposal.workshop_id == wid, PairProposal.version > 0
+        )
+    if phase == Phase.PLENARY:
+        draft = db.scalar(select(VisionDraft).where(VisionDraft.workshop_id == wid))
+        facts["vision_written"] = bool(draft and draft.text.strip() and draft.title.strip())
+        facts["open_aspects"] = ledger.open_aspect_count(workshop)
+        if draft is not None and facts["vision_written"]:
+            facts["stale_passages"] = len(ledger.stale_passages(workshop, draft.text))
+    if phase == Phase.SIGNING:
+        version = signing.current_version(workshop)
+        if version is not None:
+            facts["signatures"] = _count(Signature, Signature.version_id == version.id)
+    return Readiness(**facts)
+
+
+@dataclasses.dataclass(frozen=True)
+class NextMove:
+    to: Phase
+    blocked_by: Conflict | None  # None: possible now
+
+    @property
+    def ready(self) -> bool:
+        return self.blocked_by is None
+
+
+def next_moves(actor: User, workshop: Workshop) -> list[NextMove]:
+    """The moves from here, each with the reason it is not possible yet (if so): what
+    the facilitator sees before pressing a button. Empty for anybody who may not move."""
+    moves = allowed_moves(actor, workshop)
+    if not moves:
+        return []
+    facts = readiness(workshop)
+    return [NextMove(to, blocker(workshop, to, facts)) for to in moves]
+
+
+def _guard(workshop: Workshop, to: Phase) -> Readiness:
+    facts = readiness(workshop)
+    refused = blocker(workshop, to, facts)
+    if refused is not None:
+        raise refused
+    return facts
+
+
+def _open_individual(actor: User, workshop: Workshop) -> dict[str, Any]:
+    facts = _guard(workshop, Phase.INDIVIDUAL)
+    return {"participants": facts.participants}
 
 
 def _open_pairs(
@@ -483,30 +621,19 @@ def _open_pairs(
     include_without_draft: bool | None = None,
     seed: int | None = None,
 ) -> dict[str, Any]:
+    _guard(workshop, Phase.PAIRS)
     pairs = pairing._propose(actor, workshop, include_without_draft, seed)
     return {"seed": workshop.pairing_seed, "pairs": len(pairs)}
 
 
 def _back_to_individual(actor: User, workshop: Workshop) -> dict[str, Any]:
-    if workshop.step1_closed:
-        raise Conflict(N_("Die Paare sind schon bestätigt; die Einzelarbeit ist abgeschlossen."))
+    _guard(workshop, Phase.INDIVIDUAL)
     pairing._delete_pairs(workshop)
     return {}
 
 
 def _open_plenary(actor: User, workshop: Workshop) -> dict[str, Any]:
-    if not workshop.step1_closed:
-        raise Conflict(N_("Bitte bestätigen Sie zuerst die Paare."))
-    saved = (
-        db.scalar(
-            select(func.count())
-            .select_from(PairProposal)
-            .where(PairProposal.workshop_id == workshop.id, PairProposal.version > 0)
-        )
-        or 0
-    )
-    if not saved:
-        raise Conflict(N_("Noch kein Paar hat einen gemeinsamen Vorschlag gespeichert."))
+    _guard(workshop, Phase.PLENARY)
     created = ledger.ensure_aspects(workshop)
     plenary.ensure_vision_draft(workshop)
     return {"aspects_created": created}
@@ -514,38 +641,14 @@ def _open_plenary(actor: User, workshop: Workshop) -> dict[str, Any]:
 
 def _open_signing(actor: User, workshop: Workshop) -> dict[str, Any]:
     draft = db.scalar(select(VisionDraft).where(VisionDraft.workshop_id == workshop.id))
-    if draft is None or not draft.text.strip() or not draft.title.strip():
-        raise Conflict(N_("Bitte schreiben und speichern Sie zuerst den Visionstext mit Titel."))
-    open_count = ledger.open_aspect_count(workshop)
-    if open_count:
-        raise Conflict(
-            N_(
-                "Noch ein Aspekt ist offen. Jeder Aspekt muss aufgenommen oder mit "
-                "Begründung zurückgestellt sein, bevor unterschrieben werden kann."
-            )
-            if open_count == 1
-            else N_(
-                "Noch %(n)d Aspekte sind offen. Jeder Aspekt muss aufgenommen oder mit "
-                "Begründung zurückgestellt sein, bevor unterschrieben werden kann."
-            ),
-            n=open_count,
-            payload={"open_aspects": open_count},
-        )
+    facts = readiness(workshop)
+    refused = blocker(workshop, Phase.SIGNING, dataclasses.replace(facts, stale_passages=0))
+    if refused is not None:
+        raise refused
+    assert draft is not None  # vision_written
     stale = ledger.stale_passages(workshop, draft.text)
     if stale:
-        raise Conflict(
-            N_(
-                "Bei einem aufgenommenen Aspekt steht die angegebene Stelle nicht mehr im "
-                "Visionstext. Bitte passen Sie die Stelle an."
-            )
-            if len(stale) == 1
-            else N_(
-                "Bei %(n)d aufgenommenen Aspekten steht die angegebene Stelle nicht mehr im "
-                "Visionstext. Bitte passen Sie die Stellen an."
-            ),
-            n=len(stale),
-            payload={"stale_aspect_ids": [a.id for a in stale]},
-        )
+        raise _stale_conflict(len(stale), [a.id for a in stale])
     version = signing.freeze_version(actor, workshop, draft.title, draft.text)
     return {"version": version.number, "sha256": version.sha256}
 
@@ -556,24 +659,14 @@ def _reopen_for_changes(actor: User, workshop: Workshop) -> dict[str, Any]:
 
 
 def _close_signing(actor: User, workshop: Workshop) -> dict[str, Any]:
+    facts = _guard(workshop, Phase.ADOPTED)
     version = signing.current_version(workshop)
-    count = 0
-    if version is not None:
-        count = (
-            db.scalar(
-                select(func.count())
-                .select_from(Signature)
-                .where(Signature.version_id == version.id)
-            )
-            or 0
-        )
-    if version is None or not count:
-        raise Conflict(N_("Es braucht mindestens eine Unterschrift, um die Vision zu beschließen."))
+    assert version is not None  # a signature exists
     version.adopted_at = utcnow()
     from visionswerk.visions import parents  # issue 4: a new parent version flags children
 
     parents.version_adopted(actor, version)
-    return {"version": version.number, "signatures": count}
+    return {"version": version.number, "signatures": facts.signatures}
 
 
 _STEPS = {

@@ -30,7 +30,7 @@ from visionswerk.workshops.models import (
     Phase,
     Workshop,
 )
-from visionswerk.workshops.policy import is_participant, pair_of_user
+from visionswerk.workshops.policy import pair_of_user
 
 PAIR_NOT_FOUND = N_("Dieses Paar gibt es hier nicht.")
 MAX_PAIR_SIZE = 3
@@ -157,10 +157,7 @@ def pairs(actor: User, workshop: Workshop) -> list[Pair]:
     (``workshop.status``) see the proposal before confirmation; participants see the
     pairs once they are confirmed."""
     in_scope(workshop)
-    sees = can(actor, "workshop.status", workshop) or (
-        workshop.step1_closed and is_participant(actor, workshop)
-    )
-    if not sees:
+    if not can(actor, "pairing.read", workshop):
         return []
     return list(
         db.scalars(select(Pair).where(Pair.workshop_id == workshop.id).order_by(Pair.number))

@@ -135,6 +135,19 @@ def _write_draft(user: User, workshop: Workshop) -> bool:
     return open_ and is_participant(user, workshop)
 
 
+@rule("draft.open")
+def _open_draft_page(user: User, workshop: Workshop) -> bool:
+    """The page of one's own draft (read-only once step 1 is closed): participants."""
+    return is_participant(user, workshop)
+
+
+@rule("pairing.read")
+def _read_pairing(user: User, workshop: Workshop) -> bool:
+    """Who is in which pair (never content): the status readers at any time, the
+    participants once the pairs are confirmed."""
+    return _status(user, workshop) or (workshop.step1_closed and is_participant(user, workshop))
+
+
 @rule("draft.name_consent")
 def _name_consent(user: User, workshop: Workshop) -> bool:
     """Whether one's own name may stand in the process documentation: each participant

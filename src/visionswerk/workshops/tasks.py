@@ -11,10 +11,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+from typing import Any
 
 from sqlalchemy import func, select
 
 from visionswerk.db import db
+from visionswerk.errors import Conflict
 from visionswerk.tenants.models import Role, Tenant, TenantKind, User
 from visionswerk.workshops.models import (
     Aspect,
@@ -28,6 +30,7 @@ from visionswerk.workshops.models import (
     Signatory,
     Signature,
     Strength,
+    VisionDraft,
     VisionVersion,
     Workshop,
 )
@@ -41,7 +44,10 @@ class TaskKind(enum.StrEnum):
     WRITE_PROPOSAL = "write_proposal"  # step 2: co-write the joint proposal
     MARK_READY = "mark_ready"  # step 2: confirm the proposal is ready
     MARK_STRENGTHS = "mark_strengths"  # step 3: mark strengths of proposals
+    START_INDIVIDUAL = "start_individual"  # facilitator: invite, then start step 1
+    CLOSE_INDIVIDUAL = "close_individual"  # facilitator: end step 1, propose pairs
     CONFIRM_PAIRS = "confirm_pairs"  # facilitator: check and confirm the pairs
+    OPEN_PLENARY = "open_plenary"  # facilitator: open step 3 once proposals exist
     COMPOSE_VISION = "compose_vision"  # facilitator: compose, decide the ledger
     COLLECT_SIGNATURES = "collect_signatures"  # facilitator: list signatories, close
     SIGN = "sign"  # signatory: sign the vision
@@ -60,6 +66,9 @@ class Task:
     pair_id: int | None = None
     signatory_id: int | None = None
     count: int | None = None  # e.g. open aspects, missing feedback, signatures so far
+    group_size: int | None = None  # step 2: 2 (a pair) or 3 (a trio) — the wording differs
+    # facilitator's moves: why the move is not possible yet (the guard's own Conflict)
+    blocked_by: Conflict | None = None
 
 
 def _managed_tenant_ids(user: User) -> set[int]:
@@ -70,6 +79,96 @@ def _managed_tenant_ids(user: User) -> set[int]:
         ):
             ids.add(m.tenant_id)
     return ids
+
+
+def _task(kind: TaskKind, w: Workshop, tenant: Tenant, deadline_phase: Phase, **extra: Any) -> Task:
+    return Task(
+        kind, w.id, w.title, tenant.id, tenant.slug, tenant.name, w.phase,
+        w.deadline(deadline_phase), **extra,
+    )  # fmt: skip
+
+
+def _per_workshop(query: Any) -> dict[int, int]:
+    return {wid: int(n) for wid, n in db.execute(query.execution_options(**ALL)).all()}
+
+
+# the facilitator's move in each phase: (task, the phase it moves to, whose deadline)
+_MOVES = {
+    Phase.PREPARATION: (TaskKind.START_INDIVIDUAL, Phase.INDIVIDUAL, Phase.INDIVIDUAL),
+    Phase.INDIVIDUAL: (TaskKind.CLOSE_INDIVIDUAL, Phase.PAIRS, Phase.INDIVIDUAL),
+    Phase.PAIRS: (TaskKind.OPEN_PLENARY, Phase.PLENARY, Phase.PAIRS),
+    Phase.PLENARY: (TaskKind.COMPOSE_VISION, Phase.SIGNING, Phase.PLENARY),
+    Phase.SIGNING: (TaskKind.COLLECT_SIGNATURES, Phase.ADOPTED, Phase.SIGNING),
+}
+
+
+def _facilitator_tasks(
+    rows: list[Any], open_aspects: dict[int, int], signatures: dict[int, int]
+) -> list[Task]:
+    """One task per managed workshop: its next move, with the guard's reason if it is
+    not possible yet (the same :func:`lifecycle.blocker` that guards the move). A fixed
+    number of counting queries; the passage check of step 3 is left to the move."""
+    from visionswerk.workshops.lifecycle import Readiness, blocker
+
+    ids = [w.id for w, _ in rows]
+    if not ids:
+        return []
+    people = _per_workshop(
+        select(Participation.workshop_id, func.count())
+        .where(Participation.workshop_id.in_(ids))
+        .group_by(Participation.workshop_id)
+    )
+    submitted = _per_workshop(
+        select(Draft.workshop_id, func.count())
+        .join(
+            Participation,
+            (Participation.workshop_id == Draft.workshop_id)
+            & (Participation.user_id == Draft.author_id),
+        )
+        .where(Draft.workshop_id.in_(ids), Draft.submitted_at.is_not(None))
+        .group_by(Draft.workshop_id)
+    )
+    saved = _per_workshop(
+        select(PairProposal.workshop_id, func.count())
+        .where(PairProposal.workshop_id.in_(ids), PairProposal.version > 0)
+        .group_by(PairProposal.workshop_id)
+    )
+    written = set(
+        db.scalars(
+            select(VisionDraft.workshop_id)
+            .where(
+                VisionDraft.workshop_id.in_(ids),
+                func.length(func.trim(VisionDraft.text)) > 0,
+                func.length(func.trim(VisionDraft.title)) > 0,
+            )
+            .execution_options(**ALL)
+        )
+    )
+    tasks = []
+    for w, tenant in rows:
+        facts = Readiness(
+            participants=people.get(w.id, 0),
+            submitted=submitted.get(w.id, 0),
+            saved_proposals=saved.get(w.id, 0),
+            vision_written=w.id in written,
+            open_aspects=open_aspects.get(w.id, 0),
+            signatures=signatures.get(w.id, 0),
+        )
+        kind, to, deadline_phase = _MOVES[w.phase]
+        if w.phase == Phase.PAIRS and not w.step1_closed:
+            tasks.append(_task(TaskKind.CONFIRM_PAIRS, w, tenant, Phase.PAIRS))
+            continue
+        count = {
+            TaskKind.START_INDIVIDUAL: facts.participants,
+            TaskKind.CLOSE_INDIVIDUAL: facts.submitted,
+            TaskKind.OPEN_PLENARY: facts.saved_proposals,
+            TaskKind.COMPOSE_VISION: facts.open_aspects,
+            TaskKind.COLLECT_SIGNATURES: facts.signatures,
+        }[kind]
+        tasks.append(
+            _task(kind, w, tenant, deadline_phase, count=count, blocked_by=blocker(w, to, facts))
+        )
+    return tasks
 
 
 def my_tasks(user: User) -> list[Task]:
@@ -84,9 +183,9 @@ def my_tasks(user: User) -> list[Task]:
     )
     managed_tenants = _managed_tenant_ids(user)
     active = [Phase.INDIVIDUAL, Phase.PAIRS, Phase.PLENARY, Phase.SIGNING]
-    cond = Workshop.id.in_(participating)
-    if managed_tenants:
-        cond = cond | Workshop.tenant_id.in_(managed_tenants)
+    cond = Workshop.id.in_(participating) & Workshop.phase.in_(active)
+    if managed_tenants:  # the facilitator's next move is a task from preparation on
+        cond = cond | (Workshop.tenant_id.in_(managed_tenants) & (Workshop.phase != Phase.ADOPTED))
     signing_versions = (
         select(VisionVersion.workshop_id)
         .join(Signatory, Signatory.version_id == VisionVersion.id)
@@ -95,7 +194,7 @@ def my_tasks(user: User) -> list[Task]:
     rows = db.execute(
         select(Workshop, Tenant)
         .join(Tenant, Tenant.id == Workshop.tenant_id)
-        .where(Workshop.phase.in_(active), cond | Workshop.id.in_(signing_versions))
+        .where(cond | (Workshop.id.in_(signing_versions) & Workshop.phase.in_(active)))
         .execution_options(**ALL)
     ).all()
     if not rows:
@@ -125,6 +224,11 @@ def my_tasks(user: User) -> list[Task]:
             select(PairProposal).where(PairProposal.pair_id.in_(pair_ids)).execution_options(**ALL)
         )
     }
+    sizes = _per_workshop(
+        select(PairMember.pair_id, func.count())
+        .where(PairMember.pair_id.in_(pair_ids))
+        .group_by(PairMember.pair_id)
+    )
     # submitted drafts of my partners, per pair, and the feedback I gave
     partner_drafts: dict[int, int] = dict(
         db.execute(
@@ -235,40 +339,32 @@ def my_tasks(user: User) -> list[Task]:
             )
 
         participant = w.id in participating
-        manager = w.tenant_id in managed_tenants
         if participant and w.phase in (Phase.INDIVIDUAL, Phase.PAIRS) and not w.step1_closed:
             draft = drafts.get(w.id)
             if draft is None or draft.submitted_at is None:
                 add(TaskKind.WRITE_DRAFT, Phase.INDIVIDUAL)
         if w.phase == Phase.PAIRS and w.step1_closed and w.id in my_members:
             member = my_members[w.id]
+            group = {"pair_id": member.pair_id, "group_size": sizes.get(member.pair_id, 2)}
             missing = partner_drafts.get(member.pair_id, 0) - feedback_given.get(member.pair_id, 0)
             if missing > 0:
-                add(TaskKind.GIVE_FEEDBACK, Phase.PAIRS, pair_id=member.pair_id, count=missing)
+                add(TaskKind.GIVE_FEEDBACK, Phase.PAIRS, count=missing, **group)
             proposal = proposals.get(member.pair_id)
             if proposal is None or proposal.version == 0:
-                add(TaskKind.WRITE_PROPOSAL, Phase.PAIRS, pair_id=member.pair_id)
+                add(TaskKind.WRITE_PROPOSAL, Phase.PAIRS, **group)
             elif member.ready_at is None:
-                add(TaskKind.MARK_READY, Phase.PAIRS, pair_id=member.pair_id)
-        if manager and w.phase == Phase.PAIRS and not w.step1_closed:
-            add(TaskKind.CONFIRM_PAIRS, Phase.PAIRS)
-        if w.phase == Phase.PLENARY:
-            if participant and w.id not in strengths_marked:
-                add(TaskKind.MARK_STRENGTHS, Phase.PLENARY)
-            if manager:
-                add(TaskKind.COMPOSE_VISION, Phase.PLENARY, count=open_aspects.get(w.id, 0))
+                add(TaskKind.MARK_READY, Phase.PAIRS, **group)
+        if w.phase == Phase.PLENARY and participant and w.id not in strengths_marked:
+            add(TaskKind.MARK_STRENGTHS, Phase.PLENARY)
         if w.phase == Phase.SIGNING:
             version = current_versions.get(w.id)
-            if version is not None:
-                mine = my_signatories.get(version.id)
-                if mine is not None and mine.id not in signed_by_me:
-                    add(TaskKind.SIGN, Phase.SIGNING, signatory_id=mine.id)
-                if manager:
-                    add(
-                        TaskKind.COLLECT_SIGNATURES,
-                        Phase.SIGNING,
-                        count=int(signed.get(version.id, 0)),
-                    )
+            mine = my_signatories.get(version.id) if version is not None else None
+            if mine is not None and mine.id not in signed_by_me:
+                add(TaskKind.SIGN, Phase.SIGNING, signatory_id=mine.id)
+    if managed_tenants:
+        managed = [(w, t) for w, t in rows if w.tenant_id in managed_tenants]
+        signatures = {wid: int(signed.get(v.id, 0)) for wid, v in current_versions.items()}
+        tasks.extend(_facilitator_tasks(managed, open_aspects, signatures))
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     tasks.sort(
         key=lambda t: (

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, url_for
+from flask import Blueprint, g, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from visionswerk.platform.i18n import message_of
 from visionswerk.platform.workshops import helpers
 from visionswerk.workshops import services as ws
 from visionswerk.workshops.tasks import Task, TaskKind
@@ -18,17 +19,41 @@ bp = Blueprint("workshops", __name__)
 
 def task_label(task: Task) -> str:
     n = task.count or 0
+    trio = (task.group_size or 2) > 2
     labels = {
         TaskKind.WRITE_DRAFT: lambda: _("Ihren Entwurf schreiben und einreichen"),
-        TaskKind.GIVE_FEEDBACK: lambda: ngettext(
-            "Rückmeldung zu %(num)d Entwurf Ihres Paars geben",
-            "Rückmeldung zu %(num)d Entwürfen Ihres Paars geben",
-            n,
+        TaskKind.GIVE_FEEDBACK: lambda: (
+            ngettext(
+                "Rückmeldung zu %(num)d Entwurf Ihrer Dreiergruppe geben",
+                "Rückmeldung zu %(num)d Entwürfen Ihrer Dreiergruppe geben",
+                n,
+            )
+            if trio
+            else _("Rückmeldung zum Entwurf Ihres Gegenübers geben")
         ),
-        TaskKind.WRITE_PROPOSAL: lambda: _("Mit Ihrem Paar den gemeinsamen Vorschlag schreiben"),
+        TaskKind.WRITE_PROPOSAL: lambda: (
+            _("Zu dritt den gemeinsamen Vorschlag schreiben")
+            if trio
+            else _("Zu zweit den gemeinsamen Vorschlag schreiben")
+        ),
         TaskKind.MARK_READY: lambda: _("Den gemeinsamen Vorschlag als fertig markieren"),
         TaskKind.MARK_STRENGTHS: lambda: _("Die Stärken der Vorschläge markieren"),
+        TaskKind.START_INDIVIDUAL: lambda: ngettext(
+            "Teilnehmende einladen und die Einzelarbeit starten – %(num)d Person nimmt teil",
+            "Teilnehmende einladen und die Einzelarbeit starten – %(num)d Personen nehmen teil",
+            n,
+        ),
+        TaskKind.CLOSE_INDIVIDUAL: lambda: ngettext(
+            "Die Einzelarbeit beenden und Paare vorschlagen – %(num)d Entwurf eingereicht",
+            "Die Einzelarbeit beenden und Paare vorschlagen – %(num)d Entwürfe eingereicht",
+            n,
+        ),
         TaskKind.CONFIRM_PAIRS: lambda: _("Die vorgeschlagenen Paare prüfen und bestätigen"),
+        TaskKind.OPEN_PLENARY: lambda: ngettext(
+            "Schritt 3 öffnen, wenn die Gruppen fertig sind – %(num)d Vorschlag gespeichert",
+            "Schritt 3 öffnen, wenn die Gruppen fertig sind – %(num)d Vorschläge gespeichert",
+            n,
+        ),
         TaskKind.COMPOSE_VISION: lambda: ngettext(
             "Die Vision zusammenstellen – %(num)d Aspekt ist noch offen",
             "Die Vision zusammenstellen – %(num)d Aspekte sind noch offen",
@@ -44,11 +69,20 @@ def task_label(task: Task) -> str:
     return labels[task.kind]()
 
 
+@bp.app_template_filter("blocked_reason")
+def task_blocked(task: Task) -> str:
+    """Why the facilitator's move is not possible yet, in the reader's language ("" if
+    it is)."""
+    return message_of(task.blocked_by) if task.blocked_by is not None else ""
+
+
 def task_url(task: Task) -> str:
     values: dict[str, Any] = {"tenant_slug": task.tenant_slug}
     if task.kind in (TaskKind.GIVE_FEEDBACK, TaskKind.WRITE_PROPOSAL, TaskKind.MARK_READY):
         return url_for("workshops.pair", pair_id=task.pair_id, **values)
     values["workshop_id"] = task.workshop_id
+    if task.kind in (TaskKind.START_INDIVIDUAL, TaskKind.CLOSE_INDIVIDUAL, TaskKind.OPEN_PLENARY):
+        return url_for("workshops.overview", _anchor="schritte", **values)
     endpoint = {
         TaskKind.WRITE_DRAFT: "workshops.draft",
         TaskKind.MARK_STRENGTHS: "workshops.plenary",
@@ -75,6 +109,11 @@ def _past(value: Any) -> bool:
     return helpers.is_past(value)
 
 
+@bp.app_template_filter("fingerprint")
+def _fingerprint(value: str | None) -> str:
+    return helpers.fingerprint(value)
+
+
 @bp.app_template_filter("markdown")
 def _markdown(value: str | None) -> Any:
     return helpers.markdown(value)
@@ -88,9 +127,20 @@ def _workshop_helpers() -> dict[str, Any]:
             return []
         return ws.workshops_of(current_user, tenant)
 
+    def workshop_links(workshop: Any) -> frozenset[str]:
+        """The workshop pages the current user may open (once per request)."""
+        if not current_user.is_authenticated:
+            return frozenset()
+        cache = g.setdefault("workshop_links", {})
+        if workshop.id not in cache:
+            cache[workshop.id] = helpers.page_links(current_user, workshop)
+        return cache[workshop.id]  # type: ignore[no-any-return]
+
     return {
+        "workshop_links": workshop_links,
         "tenant_workshops": tenant_workshops,
         "phase_label": helpers.phase_label,
+        "group_name": helpers.group_name,
         "task_label": task_label,
         "task_url": task_url,
     }

@@ -137,12 +137,21 @@ class MoveForm(FlaskForm):
         _l("Auch Teilnehmende ohne eingereichten Entwurf einteilen")
     )
     seed = IntegerField(
-        _l("Startwert der Zufallseinteilung (optional)"),
+        _l("Nummer einer früheren Einteilung (nur zum Wiederholen)"),
         validators=[
             Optional(),
             NumberRange(min=0, max=2**31 - 1, message=_l("Bitte eine ganze Zahl ab 0.")),
         ],
-        description=_l("Mit demselben Startwert entsteht dieselbe Einteilung."),
+        description=_l(
+            "Leer lassen: Die Paare werden zufällig eingeteilt. Mit der Nummer aus dem "
+            "Protokoll entsteht genau dieselbe Einteilung noch einmal."
+        ),
+    )
+    confirm_adopt = BooleanField(
+        _l(
+            "Ja, die Vision beschließen. Danach kann niemand mehr unterschreiben, und der "
+            "Text bleibt so, wie er unterschrieben ist."
+        )
     )
 
 

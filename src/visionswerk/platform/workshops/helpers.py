@@ -103,6 +103,56 @@ AUDIT_LABELS = {
 OTHER_ACTION = _l("Sonstige Änderung")
 
 
+def fingerprint(sha256: str | None, length: int = 12) -> str:
+    """A checksum as people read it: the first ``length`` hex digits in groups of four
+    ("3f2a 9c01 be77"). The full hash stays where it is verified (version page, PDF)."""
+    head = (sha256 or "")[:length]
+    return " ".join(head[i : i + 4] for i in range(0, len(head), 4))
+
+
+# every page of a workshop with a link to it, and the rule that decides who may follow it
+PAGES = ("overview", "draft", "pairing", "plenary", "vision", "signing", "adopted", "manage")
+
+
+def page_links(user: Any, workshop: Workshop) -> frozenset[str]:
+    """The workshop's pages ``user`` may open (names from :data:`PAGES`), each derived
+    from the one policy — the templates show a link only if its name is in here, so no
+    workshop page links to "Kein Zugriff"."""
+    from visionswerk.tenants.policy import can
+    from visionswerk.workshops import services as ws
+
+    phase = workshop.phase
+    may: set[str] = set()
+    if can(user, "workshop.view", workshop):
+        may.add("overview")
+    if can(user, "draft.open", workshop):
+        may.add("draft")
+    if phase not in (Phase.PREPARATION, Phase.INDIVIDUAL) and can(user, "pairing.read", workshop):
+        may.add("pairing")
+    if can(user, "plenary.read", workshop):
+        may.add("plenary")
+    if can(user, "ledger.read", workshop):
+        may.add("vision")
+    if can(user, "workshop.manage", workshop):
+        may.add("manage")
+    version = ws.current_version(workshop) if phase in (Phase.SIGNING, Phase.ADOPTED) else None
+    if version is not None:
+        if can(user, "vision.read", version) or can(user, "workshop.status", workshop):
+            may.add("signing")
+        if phase == Phase.ADOPTED and (
+            workshop.tenant.visions_public or can(user, "vision.read", version)
+        ):
+            may.add("adopted")
+    return frozenset(may)
+
+
+def group_name(number: int, size: int) -> str:
+    """A step-2 group by its size: "Paar 2", or "Dreiergruppe 2" for three people."""
+    if size > 2:
+        return str(_l("Dreiergruppe %(n)d", n=number))
+    return str(_l("Paar %(n)d", n=number))
+
+
 def phase_label(phase: Phase | str) -> str:
     return str(PHASE_LABELS[Phase(phase)])
 
@@ -206,7 +256,7 @@ def _detail(entry: AuditEntry) -> str:
     if entry.action == "workshop.move" and "from" in d and "to" in d:
         return f"{phase_label(d['from'])} → {phase_label(d['to'])}"
     if entry.action == "workshop.pairs_proposed" and "seed" in d:
-        return str(_l("Startwert %(seed)s", seed=d["seed"]))
+        return str(_l("Einteilung Nr. %(seed)s", seed=d["seed"]))
     if entry.action == "vision.freeze" and "number" in d:
         return str(_l("Fassung %(n)s", n=d["number"]))
     return ""

@@ -20,7 +20,6 @@ from visionswerk.platform.workshops.views import page_error
 from visionswerk.tenants.policy import can, require
 from visionswerk.workshops import services as ws
 from visionswerk.workshops.models import Pair, Phase, Workshop
-from visionswerk.workshops.policy import is_participant
 
 ONLY_PARTICIPANTS = N_("Einen Entwurf schreiben nur die Teilnehmenden dieses Workshops.")
 
@@ -66,7 +65,7 @@ def render_draft(
 
 def _participant_workshop(workshop_id: int) -> Workshop:
     workshop = ws.get_workshop(current_user, workshop_id)
-    if not is_participant(current_user, workshop):
+    if not can(current_user, "draft.open", workshop):
         raise NotAllowed(ONLY_PARTICIPANTS)
     return workshop
 
@@ -130,9 +129,12 @@ def name_consent(workshop_id: int):  # type: ignore[no-untyped-def]
     except DomainError as e:
         return render_draft(workshop, status=e.status, error=message_of(e))
     if agreed:
-        flash(_("Ihr Name steht in der Prozessdokumentation bei Ihren Stichpunkten."), "success")
+        flash(_("Ihr Name steht bei Ihren Stichpunkten (Schritt 3 und Dokumentation)."), "success")
     else:
-        flash(_("Ihre Stichpunkte erscheinen in der Prozessdokumentation ohne Namen."), "success")
+        flash(
+            _("Ihre Stichpunkte erscheinen ohne Ihren Namen (Schritt 3 und Dokumentation)."),
+            "success",
+        )
     return redirect(url_for("workshops.draft", workshop_id=workshop.id) + "#namensnennung")
 
 

@@ -192,8 +192,13 @@ def overview_context(workshop: Workshop) -> dict[str, Any]:
     if phase in (Phase.SIGNING, Phase.ADOPTED):
         ctx["signing"] = ws.signing_status(user, workshop)
     if manages:
-        ctx["moves"] = [
-            (to, helpers.MOVE_LABELS[(phase, to)]) for to in ws.allowed_moves(user, workshop)
+        ctx["moves"] = [  # (to, button label, why not yet or "")
+            (
+                m.to,
+                helpers.MOVE_LABELS[(phase, m.to)],
+                message_of(m.blocked_by) if m.blocked_by else "",
+            )
+            for m in ws.next_moves(user, workshop)
         ]
         ctx["log"] = helpers.audit_log(workshop)
     if can(user, "workshop.invite", workshop):
@@ -218,6 +223,10 @@ def render_overview(workshop: Workshop, status: int = 200, **overrides: Any):  #
 def overview(workshop_id: int):  # type: ignore[no-untyped-def]
     return render_overview(ws.get_workshop(current_user, workshop_id))
 
+
+CONFIRM_ADOPT = N_(
+    "Bitte bestätigen Sie mit dem Häkchen, dass die Vision jetzt beschlossen werden soll."
+)
 
 MOVE_DONE = {
     (Phase.PREPARATION, Phase.INDIVIDUAL): N_(
@@ -247,6 +256,10 @@ def move(workshop_id: int):  # type: ignore[no-untyped-def]
     require(current_user, "workshop.manage", workshop)
     form = MoveForm()
     if not form.validate_on_submit():
+        return render_overview(workshop, 422, move_form=form)
+    adopting = workshop.phase == Phase.SIGNING and form.to.data == Phase.ADOPTED.value
+    if adopting and not form.confirm_adopt.data:
+        form.confirm_adopt.errors = [_(CONFIRM_ADOPT)]
         return render_overview(workshop, 422, move_form=form)
     source = workshop.phase
     options: dict[str, Any] = {}
