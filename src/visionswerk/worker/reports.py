@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import defer, selectinload
 
 from visionswerk import db as dbmod
+from visionswerk import timefmt
 from visionswerk.db import after_commit, db, utcnow
 from visionswerk.errors import NotFound
 from visionswerk.i18n import N_
@@ -234,15 +235,16 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", text)
 
 
-def download_name(report: Report, tz: dt.tzinfo) -> str:
+def download_name(report: Report) -> str:
     """A file name a person recognises: ``Vision-Musterhausen-2036-Fassung-2.pdf``,
     ``Prozessdokumentation-Musterhausen-Zukunft-2036-2026-12-01.pdf``,
-    ``Statusbericht-Musterland-2026-12-01.pdf`` (date: when it was built, in ``tz``)."""
+    ``Statusbericht-Musterland-2026-12-01.pdf`` (date: the local day it was built, in the tenant's time zone)."""
     tenant = db.get(Tenant, report.tenant_id)
     assert tenant is not None
     place = _place(tenant.name)
     w = db.get(Workshop, report.workshop_id) if report.workshop_id else None
-    day = (report.finished_at or report.created_at).astimezone(tz).date().isoformat()
+    day = timefmt.to_local(report.finished_at or report.created_at, tenant.time_zone)
+    day = day.date().isoformat()
     if report.kind == ReportKind.VISION and w is not None:
         version = _adopted_version(w)
         title = _words(version.title if version else w.title)

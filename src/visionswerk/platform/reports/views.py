@@ -45,7 +45,6 @@ from visionswerk.db import db
 from visionswerk.errors import DomainError
 from visionswerk.platform.extensions import csrf
 from visionswerk.platform.pipeline import current_tenant, get_or_404, public
-from visionswerk.platform.workshops.forms import LOCAL_TZ
 from visionswerk.platform.workshops.helpers import local_datetime
 from visionswerk.tenants.policy import can
 from visionswerk.worker import preferences, reports
@@ -208,7 +207,7 @@ def download(report_id: int):  # type: ignore[no-untyped-def]
     report = _report(report_id)
     if report.status != ReportStatus.DONE or report.pdf is None:
         abort(404)
-    name = reports.download_name(report, LOCAL_TZ)
+    name = reports.download_name(report)
     response = Response(report.pdf, mimetype="application/pdf")
     # RFC 6266: a plain-ASCII name for old clients, the real one (umlauts) as filename*
     names = {"filename": reports.ascii_name(name)}
@@ -247,7 +246,7 @@ def _status_of(report: Report) -> dict[str, Any]:
         "message": status_message(report),
         "status_url": url_for("reports.status", report_id=report.id),
         "download": url_for("reports.download", report_id=report.id) if done else None,
-        "filename": reports.download_name(report, LOCAL_TZ) if done else None,
+        "filename": reports.download_name(report) if done else None,
         "finished": local_datetime(report.finished_at) if done else None,
     }
 
@@ -301,5 +300,5 @@ def report_panel(workshop: Workshop | None = None, back: str = "workshop") -> di
         ),
         "titles": reports.KIND_TITLES,
         "message": status_message,
-        "filename": lambda report: reports.download_name(report, LOCAL_TZ),
+        "filename": reports.download_name,
     }
