@@ -238,7 +238,8 @@ def _words(text: str) -> list[str]:
 def download_name(report: Report) -> str:
     """A file name a person recognises: ``Vision-Musterhausen-2036-Fassung-2.pdf``,
     ``Prozessdokumentation-Musterhausen-Zukunft-2036-2026-12-01.pdf``,
-    ``Statusbericht-Musterland-2026-12-01.pdf`` (date: the local day it was built, in the tenant's time zone)."""
+    ``Statusbericht-Musterland-2026-12-01.pdf`` (date: the local day it was built, in
+    the tenant's time zone)."""
     tenant = db.get(Tenant, report.tenant_id)
     assert tenant is not None
     place = _place(tenant.name)
