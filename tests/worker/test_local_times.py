@@ -14,9 +14,10 @@ from tests.worker.test_reports import build, pdf_text
 from visionswerk import db as dbmod
 from visionswerk.db import db
 from visionswerk.settings import Settings
-from visionswerk.tenants.models import Tenant
-from visionswerk.worker import mail, outbox, reminders
-from visionswerk.workshops.models import Signature, VisionVersion
+from visionswerk.tenants.models import AuditEntry, Tenant
+from visionswerk.worker import digest, mail, outbox, preferences, reminders
+from visionswerk.workshops import services as ws
+from visionswerk.workshops.models import Signature, VisionVersion, Workshop
 
 WINTER = dt.datetime(2031, 12, 8, 17, 0, tzinfo=dt.UTC)  # 18:00 in Bavaria (CET)
 SUMMER = dt.datetime(2031, 7, 8, 16, 0, tzinfo=dt.UTC)  # 18:00 in Bavaria (CEST)
@@ -87,3 +88,22 @@ def test_the_vision_pdf_shows_local_signature_and_adoption_times(make, settings:
     assert "UTC" not in flat
     _, process = pdf_text(build(settings, setup, "process").pdf)
     assert "UTC" not in process and "Uhr" in process
+
+
+def test_the_digest_is_named_after_the_local_day(make, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    setup = make.workshop(phase="preparation", participants=2)
+    facilitator_id = setup.facilitator.id
+    preferences.set_preferences(settings, facilitator_id, digest=True)
+    with setup.scope():
+        ws.open_individual(setup.facilitator, db.get(Workshop, setup.id))
+        dbmod.commit()
+    late = dt.datetime(2031, 3, 10, 23, 10, tzinfo=dt.UTC)  # 00:10 on 11 March in Bavaria
+    with setup.scope():
+        for entry in db.scalars(select(AuditEntry).where(AuditEntry.tenant_id == setup.tenant.id)):
+            entry.created_at = late - dt.timedelta(minutes=5)
+        dbmod.commit()
+    digest.send(settings, late)
+    (row,) = rows(f"digest:{facilitator_id}:")
+    assert row.idempotency_key == f"digest:{facilitator_id}:2031-03-11"
+    subject, _, _ = parts_of(settings, row)
+    assert "11. März 2031" in subject

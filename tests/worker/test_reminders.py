@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from visionswerk import db as dbmod
+from visionswerk import timefmt
 from visionswerk.db import db
 from visionswerk.settings import Settings
 from visionswerk.tenants.models import Role
@@ -229,7 +230,9 @@ def test_digest_users_get_one_mail_a_day_instead(make, settings: Settings) -> No
     notifications.scan(settings, now)
     assert participant.email not in {r.to for r in rows("notify:")}  # digest, not single
     digest.send(settings, now)
-    digest.send(settings, now + dt.timedelta(hours=1))
+    # an hour later, but on the same local day (the digest is one mail per local day)
+    end_of_day = timefmt.to_local(now).replace(hour=23, minute=59, second=59)
+    digest.send(settings, min(now + dt.timedelta(hours=1), end_of_day.astimezone(dt.UTC)))
     mine = rows(f"digest:{facilitator_id}:")
     assert len(mine) == 1
     assert "Workshop in einen neuen Schritt gegangen: 1" in body(settings, mine[0])
