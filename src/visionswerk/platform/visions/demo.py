@@ -155,7 +155,7 @@ def _workshop(
         ws.open_signing(facilitator, w)
         _sign(w, facilitator, people[0], mayor)
         ws.close_signing(facilitator, w)
-        _deadlines(w, days_ago=30)
+        _deadlines(w, days_ago=20)  # signed before the signing deadline (tomorrow)
         db.flush()
         return w
 
