@@ -382,6 +382,10 @@ _CSV = {
 }
 _OVERVIEW_NOTE = (
     "One row per municipality: statuses and numbers only, never step-1 or pair content. "
+    "`workshop` and its numbers are the municipality's current workshop: the one it started "
+    "last, whatever its step (the same as on the page, in the CSV and in the region report); "
+    "`adopted_vision` is its newest adopted version; `parent` is the version that workshop "
+    "(once adopted: its vision) builds on. "
     "Coordinators of the region (and platform admins); other regions answer 404."
 )
 PATHS.update(
