@@ -147,6 +147,7 @@ def test_demo_migrates_seeds_and_runs_web_and_worker(
     app: Flask, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    monkeypatch.delenv("BASE_URL", raising=False)
     local = dataclasses.replace(settings, database_url=url, env="development", mail_server=None)
     monkeypatch.setitem(app.config, "VISIONSWERK", local)
     workers: list[FakeWorker] = []
@@ -168,6 +169,9 @@ def test_demo_migrates_seeds_and_runs_web_and_worker(
     assert worker.command[1:6] == ["-m", "celery", "-A", "visionswerk.worker.app", "worker"]
     assert "--beat" in worker.command
     assert worker.env["VISIONSWERK_INSTANCE"] == str(settings.instance_path)
+    # the links in mails (web and worker) lead to the port the demo runs on
+    assert worker.env["BASE_URL"] == "http://127.0.0.1:5077"
+    assert app.config["VISIONSWERK"].base_url == "http://127.0.0.1:5077"
     assert worker.signals == [signal.SIGTERM]  # stopped when the web server ends
     engine = make_engine(url)
     try:

@@ -55,7 +55,8 @@ def test_the_link_page_says_where_who_asks_and_what_signing_means(
     assert setup.tenant.name in words
     assert setup.workshop.title in words
     facilitator = setup.facilitator.display_name
-    assert f"{facilitator} bittet Sie, als Gerda Gemeinderätin, Gemeinderätin" in words
+    asks = f"{facilitator} bittet Sie, als Gerda Gemeinderätin, Gemeinderätin, diese Vision"
+    assert asks in words
     assert "Was bedeutet Ihre Unterschrift?" in words
     fingerprint = f"{sha[0:4]} {sha[4:8]} {sha[8:12]}"
     assert f'<code class="fingerprint">{fingerprint}</code>' in page

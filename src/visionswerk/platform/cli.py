@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.util
 import os
@@ -186,6 +187,10 @@ def demo(host: str, port: int, worker: bool) -> None:
     settings = _settings()
     if settings.is_production:
         raise click.ClickException("`visionswerk demo` ist nur für die lokale Nutzung gedacht.")
+    if "BASE_URL" not in os.environ:
+        # links in the demo's mails must lead to this server, also on another --port
+        settings = dataclasses.replace(settings, base_url=f"http://{host}:{port}")
+        app.config["VISIONSWERK"] = settings
     upgrade_database(settings.database_url)
     _seed_and_report()
     dbmod.db.remove()
@@ -194,7 +199,9 @@ def demo(host: str, port: int, worker: bool) -> None:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if worker:
-        env = dict(os.environ, VISIONSWERK_INSTANCE=str(settings.instance_path))
+        env = dict(
+            os.environ, VISIONSWERK_INSTANCE=str(settings.instance_path), BASE_URL=settings.base_url
+        )
         process = subprocess.Popen(worker_command(settings), env=env)
         threading.Thread(target=_watch_worker, args=(process, stopping), daemon=True).start()
     click.echo(f"Visionswerk läuft auf http://{host}:{port}/  (Beenden mit Strg+C)")
