@@ -581,10 +581,13 @@ class NextMove:
 
 def next_moves(actor: User, workshop: Workshop) -> list[NextMove]:
     """The moves from here, each with the reason it is not possible yet (if so): what
-    the facilitator sees before pressing a button. Empty for anybody who may not move."""
+    the facilitator sees before pressing a button. Empty for anybody who may not move;
+    a move that can never succeed again (back before confirmed pairs) is left out."""
     moves = allowed_moves(actor, workshop)
     if not moves:
         return []
+    if workshop.step1_closed:  # confirmed pairs never go back: not a move to offer
+        moves = [to for to in moves if TRANSITIONS[(workshop.phase, to)] != "back_to_individual"]
     facts = readiness(workshop)
     return [NextMove(to, blocker(workshop, to, facts)) for to in moves]
 
