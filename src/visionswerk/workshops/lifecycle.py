@@ -54,6 +54,7 @@ WORKSHOP_NOT_FOUND = N_("Diesen Workshop gibt es hier nicht.")
 DEADLINE_PHASES = (Phase.INDIVIDUAL, Phase.PAIRS, Phase.PLENARY, Phase.SIGNING)
 EDITABLE_PHASES = (Phase.PREPARATION, Phase.INDIVIDUAL)
 
+PHASE_ORDER = list(Phase)
 TRANSITIONS: dict[tuple[Phase, Phase], str] = {
     (Phase.PREPARATION, Phase.INDIVIDUAL): "open_individual",
     (Phase.INDIVIDUAL, Phase.PAIRS): "open_pairs",
@@ -589,7 +590,10 @@ def next_moves(actor: User, workshop: Workshop) -> list[NextMove]:
     if workshop.step1_closed:  # confirmed pairs never go back: not a move to offer
         moves = [to for to in moves if TRANSITIONS[(workshop.phase, to)] != "back_to_individual"]
     facts = readiness(workshop)
-    return [NextMove(to, blocker(workshop, to, facts)) for to in moves]
+    forward = sorted(
+        moves, key=lambda to: PHASE_ORDER.index(to) < PHASE_ORDER.index(workshop.phase)
+    )
+    return [NextMove(to, blocker(workshop, to, facts)) for to in forward]
 
 
 def _guard(workshop: Workshop, to: Phase) -> Readiness:
