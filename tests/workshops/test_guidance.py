@@ -93,7 +93,7 @@ def test_step_1_authors_appear_by_letter_unless_they_agree(make) -> None:  # typ
             coverage = {
                 p.user_id: p.display_name for p in ws.coverage(reader, s.workshop).per_participant
             }
-            assert coverage[a.id] is None and coverage[b.id] == b.display_name
+            assert coverage[a.id] == "Beitrag A" and coverage[b.id] == b.display_name
             assert ws.ledger(reader, s.workshop).contributors[a.id].name is None
         # the author herself sees her own name
         mine = {k.author_id: k.author for k in ws.keywords_overview(a, s.workshop)}
