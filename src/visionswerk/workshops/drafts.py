@@ -49,6 +49,12 @@ class Contributor:
     letter: str
     name: str | None
 
+    @property
+    def label(self) -> str:
+        """Name or "Beitrag A" (German source text, for plain-data readers such as the
+        API; pages translate the letter label themselves)."""
+        return self.name or f"Beitrag {self.letter}"
+
 
 def _letter(index: int) -> str:
     letters = ""
@@ -86,8 +92,8 @@ class DraftKeywords:
     keywords: list[str]
 
     @property
-    def author_name(self) -> str | None:
-        return self.author.name
+    def author_name(self) -> str:
+        return self.author.label
 
 
 def _check_writable(actor: User, workshop: Workshop) -> None:

@@ -83,8 +83,8 @@ class ParticipantShare:
     share: Share
 
     @property
-    def display_name(self) -> str | None:
-        return self.author.name
+    def display_name(self) -> str:
+        return self.author.label
 
 
 @dataclasses.dataclass(frozen=True)

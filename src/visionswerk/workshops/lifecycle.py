@@ -54,6 +54,7 @@ WORKSHOP_NOT_FOUND = N_("Diesen Workshop gibt es hier nicht.")
 DEADLINE_PHASES = (Phase.INDIVIDUAL, Phase.PAIRS, Phase.PLENARY, Phase.SIGNING)
 EDITABLE_PHASES = (Phase.PREPARATION, Phase.INDIVIDUAL)
 
+PHASE_ORDER = list(Phase)
 TRANSITIONS: dict[tuple[Phase, Phase], str] = {
     (Phase.PREPARATION, Phase.INDIVIDUAL): "open_individual",
     (Phase.INDIVIDUAL, Phase.PAIRS): "open_pairs",
@@ -593,12 +594,18 @@ class NextMove:
 
 def next_moves(actor: User, workshop: Workshop) -> list[NextMove]:
     """The moves from here, each with the reason it is not possible yet (if so): what
-    the facilitator sees before pressing a button. Empty for anybody who may not move."""
+    the facilitator sees before pressing a button. Empty for anybody who may not move;
+    a move that can never succeed again (back before confirmed pairs) is left out."""
     moves = allowed_moves(actor, workshop)
     if not moves:
         return []
+    if workshop.step1_closed:  # confirmed pairs never go back: not a move to offer
+        moves = [to for to in moves if TRANSITIONS[(workshop.phase, to)] != "back_to_individual"]
     facts = readiness(workshop)
-    return [NextMove(to, blocker(workshop, to, facts)) for to in moves]
+    forward = sorted(
+        moves, key=lambda to: PHASE_ORDER.index(to) < PHASE_ORDER.index(workshop.phase)
+    )
+    return [NextMove(to, blocker(workshop, to, facts)) for to in forward]
 
 
 def _guard(workshop: Workshop, to: Phase) -> Readiness:
