@@ -159,6 +159,12 @@ class _Parser(HTMLParser):
             self._anchor.append(data)
 
 
+def visible_text(html: str) -> str:
+    parser = _Parser()
+    parser.feed(html)
+    return " ".join(" ".join(parser.text).split())
+
+
 def text_findings(text: str) -> Iterable[tuple[str, str]]:
     """(kind, excerpt) for every raw key, placeholder and UTC time in a page's text."""
     for kind, pattern in (("raw key", KEY), ("placeholder", PLACEHOLDER), ("UTC time", UTC)):
@@ -283,23 +289,25 @@ class Walker:
         if (
             self.per_endpoint[endpoint] > MAX_URLS_PER_ENDPOINT
             or self.variants[(endpoint, parts.path)] > MAX_QUERIES_PER_PATH
+            or len(self.pages) >= MAX_PAGES_PER_ROLE
         ):
             self.truncated.add(endpoint)
             return []
         final, response = self._fetch(url)
+        html = response.get_data(as_text=True) if response.mimetype == "text/html" else None
         response.close()  # static files stream from an open file
         status = response.status_code
         if self.role in ACCOUNTS and urlsplit(final).path == "/anmelden":
             status = 401  # a signed-in person sent to the login page
         self.checked[url] = status
         self._judge(url, status, source, label, final)
-        if response.mimetype != "text/html" or final in self.pages:
+        if html is None or final in self.pages:
             return []
         final_path = urlsplit(final).path
         page = Page(self.role, self.phase(final_path), final, self.endpoint(final_path) or "?",
                     status)  # fmt: skip
         self.pages[final] = page
-        return self.read(page, response.get_data(as_text=True))
+        return self.read(page, html)
 
     def _judge(self, url: str, status: int, source: str, label: str, final: str) -> None:
         if status not in BAD and status != 401:
@@ -321,7 +329,7 @@ class Walker:
         parser = _Parser()
         parser.feed(html)
         hits: dict[str, list[str]] = collections.defaultdict(list)
-        for kind, excerpt in text_findings(" ".join(" ".join(parser.text).split())):
+        for kind, excerpt in text_findings(visible_text(html)):
             hits[kind].append(excerpt)
         for kind, excerpts in hits.items():
             more = f" (+{len(excerpts) - 1} more on the page)" if len(excerpts) > 1 else ""
