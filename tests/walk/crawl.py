@@ -110,7 +110,11 @@ class _Parser(HTMLParser):
         self.text += [a[k] for k in self.READABLE if a.get(k)]
         if tag in ("script", "img") and a.get("src"):
             self.assets.append(a["src"])
-        elif tag == "link" and a.get("href") and "stylesheet" in a.get("rel", ""):
+        elif (
+            tag == "link"
+            and a.get("href")
+            and {"stylesheet", "icon"} & set(a.get("rel", "").split())
+        ):
             self.assets.append(a["href"])
         if tag == "a" and "href" in a:
             self._anchor, self._href = [], a["href"]

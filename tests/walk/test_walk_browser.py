@@ -1,7 +1,8 @@
 """The link walk in a real browser: every distinct page the walk found (one per page, phase
 and kind of tenant, in the variant of the role that sees the most of it; one per role too
 with VISIONSWERK_WALK_EVERY_ROLE=1) opened in Chromium at 1,280 and 390 px: no serious or
-critical axe-core violation at either width, nothing wider than the viewport, and a
+critical axe-core violation at either width, nothing wider than the viewport, no request
+of the page to the server that fails (403/404/5xx), and a
 screenshot of each into $VISIONSWERK_SHOTS (default: a folder of pytest's temporary
 directory, outside the repository)."""
 
@@ -41,6 +42,21 @@ def log_in(page: Any, base: str, world: World, role: str) -> None:  # type: igno
     page.get_by_label("Passwort").fill(world.password)
     page.get_by_role("button", name="Anmelden").click()
     page.wait_for_url(re.compile(r"^(?!.*/anmelden).*$"))
+
+
+def failed_requests(page: Any, base: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Collects every request of the page to the server that fails (a stylesheet, a script's
+    fetch, the browser's favicon request …): a list to read and clear after each page."""
+    failed: list[str] = []
+
+    def seen(response: Any) -> None:  # type: ignore[no-untyped-def]
+        if response.url.startswith(base) and (
+            response.status in (403, 404) or response.status >= 500
+        ):
+            failed.append(f"{response.status} {response.url[len(base) :]}")
+
+    page.on("response", seen)
+    return failed
 
 
 def look_at(page: Any, base: str, p: Page, shots: Path) -> list[str]:  # type: ignore[no-untyped-def]
@@ -85,9 +101,14 @@ def test_every_distinct_page_passes_axe_and_fits_the_screen(  # type: ignore[no-
                 page = context.new_page()
                 if role in ACCOUNTS:
                     log_in(page, live_server, world, role)
+                failed = failed_requests(page, live_server)
                 for p in pages:
                     if p.role == role:
+                        failed.clear()
                         findings += look_at(page, live_server, p, shots)
+                        findings += [
+                            f"[request failed] {p.role}/{p.phase} {p.url}: {f}" for f in failed
+                        ]
                 context.close()
         finally:
             browser.close()
