@@ -1,7 +1,8 @@
 """The link walk in a real browser: every distinct page the walk found (one per page, phase
 and kind of tenant, in the variant of the role that sees the most of it; one per role too
 with VISIONSWERK_WALK_EVERY_ROLE=1) opened in Chromium at 1,280 and 390 px: no serious or
-critical axe-core violation at either width, nothing wider than the viewport, no request
+critical axe-core violation at either width, nothing wider than the viewport, no table
+header drawn over its first row, no request
 of the page to the server that fails (403/404/5xx), and a
 screenshot of each into $VISIONSWERK_SHOTS (default: a folder of pytest's temporary
 directory, outside the repository)."""
@@ -25,6 +26,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.committing]
 
 WIDTHS = (1280, 390)
 WIDER_THAN_VIEWPORT = "document.documentElement.scrollWidth - window.innerWidth"
+# Tables whose visible header is drawn over their first row (how a phone layout that
+# stacks cells goes wrong); a header moved off screen for screen readers does not count.
+HEADER_OVER_ROW = """() => [...document.querySelectorAll('table')].filter(t => {
+  const head = t.tHead, row = t.tBodies[0] && t.tBodies[0].rows[0];
+  if (!head || !row) return false;
+  const a = head.getBoundingClientRect(), b = row.getBoundingClientRect();
+  return a.width > 0 && a.height > 0 && a.right > 0 && a.left < b.right && b.left < a.right
+    && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+}).map(t => (t.caption && t.caption.textContent.trim()) || t.id || 'table')"""
 
 
 def shots_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -71,6 +81,8 @@ def look_at(page: Any, base: str, p: Page, shots: Path) -> list[str]:  # type: i
         overflow = page.evaluate(WIDER_THAN_VIEWPORT)
         if overflow > 0:
             found.append(f"[wider than {width} px by {overflow} px] {p.role}/{p.phase} {p.url}")
+        for table in page.evaluate(HEADER_OVER_ROW):
+            found.append(f"[header over row at {width} px] {p.role}/{p.phase} {p.url}: {table}")
         page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
         try:
             check(page, f"{p.role}/{p.phase} {p.url} at {width} px")
