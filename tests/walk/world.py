@@ -1,0 +1,190 @@
+"""The world the link walk walks: the demo (ILE Musterland, its municipalities, one account
+per role, the ILE vision in two versions, two adopted visions, Musterhausen in step 2) plus
+one Musterhausen workshop in every other phase, each built on the ILE vision with chosen
+statements embedded, with the demo's facilitator and participant in it. The signing and the
+adopted workshop list a named person who signs by link (no account); the walk gets the link
+from the service, as the facilitator's page shows it once."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from visionswerk.db import db
+from visionswerk.platform.demo import DEMO_PASSWORD, seed_demo
+from visionswerk.tenants.accounts import user_by_email
+from visionswerk.tenants.models import Membership, Role, Tenant, User
+from visionswerk.tenants.scoping import tenant_scope
+from visionswerk.visions import services as vs
+from visionswerk.visions.documents import statements
+from visionswerk.workshops import services as ws
+from visionswerk.workshops.models import (
+    Aspect,
+    Pair,
+    PairProposal,
+    Phase,
+    VisionVersion,
+    Workshop,
+)
+
+TOWN = "musterhausen"
+FACILITATOR = "moderation@musterhausen.example"
+PARTICIPANT = "teilnahme@musterhausen.example"
+ACCOUNTS = {
+    "admin": "admin@musterland.example",
+    "coordinator": "ile@musterland.example",
+    "facilitator": FACILITATOR,
+    "participant": PARTICIPANT,
+}
+ROLES = [*ACCOUNTS, "signatory"]
+PHASES = [p.value for p in Phase]
+BERLIN = ZoneInfo("Europe/Berlin")
+TITLES = {
+    Phase.PREPARATION: "in Vorbereitung",
+    Phase.INDIVIDUAL: "Einzelarbeit",
+    Phase.PLENARY: "alle zusammen",
+    Phase.SIGNING: "zum Unterschreiben",
+    Phase.ADOPTED: "beschlossen",
+}
+
+
+@dataclasses.dataclass
+class World:
+    password: str
+    region: str  # slug
+    town: str  # slug
+    workshops: dict[str, int]  # phase → workshop id (Musterhausen)
+    sign_links: dict[str, str]  # phase → path of the signing link of a person without account
+    pair_phases: dict[int, str]  # pair id → phase of its workshop
+    phases: dict[int, str]  # workshop id → phase, of every workshop of the demo
+    version_phases: dict[int, str]  # vision version id → phase of its workshop
+
+    def phase_of(self, workshop_id: int) -> str | None:
+        return self.phases.get(workshop_id)
+
+
+def _local(days: int, hour: int) -> dt.datetime:
+    """A deadline at a sensible local time (``hour`` o'clock in Berlin), stored as UTC."""
+    day = dt.date.today() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(hour), BERLIN).astimezone(dt.UTC)
+
+
+def _drive(facilitator: User, w: Workshop, people: list[User], target: Phase) -> None:
+    """Move ``w`` through the method up to ``target`` with real content at each step."""
+    order = list(Phase)
+    if order.index(target) >= order.index(Phase.INDIVIDUAL):
+        ws.open_individual(facilitator, w)
+    if order.index(target) < order.index(Phase.PAIRS):
+        if target == Phase.INDIVIDUAL:  # one draft saved, one submitted, the rest open
+            ws.save_draft(people[0], w, keywords=["Glasfaser"], text="Noch unfertig.")
+            ws.save_draft(people[1], w, keywords=["Rufbus"], text="Fertig.", submit=True)
+        return
+    for i, person in enumerate(people):
+        ws.save_draft(
+            person,
+            w,
+            keywords=[["Glasfaser", "Dorfladen"], ["Rufbus", "Ehrenamt"], ["Bürgerbüro"]][i % 3],
+            text=f"Im Jahr 2036 sind wir digital verbunden (Entwurf {i + 1}).",
+            submit=True,
+        )
+    ws.open_pairs(facilitator, w, seed=2036)
+    ws.confirm_pairs(facilitator, w)
+    for pair in db.scalars(select(Pair).where(Pair.workshop_id == w.id)):
+        member = db.get(User, pair.members[0].user_id)
+        assert member is not None
+        ws.save_proposal(member, pair, "Wir verbinden Dorf und Netz.", ["Glasfaser", "Rufbus"], 0)
+        for m in pair.members:
+            ws.mark_ready(db.get(User, m.user_id), pair)
+    ws.open_plenary(facilitator, w)
+    for proposal in db.scalars(select(PairProposal).join(Pair).where(Pair.workshop_id == w.id)):
+        ws.mark_strength(people[0], proposal, "Das trägt.")
+        ws.add_comment(facilitator, proposal, "Bitte den Rufbus genauer fassen.")
+    if target == Phase.PLENARY:
+        return
+    aspects = db.scalars(select(Aspect).where(Aspect.workshop_id == w.id)).all()
+    text = "Musterhausen im Jahr 2036: digital verbunden, im Dorf zuhause.\n\n" + "\n".join(
+        f"- {label}" for label in sorted({a.label for a in aspects})
+    )
+    ws.save_vision(facilitator, w, "Vision Musterhausen 2036", text, 0)
+    for a in aspects:
+        ws.take_up(facilitator, a, a.label)
+    ws.open_signing(facilitator, w)
+
+
+def _sign_link(facilitator: User, w: Workshop, people: list[User], target: Phase) -> str:
+    """List the participant and a named person by link; adopted: both sign, signing closes."""
+    account, _ = ws.add_signatory(facilitator, w, user_id=people[0].id, function="Gemeinderat")
+    _person, token = ws.add_signatory(
+        facilitator, w, name="Berta Beispiel", function="Erste Bürgermeisterin"
+    )
+    assert token is not None
+    if target == Phase.ADOPTED:
+        version = ws.current_version(w)
+        assert version is not None
+        ws.sign(people[0], account, version.sha256)
+        ws.sign_with_token(token, version.sha256)
+        ws.close_signing(facilitator, w)
+    return f"/{w.tenant.slug}/unterschreiben/{token}"
+
+
+def build_world() -> World:
+    """Seed the demo and add a workshop per missing phase; commits."""
+    assert seed_demo() is not None, "the demo exists already"
+    town = db.scalar(select(Tenant).where(Tenant.slug == TOWN))
+    assert town is not None
+    facilitator = user_by_email(FACILITATOR)
+    people = list(
+        db.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.tenant_id == town.id, Membership.role == Role.PARTICIPANT)
+            .order_by(User.email.desc())  # teilnahme@… first, then teilnahme1…3
+        )
+    )
+    assert facilitator is not None and people[0].email == PARTICIPANT
+    workshops: dict[str, int] = {}
+    links: dict[str, str] = {}
+    with tenant_scope(town.id):
+        demo = db.scalars(select(Workshop).where(Workshop.tenant_id == town.id)).all()
+        workshops.update({w.phase.value: w.id for w in demo})
+        for phase in Phase:
+            if phase.value in workshops:
+                continue
+            w = ws.create_workshop(
+                facilitator,
+                town,
+                f"Musterhausen 2036 – {TITLES[phase]}",
+                "Wie sieht Musterhausen im Jahr 2036 aus?",
+                deadlines={"individual": _local(5, 17), "pairs": _local(12, 18),
+                           "plenary": _local(20, 20), "signing": _local(30, 12)},
+                participant_ids=[p.id for p in people],
+            )  # fmt: skip
+            candidates = vs.parent_candidates(facilitator, w)
+            assert candidates, "the ILE vision is no candidate"
+            chosen = statements(candidates[0].text)[1:3]
+            vs.set_parent(facilitator, w, candidates[0].id, chosen)
+            _drive(facilitator, w, people, phase)
+            if phase in (Phase.SIGNING, Phase.ADOPTED):
+                links[phase.value] = _sign_link(facilitator, w, people, phase)
+            workshops[phase.value] = w.id
+    db.commit()
+    assert set(workshops) == set(PHASES), workshops
+    region = db.get(Tenant, town.parent_id)
+    assert region is not None
+    pairs: dict[int, str] = {}
+    phases: dict[int, str] = {}
+    versions: dict[int, str] = {}
+    for tenant_id in db.scalars(select(Tenant.id)):
+        with tenant_scope(tenant_id):
+            for w in db.scalars(select(Workshop)):
+                phases[w.id] = w.phase.value
+                pair_ids = db.scalars(select(Pair.id).where(Pair.workshop_id == w.id))
+                pairs.update((pair_id, w.phase.value) for pair_id in pair_ids)
+            for v in db.scalars(
+                select(VisionVersion).where(VisionVersion.workshop_id.is_not(None))
+            ):
+                versions[v.id] = phases[v.workshop_id]
+    return World(DEMO_PASSWORD, region.slug, TOWN, workshops, links, pairs, phases, versions)
