@@ -177,7 +177,7 @@ def test_every_link_in_the_panel_works_for_its_reader(
     for report_id in ids:
         build(settings, tid, report_id)
     panel = panel_of(participant.get(f"/{slug}/workshops/{wid}/").get_data(as_text=True))
-    links = re.findall(r'href="([^"]+)"', panel)
+    links = re.findall(r'<a [^>]*href="([^"]+)"', panel)
     assert {f"/{slug}/berichte/{i}" for i in ids} <= set(links)
     for link in links:
         assert participant.get(link).status_code == 200, link
@@ -351,3 +351,16 @@ def newest_report(tenant_id: int) -> Report:
         report = db.scalars(select(Report).order_by(Report.id.desc()).limit(1)).one()
         assert report.status in (ReportStatus.QUEUED, ReportStatus.DONE)
         return report
+
+
+def test_a_public_adopted_vision_offers_no_report_to_a_visitor(make: Factory, app: Flask) -> None:
+    """Visions can be public; their documents are for the people of the workshop."""
+    setup = plenary_with_feedback(make)
+    adopt(setup)
+    with tenant_scope(setup.tenant.id):
+        setup.tenant.visions_public = True
+        dbmod.commit()
+    url = f"/{setup.tenant.slug}/workshops/{setup.id}/beschlossen"
+    page = app.test_client().get(url)
+    assert page.status_code == 200 and "Vision Musterhausen 2036" in page.get_data(as_text=True)
+    assert panel_of(page.get_data(as_text=True)) == ""

@@ -161,13 +161,20 @@ def _request(workshop: Workshop | None):  # type: ignore[no-untyped-def]
         raise
     if _wants_json():  # reports.js: the page stays, the script follows the build
         return jsonify({**_status_of(report), "nonce": secrets.token_urlsafe(16)}), 202
+    return redirect(_back_url(workshop))
+
+
+def _back_url(workshop: Workshop | None) -> str:
+    """The page the form came from (a workshop page for a workshop's report, the region
+    page for a region's), else the reports list."""
     back = BACK_PAGES.get(flask_request.form.get("back", ""))
-    if back is not None and (workshop is not None or back == "tenancy.tenant_page"):
-        args = {"workshop_id": workshop.id} if workshop is not None else {}
-        return redirect(url_for(back, **args, _anchor="berichte"))
     if workshop is not None:
-        return redirect(url_for("reports.workshop_reports", workshop_id=workshop.id))
-    return redirect(url_for("reports.region_reports"))
+        if back in ("workshops.overview", "workshops.adopted"):
+            return url_for(back, workshop_id=workshop.id, _anchor="berichte")
+        return url_for("reports.workshop_reports", workshop_id=workshop.id)
+    if back == "tenancy.tenant_page":
+        return url_for(back, _anchor="berichte")
+    return url_for("reports.region_reports")
 
 
 def _wants_json() -> bool:
@@ -247,7 +254,9 @@ def _status_of(report: Report) -> dict[str, Any]:
         "status_url": url_for("reports.status", report_id=report.id),
         "download": url_for("reports.download", report_id=report.id) if done else None,
         "filename": reports.download_name(report) if done else None,
-        "finished": local_datetime(report.finished_at) if done else None,
+        "finished": _("erstellt am %(date)s", date=local_datetime(report.finished_at))
+        if done
+        else None,
     }
 
 
@@ -300,5 +309,4 @@ def report_panel(workshop: Workshop | None = None, back: str = "workshop") -> di
         ),
         "titles": reports.KIND_TITLES,
         "message": status_message,
-        "filename": reports.download_name,
     }

@@ -27,13 +27,13 @@
     var title = entry.getAttribute("data-text-title");
     var parts = [];
     if (data.status === "done") {
-      var link = node("a", { "class": "button primary", href: data.download, download: data.filename },
+      var link = node("a", { "class": "button primary", href: data.download, download: "" },
         entry.getAttribute("data-text-download"));
       link.append(" ", hidden("(" + title + ")"));
       var p = node("p");
       p.appendChild(link);
       parts.push(node("p", {}, data.message), p);
-      parts.push(node("p", { "class": "meta" }, data.filename + (data.finished ? " · " + data.finished : "")));
+      parts.push(node("p", { "class": "meta" }, data.finished));
     } else if (data.status === "failed") {
       parts.push(node("p", {}, data.message));
     } else {
