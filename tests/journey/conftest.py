@@ -62,6 +62,7 @@ class Outbox:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.ticked = 0.0
+        self.parsed: dict[str, Mail] = {}
 
     def tick(self) -> None:
         if time.monotonic() - self.ticked > 3:
@@ -69,26 +70,25 @@ class Outbox:
             celery.send_task("visionswerk.send_notifications")
 
     def mails(self) -> list[Mail]:
-        found = []
         for f in sorted(self.folder.glob("*.eml")):
-            msg = message_from_bytes(f.read_bytes(), policy=email.policy.default)
-            assert isinstance(msg, EmailMessage)
-            plain, html = msg.get_body(("plain",)), msg.get_body(("html",))
-            found.append(
-                Mail(
+            if f.name not in self.parsed:  # each file once: the wait polls often
+                msg = message_from_bytes(f.read_bytes(), policy=email.policy.default)
+                assert isinstance(msg, EmailMessage)
+                plain, html = msg.get_body(("plain",)), msg.get_body(("html",))
+                self.parsed[f.name] = Mail(
                     to=str(msg["To"]),
                     subject=str(msg["Subject"]),
                     text=plain.get_content() if plain else "",
                     html=html.get_content() if html else "",
                 )
-            )
-        return found
+        return [self.parsed[name] for name in sorted(self.parsed)]
 
     def wait(self, to: str, subject: str | re.Pattern[str], timeout: float = 40) -> Mail:
         """The newest mail to ``to`` whose subject matches, once the worker delivered it."""
 
         def find() -> Mail | None:
             self.tick()
+            time.sleep(0.25)  # (wait_for polls every 50 ms; mails take longer)
             for mail in reversed(self.mails()):
                 if to in mail.to and re.search(subject, mail.subject):
                     return mail
