@@ -238,3 +238,13 @@ def test_settings_change_deadlines_always_and_the_title_only_in_step_1(
         assert w is not None and w.title == "Neuer Titel"
         assert w.deadline_plenary is not None and w.deadline_plenary.hour == 7  # CEST → UTC
         assert w.deadline_pairs is None  # left empty in the form: no deadline any more
+
+
+def test_the_workshop_list_address_leads_to_the_tenant_page(app: Flask, make: Factory) -> None:
+    town = make.municipality(make.region())
+    slug = town.slug
+    make.workshop(town, title="Oberöd 2036")
+    moderator = Visitor(app, make.user(town, Role.FACILITATOR).email)
+    response = moderator.get(f"/{slug}/workshops/", status=302)
+    assert response.headers["Location"].endswith(f"/{slug}/#workshops-heading")
+    assert "Oberöd 2036" in moderator.html(f"/{slug}/")

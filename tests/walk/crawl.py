@@ -389,7 +389,8 @@ class Walker:
 # formats, the API, the developer tools and the login flow.
 NOT_LINKED = re.compile(
     r"^static$|^(api|api_tokens|health|dev)\.|^(accounts\.reset_password|tenancy\.accept"
-    r"|reports\.unsubscribe|reports\.status|reports\.download_html|workshops\.sign_link)$"
+    r"|reports\.unsubscribe(_old)?|reports\.status|reports\.download_html|workshops\.sign_link"
+    r"|workshops\.index)$"  # _old: the address of mails sent before; index: a redirect
 )
 
 

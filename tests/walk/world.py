@@ -15,11 +15,14 @@ from sqlalchemy import select
 
 from visionswerk.db import db
 from visionswerk.platform.demo import DEMO_PASSWORD, seed_demo
+from visionswerk.settings import Settings
 from visionswerk.tenants.accounts import user_by_email
 from visionswerk.tenants.models import Membership, Role, Tenant, User
 from visionswerk.tenants.scoping import tenant_scope
 from visionswerk.visions import services as vs
 from visionswerk.visions.documents import statements
+from visionswerk.worker import reports
+from visionswerk.worker.models import ReportKind
 from visionswerk.workshops import services as ws
 from visionswerk.workshops.models import (
     Aspect,
@@ -130,7 +133,23 @@ def _sign_link(facilitator: User, w: Workshop, people: list[User], target: Phase
     return f"/{w.tenant.slug}/unterschreiben/{token}"
 
 
-def build_world() -> World:
+def _build_reports(settings: Settings, town: Tenant, region: Tenant, adopted_id: int) -> None:
+    """A vision PDF of the adopted workshop and the region's status report, built as the
+    worker builds them, so the walk meets their download links."""
+    facilitator, coordinator = user_by_email(FACILITATOR), user_by_email(ACCOUNTS["coordinator"])
+    assert facilitator is not None and coordinator is not None
+    for tenant, actor, kind, w in (
+        (town, facilitator, ReportKind.VISION, db.get(Workshop, adopted_id)),
+        (region, coordinator, ReportKind.REGION, None),
+    ):
+        with tenant_scope(tenant.id):
+            report_id = reports.request(actor, kind, tenant, w, f"walk-{kind.value}").id
+            db.commit()
+        assert reports.generate(settings, tenant.id, report_id) == "done"
+        db.commit()
+
+
+def build_world(settings: Settings) -> World:
     """Seed the demo and add a workshop per missing phase; commits."""
     assert seed_demo() is not None, "the demo exists already"
     town = db.scalar(select(Tenant).where(Tenant.slug == TOWN))
@@ -174,6 +193,7 @@ def build_world() -> World:
     assert set(workshops) == set(PHASES), workshops
     region = db.get(Tenant, town.parent_id)
     assert region is not None
+    _build_reports(settings, town, region, workshops[Phase.ADOPTED.value])
     pairs: dict[int, str] = {}
     phases: dict[int, str] = {}
     versions: dict[int, str] = {}

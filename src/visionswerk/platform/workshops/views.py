@@ -103,10 +103,9 @@ def my_tasks():  # type: ignore[no-untyped-def]
 
 @bp.get("/<tenant_slug>/workshops/")
 def index():  # type: ignore[no-untyped-def]
-    tenant = current_tenant()
-    return render_template(
-        "workshops/index.html", tenant=tenant, workshops=ws.workshops_of(current_user, tenant)
-    )
+    # The tenant's page lists its workshops; this address (a natural one to type) leads there.
+    current_tenant()
+    return redirect(url_for("tenancy.tenant_page") + "#workshops-heading")
 
 
 def _new_page(form: WorkshopForm, status: int = 200):  # type: ignore[no-untyped-def]
