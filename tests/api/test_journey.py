@@ -197,7 +197,10 @@ def test_full_journey_with_seven_participants(app: Flask, make: Factory) -> None
     assert ledger["open_count"] == len(aspects) > 0
     from_drafts = [a for a in aspects if a["source"] == "draft"]
     from_pairs = [a for a in aspects if a["source"] == "proposal"]
-    assert {a["provenance"]["participant_id"] for a in from_drafts} == set(ids)
+    # nobody agreed to be named: step-1 aspects name no account, only "Beitrag A", …
+    assert {a["provenance"]["participant_id"] for a in from_drafts} == {None}
+    shown = {a["provenance"]["participant_name"] for a in from_drafts}
+    assert shown == {f"Beitrag {letter}" for letter in "ABCDEFG"[: len(ids)]}, shown
     assert {a["provenance"]["pair_number"] for a in from_pairs} == {1, 2, 3}
     assert len(ledger["coverage"]["per_pair"]) == 3
     assert len(ledger["coverage"]["per_participant"]) == 7

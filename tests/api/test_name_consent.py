@@ -101,3 +101,20 @@ def test_the_draft_page_offers_the_choice_and_keeps_it(app: Flask, make: Factory
     assert "noch keinen Entwurf" in response.get_data(as_text=True)
     with setup.scope():
         assert not flag(draft_id)
+
+
+def test_step_3_in_the_api_names_only_who_agreed(app: Flask, make: Factory) -> None:
+    setup = make.workshop(phase="plenary", participants=3)
+    named, unnamed, reader = setup.participants
+    base = f"/{setup.tenant.slug}/workshops/{setup.id}"
+    Api(app, token_for(named)).put(base + "/draft/name-consent", {"agreed": True})
+    for viewer in (Api(app, token_for(reader)), Api(app, token_for(setup.facilitator))):
+        authors = [k["author"] for k in viewer.get(base + "/plenary")["draft_keywords"]]
+        by_id = {a["user_id"]: a["display_name"] for a in authors}
+        assert by_id.get(named.id) == named.display_name, authors
+        assert unnamed.id not in by_id and unnamed.display_name not in by_id.values(), authors
+    ledger = Api(app, token_for(setup.facilitator)).get(base + "/ledger")["aspects"]
+    drafted = [a["provenance"] for a in ledger if a["source"] == "draft"]
+    assert named.id in {p["participant_id"] for p in drafted}, drafted
+    assert unnamed.id not in {p["participant_id"] for p in drafted}, drafted
+    assert unnamed.display_name not in {p["participant_name"] for p in drafted}, drafted

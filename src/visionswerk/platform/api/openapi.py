@@ -386,7 +386,23 @@ SCHEMAS: dict[str, Any] = {
                 )
             ),
             "draft_keywords": arr(
-                obj({"draft_id": I, "author": ref("Person"), "keywords": arr(S)})
+                obj(
+                    {
+                        "draft_id": I,
+                        "author": obj(
+                            {
+                                "user_id": {
+                                    **null(I),
+                                    "description": "null unless the author agreed to be "
+                                    "named (then display_name is their name, else "
+                                    "„Beitrag A“, …)",
+                                },
+                                "display_name": S,
+                            }
+                        ),
+                        "keywords": arr(S),
+                    }
+                )
             ),
         }
     ),

@@ -16,6 +16,7 @@ from visionswerk.i18n import N_
 from visionswerk.tenants.models import Tenant, User
 from visionswerk.tenants.policy import can
 from visionswerk.workshops import services as ws
+from visionswerk.workshops.drafts import Contributor
 from visionswerk.workshops.lifecycle import DEADLINE_PHASES
 from visionswerk.workshops.models import (
     Aspect,
@@ -285,7 +286,11 @@ def plenary(plen: ws.Plenary) -> dict[str, Any]:
         "draft_keywords": [
             {
                 "draft_id": k.draft_id,
-                "author": {"user_id": k.author_id, "display_name": k.author_name},
+                # the account only where the name is shown (consent, or the reader's own)
+                "author": {
+                    "user_id": k.author_id if k.author.name else None,
+                    "display_name": k.author_name,
+                },
                 "keywords": list(k.keywords),
             }
             for k in plen.draft_keywords
@@ -332,16 +337,19 @@ def coverage(c: ws.Coverage) -> dict[str, Any]:
     }
 
 
-def aspect(a: Aspect) -> dict[str, Any]:
+def aspect(a: Aspect, people: dict[int, Contributor]) -> dict[str, Any]:
+    """``people``: how step-1 authors appear to the reader (``drafts.contributors``): a
+    draft's author by name and account only with their consent, else "Beitrag A"."""
     if a.pair_id is not None:
         provenance: dict[str, Any] = {
             "pair_id": a.pair_id,
             "pair_number": a.pair.number if a.pair else None,
         }
     else:
+        who = people.get(a.participant_id) if a.participant_id is not None else None
         provenance = {
-            "participant_id": a.participant_id,
-            "participant_name": a.participant.display_name if a.participant else None,
+            "participant_id": a.participant_id if who and who.name else None,
+            "participant_name": who.label if who else None,
         }
     return {
         "id": a.id,
@@ -362,7 +370,7 @@ def group(g: AspectGroup) -> dict[str, Any]:
 
 def ledger(led: ws.Ledger) -> dict[str, Any]:
     return {
-        "aspects": [aspect(a) for a in led.aspects],
+        "aspects": [aspect(a, led.contributors) for a in led.aspects],
         "groups": [group(g) for g in led.groups],
         "coverage": coverage(led.coverage),
         "open_count": led.open_count,

@@ -25,8 +25,9 @@ from visionswerk.tenants.accounts import InvalidField
 from visionswerk.tenants.models import User
 from visionswerk.tenants.policy import can
 from visionswerk.workshops import services as ws
+from visionswerk.workshops.drafts import contributors
 from visionswerk.workshops.lifecycle import DEADLINE_PHASES
-from visionswerk.workshops.models import Phase, Workshop
+from visionswerk.workshops.models import Aspect, Phase, Workshop
 from visionswerk.workshops.signing import NOT_SIGNING
 
 TENANT = "/<tenant_slug>"
@@ -391,6 +392,11 @@ def _decision(data: dict[str, Any]) -> tuple[str, str | None]:
     )
 
 
+def _aspect(aspect: Aspect):  # type: ignore[no-untyped-def]
+    people = contributors(me(), ws.get_workshop(me(), aspect.workshop_id))
+    return ok(s.aspect(aspect, people))
+
+
 @bp.put(TENANT + "/aspects/<int:aspect_id>/decision")
 def decide_aspect(aspect_id: int):  # type: ignore[no-untyped-def]
     aspect = ws.get_aspect(me(), aspect_id)
@@ -399,14 +405,14 @@ def decide_aspect(aspect_id: int):  # type: ignore[no-untyped-def]
         ws.take_up(me(), aspect, value)
     else:
         ws.set_aside(me(), aspect, value)
-    return ok(s.aspect(aspect))
+    return _aspect(aspect)
 
 
 @bp.delete(TENANT + "/aspects/<int:aspect_id>/decision")
 def reopen_aspect(aspect_id: int):  # type: ignore[no-untyped-def]
     aspect = ws.get_aspect(me(), aspect_id)
     ws.reopen_aspect(me(), aspect)
-    return ok(s.aspect(aspect))
+    return _aspect(aspect)
 
 
 @bp.post(WORKSHOP + "/aspect-groups")
@@ -427,7 +433,8 @@ def decide_group(group_id: int):  # type: ignore[no-untyped-def]
         aspects = ws.decide_group(me(), group, passage=value or "")
     else:
         aspects = ws.decide_group(me(), group, reason=value or "")
-    return ok({**s.group(group), "aspects": [s.aspect(a) for a in aspects]})
+    people = contributors(me(), ws.get_workshop(me(), group.workshop_id))
+    return ok({**s.group(group), "aspects": [s.aspect(a, people) for a in aspects]})
 
 
 @bp.delete(TENANT + "/aspect-groups/<int:group_id>")
