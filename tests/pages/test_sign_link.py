@@ -20,7 +20,7 @@ def named_signatory(app: Flask, make: Factory):  # type: ignore[no-untyped-def]
     setup = make.workshop(phase="signing", participants=2)
     slug, wid = setup.tenant.slug, setup.id
     moderator = Visitor(app, setup.facilitator.email)
-    moderator.post(
+    added = moderator.post(
         f"/{slug}/workshops/{wid}/unterzeichnende",
         {
             "kind": "person",
@@ -28,8 +28,9 @@ def named_signatory(app: Flask, make: Factory):  # type: ignore[no-untyped-def]
             "function": "Gemeinderätin",
             "email": "gerda@example.org",
         },
-        status=200,
+        status=302,
     )
+    assert "Link zum Unterschreiben für Gerda Gemeinderätin" in moderator.follow(added)
     with setup.scope():
         version = ws.current_version(setup.workshop)
         assert version is not None

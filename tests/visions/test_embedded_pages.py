@@ -66,7 +66,9 @@ def _adopted_through_the_pages(client, make):  # type: ignore[no-untyped-def]
         other, f"/{slug}/workshops/{wid}/unterschreiben", {"sha256": sha.group(1), "confirm": "y"}
     )
     assert signed.status_code == 302, signed.get_data(as_text=True)[:300]
-    adopted = form_post(client, f"/{slug}/workshops/{wid}/schritt", {"to": "adopted"})
+    adopted = form_post(
+        client, f"/{slug}/workshops/{wid}/schritt", {"to": "adopted", "confirm_adopt": "y"}
+    )
     assert adopted.status_code == 302, adopted.get_data(as_text=True)[:300]
     with tenant_scope(tid):
         version = db.scalar(select(VisionVersion).where(VisionVersion.workshop_id == wid))

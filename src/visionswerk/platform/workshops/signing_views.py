@@ -3,7 +3,7 @@ account, or through a single-use link without one), and the adopted vision's pag
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -89,7 +89,18 @@ def render_signing(
 
 @bp.get("/<tenant_slug>/workshops/<int:workshop_id>/bestaetigung")
 def signing(workshop_id: int):  # type: ignore[no-untyped-def]
-    return render_signing(ws.get_workshop(current_user, workshop_id))
+    # a link just made is shown once, on the page the POST redirected to (a reload of that
+    # page must not send the form again and list the person twice)
+    new_link = session.pop(NEW_LINK_KEY, None)
+    return render_signing(ws.get_workshop(current_user, workshop_id), new_link=new_link)
+
+
+NEW_LINK_KEY = "new_sign_link"
+
+
+def _show_link_once(workshop: Workshop, name: str, link: str, email: str):  # type: ignore[no-untyped-def]
+    session[NEW_LINK_KEY] = {"name": name, "link": link, "email": email}
+    return redirect(url_for("workshops.signing", workshop_id=workshop.id) + "#neuer-link")
 
 
 def _link(token: str) -> str:
@@ -128,8 +139,7 @@ def add_signatory(workshop_id: int):  # type: ignore[no-untyped-def]
     link = _link(token)
     if email:
         helpers.mail_signing_link(email, signatory, link, workshop, current_user)
-    # the link is shown this once (only its SHA-256 is stored): no redirect
-    return render_signing(workshop, new_link={"name": signatory.name, "link": link, "email": email})
+    return _show_link_once(workshop, signatory.name, link, email)
 
 
 def _managed_signatory(signatory_id: int) -> tuple[Signatory, Workshop]:
@@ -148,9 +158,7 @@ def renew_link(signatory_id: int):  # type: ignore[no-untyped-def]
     except DomainError as e:
         page_error(e)
         return render_signing(workshop, e.status, error=message_of(e))
-    return render_signing(
-        workshop, new_link={"name": signatory.name, "link": _link(token), "email": ""}
-    )
+    return _show_link_once(workshop, signatory.name, _link(token), "")
 
 
 @bp.post("/<tenant_slug>/unterzeichnende/<int:signatory_id>/entfernen")
