@@ -92,6 +92,8 @@ AUDIT_LABELS = {
     "signatory.remove": _l("Unterzeichnende Person entfernt"),
     "signatory.renew_link": _l("Neuer Link zum Unterschreiben"),
     "member.invite": _l("Person eingeladen"),
+    "member.reinvite": _l("Einladung erneut gesendet"),
+    "member.withdraw_invitation": _l("Einladung zurückgezogen"),
     "member.join": _l("Einladung angenommen"),
     "member.remove": _l("Person aus der Kommune entfernt"),
     "municipality.create": _l("Kommune angelegt"),
