@@ -3,7 +3,9 @@
 // is there, without reloading the page (so nothing typed elsewhere on it is lost). The
 // state sits in an aria-live region, so a screen reader hears "Wird erstellt: 50 %" and
 // "Fertig". Without this script the form posts normally and the page links to the
-// reports list, which refreshes itself while a report is being built.
+// reports list. On that list a row still being built is followed the same way, and the
+// list is loaded again once it is finished (no timed refresh, which would interrupt a
+// screen reader; without script the list has a link to do it).
 (function () {
   "use strict";
 
@@ -102,6 +104,23 @@
         form.submit(); // let the server answer as without script
       });
   }
+
+  function reloadWhenFinished(row, url, started) {
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { status: "queued" }; })
+      .catch(function () { return { status: "queued" }; })
+      .then(function (data) {
+        if (data.status === "done" || data.status === "failed") {
+          window.location.reload();
+        } else if (Date.now() - started < MAX_WAIT_MS) {
+          window.setTimeout(function () { reloadWhenFinished(row, url, started); }, POLL_MS * 2);
+        }
+      });
+  }
+
+  document.querySelectorAll("[data-report-row]").forEach(function (row) {
+    reloadWhenFinished(row, row.getAttribute("data-status-url"), Date.now());
+  });
 
   document.querySelectorAll("[data-report-entry]").forEach(function (entry) {
     var state = entry.querySelector("[data-status-url]");
