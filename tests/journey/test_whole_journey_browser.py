@@ -879,6 +879,7 @@ def follow_every_link(trip: Trip, person: Person, where: str) -> None:
 def protocol(trip: Trip, moderator: Person, slug: str, wid: int) -> None:
     page = moderator.go(f"/{slug}/workshops/{wid}/")
     log = page.get_by_role("region", name="Protokoll")
+    log.get_by_text(re.compile(r"^Alle \d+ Einträge anzeigen$")).click()  # collapsed at first
     expect(log).to_contain_text("Workshop angelegt")
     text = " ".join(log.inner_text().split())
     assert_match(r"^((?!\b[a-z]+\.[a-z_]+\b).)*$", text)  # no raw keys (workshop.set_parent)
