@@ -107,7 +107,8 @@ def test_the_process_documentation_shows_keywords_without_authors(make, settings
     assert "Wie sieht unsere Kommune im Jahr 2035 aus?" in text
     assert "Glasfaser für alle" in text  # a step-1 keyword in the ledger
     assert "Gemeinsamer Vorschlag 1" in text  # a pair's proposal
-    assert "Teilnehmende: 3" in text and "Paare: 1" in text
+    assert "Teilnehmende: 3" in text and "Gruppen in Schritt 2: 1" in text
+    assert "Dreiergruppe 1" in text and "Paar 1" not in text  # three people are no pair
     for name in names:  # draft texts and author names never appear
         assert f"Entwurf von {name}" not in report.html
         assert f"Idee von {name}" in report.html  # (the factory's keyword names the author)
@@ -287,7 +288,7 @@ def test_before_step_3_the_process_documentation_holds_no_pair_content(
         dbmod.commit()
     report = build(settings, setup, "process")
     report_id, html = report.id, report.html
-    assert "Paare: 2" in html
+    assert "Gruppen in Schritt 2: 2" in html
     assert "PAARGEHEIMNIS" not in html and "PAARWORT" not in html
     assert "sobald Schritt 3 sie für alle öffnet" in html
     _pages, text = pdf_text(report.pdf)

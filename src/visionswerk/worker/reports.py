@@ -488,6 +488,7 @@ def process_context(w: Workshop) -> dict[str, Any]:
         .where(Pair.workshop_id == w.id)
         .order_by(Pair.number)
         .options(
+            selectinload(Pair.members),
             selectinload(Pair.proposal)
             .selectinload(PairProposal.strengths)
             .joinedload(Strength.user),
@@ -497,6 +498,7 @@ def process_context(w: Workshop) -> dict[str, Any]:
         )
     ).all()
     pair_numbers = {p.id: p.number for p in pairs}
+    sizes = {p.number: len(p.members) for p in pairs}  # a trio is named as three
     aspects = db.scalars(
         select(Aspect).where(Aspect.workshop_id == w.id).order_by(Aspect.position, Aspect.id)
     ).all()
@@ -535,6 +537,7 @@ def process_context(w: Workshop) -> dict[str, Any]:
         "proposals_shared": shared,
         "ledger": ledger,
         "coverage": coverage,
+        "group_sizes": sizes,
         "adopted": _adopted_version(w) if w.phase == Phase.ADOPTED else None,
     }
 
