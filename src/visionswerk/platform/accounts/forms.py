@@ -50,29 +50,12 @@ class NewPasswordForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(NewPasswordForm):
+    """The new password twice (as when resetting it), and the current one first."""
+
     current_password = PasswordField(
         _l("Bisheriges Passwort"),
         validators=[DataRequired(message=_l("Bitte geben Sie Ihr bisheriges Passwort ein."))],
-    )
-    password = PasswordField(
-        _l("Neues Passwort"),
-        validators=[
-            DataRequired(message=_l("Bitte wählen Sie ein neues Passwort.")),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=MAX_PASSWORD_LENGTH,
-                message=_l("Das Passwort muss %(min)d bis %(max)d Zeichen lang sein."),
-            ),
-        ],
-        description=_l("Mindestens 10 Zeichen."),
-    )
-    password_repeat = PasswordField(
-        _l("Neues Passwort wiederholen"),
-        validators=[
-            DataRequired(message=_l("Bitte wiederholen Sie das neue Passwort.")),
-            EqualTo("password", message=_l("Die beiden Passwörter stimmen nicht überein.")),
-        ],
     )
 
 
