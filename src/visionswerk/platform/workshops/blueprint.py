@@ -99,11 +99,6 @@ def _local_datetime(value: Any) -> str:
     return helpers.local_datetime(value)
 
 
-@bp.app_template_filter("utc_datetime")
-def _utc_datetime(value: Any) -> str:
-    return helpers.utc_datetime(value)
-
-
 @bp.app_template_test("past")
 def _past(value: Any) -> bool:
     return helpers.is_past(value)

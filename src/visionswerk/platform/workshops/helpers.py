@@ -175,11 +175,6 @@ def local_datetime(value: dt.datetime | None) -> str:
     return timefmt.format_datetime(value, tenant_time_zone(), get_locale() or "de")
 
 
-#: Signature times were shown in UTC; they are local like every other time now. The old
-#: filter name stays for templates that still use it.
-utc_datetime = local_datetime
-
-
 def is_past(value: dt.datetime | None) -> bool:
     from visionswerk.db import utcnow
 
