@@ -27,6 +27,8 @@ import time  # noqa: E402
 
 DATA = pathlib.Path(__file__).with_name("grouping_data")
 ALONE = "(allein)"
+# Best dev-set threshold (precision >= 0.7) when the theme list is left out.
+NO_THEME_THRESHOLD = 0.45
 
 
 def load(name: str) -> tuple[list[str], list[int]]:
@@ -85,6 +87,13 @@ def trigram_baseline(texts: list[str], threshold: float = 0.5) -> list[list[int]
     return [c for c in comps.values() if len(c) > 1]
 
 
+def without_themes(texts: list[str]) -> list[list[int]]:
+    """Ablation: embeddings, stems, compounds and thesaurus only (threshold tuned on dev)."""
+    from visionswerk.workshops import grouping
+
+    return grouping.suggest_groups(texts, threshold=NO_THEME_THRESHOLD, theme_weight=0.0)
+
+
 def three_hundred(sets: list[list[str]]) -> list[str]:
     """300 aspects from the labelled keywords, the rest as participants vary them."""
     base = [t for s in sets for t in s]
@@ -118,6 +127,7 @@ def main() -> None:
         n_groups = len({lab for lab in labels if lab >= 0})
         for method, fn in (
             ("suggest_groups", grouping.suggest_groups),
+            ("  without theme list", without_themes),
             ("trigram baseline", trigram_baseline),
         ):
             p, r, f = score(fn(texts), labels)
