@@ -37,6 +37,8 @@ DUPLICATE_LEXICAL = 0.99
 # Passage suggestions: lowest score of a sentence to be offered, and at most this many.
 PASSAGE_THRESHOLD = 0.45
 PASSAGE_LIMIT = 3
+# Added for a sentence in the aspect's theme(s): a hint, not enough on its own.
+PASSAGE_THEME = 0.25
 # Shortest stem that may count as a compound part ("weg" in "Radweg" is too short to trust).
 MIN_PART = 4
 # Weight of a thesaurus synonym as a word match, and the largest synonym set used.
@@ -45,7 +47,7 @@ SYNSET_MAX = 8
 # Embedding cosines are corrected for hubness (CSLS) over this many nearest neighbours.
 CSLS_K = 10
 # Added to the similarity of two aspects in the same theme(s) of the shipped theme list.
-THEME = 0.3
+THEME = 0.4
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -58,7 +60,7 @@ ist sind sein wird werden wurde hat haben kann können soll sollen muss müssen 
 es er sie wir ihr ich man sich uns unser unsere unserer unseren jeder jede jedes jeden jedem
 alle allen aller alles viel viele vielen mehr weniger noch schon sehr so wie wo was wer nicht
 kein keine keinen nur immer wieder dass damit da dort hier ja nein ob wenn weil denn doch
-gut gute guter gutes guten besser bessere besseren neu neue neuer neuen genug ganz ganze
+gut gute guter gutes guten besser bessere besseren neu neue neuer neuen genug ganz ganze natürlich
 stärken stärkung fördern förderung ausbauen erhalten erhaltung sichern sicherung schaffen
 verbessern verbesserung unterstützen unterstützung ermöglichen bleibt bleiben machen
 dorf dörfer ort orte ortsteil ortsteile gemeinde gemeinden region leute menschen
@@ -158,10 +160,17 @@ def _themes() -> dict[str, tuple[tuple[int, str], ...]]:
     return {stem: tuple(entries) for stem, entries in index.items()}
 
 
+# Adjectives derived from a noun ("ärztlich", "medizinisch", "ehrenamtlich") share its field.
+_DERIVED = re.compile(r"(?:lich|isch|ell)$")
+
+
 @lru_cache(maxsize=20_000)
 def _stem_themes(stem: str) -> frozenset[int]:
     """Themes of a stem: as itself, by its compound head, or by its first part."""
     themes = _themes()
+    base = _DERIVED.sub("", stem)
+    if base != stem and len(base) >= MIN_PART and base in themes:
+        stem = base
     found = {number for number, _ in themes.get(stem, ())}
     for cut in range(1, len(stem) - 2):
         head = stem[cut:]
@@ -285,6 +294,21 @@ def embed(texts: list[str]) -> np.ndarray:
 # --- grouping ---------------------------------------------------------------------------
 
 
+# Surface first parts that dominate a compound's embedding though they name no idea:
+# "Bürgerbus" and "Bürgerbeteiligung" embed as close as synonyms. Such words are embedded
+# as their remainder ("Bus", "Beteiligung"); the stems still see the whole word.
+_PLACE_PREFIX = re.compile(r"\b(?:dorf|bürger|gemeinde|stadt)(?=\w{3})", re.IGNORECASE)
+
+
+def _without_place_prefix(text: str) -> str:
+    return _PLACE_PREFIX.sub("", text)
+
+
+def _text_vectors(texts: list[str]) -> np.ndarray:
+    """Embedding per text, place parts of compounds left out ("Dorfladen" as "Laden")."""
+    return embed([_without_place_prefix(t) for t in texts])
+
+
 def _duplicate_key(text: str, stems: tuple[str, ...]) -> tuple[str, ...]:
     if stems:
         return tuple(sorted(stems))
@@ -297,7 +321,7 @@ def similarity_matrix(
     """(combined similarity, lexical similarity) for every pair of texts."""
     stems = [_content_stems(t) for t in texts]
     lexical = _lexical_matrix(stems)
-    vectors = embed([t.strip() for t in texts])
+    vectors = _text_vectors([t.strip() for t in texts])
     cosine = _csls(vectors @ vectors.T)
     combined = np.maximum(lexical, cosine)
     if theme_weight:
@@ -423,12 +447,22 @@ def _coverage(aspect: tuple[str, ...], sentence: tuple[str, ...]) -> float:
     return sum(max(_part_match(a, s) for s in sentence) for a in aspect) / len(aspect)
 
 
+def _theme_share(aspect: tuple[str, ...], sentence: tuple[str, ...]) -> float:
+    """Share of the aspect's themes that the sentence also touches."""
+    mine = frozenset().union(*(_stem_themes(s) for s in aspect)) if aspect else frozenset()
+    if not mine or not sentence:
+        return 0.0
+    theirs = frozenset().union(*(_stem_themes(s) for s in sentence))
+    return len(mine & theirs) / len(mine)
+
+
 def suggest_passages(
     aspect_text: str, vision_text: str, *, limit: int = PASSAGE_LIMIT
 ) -> list[tuple[int, int]]:
-    """Character spans of the sentences of ``vision_text`` that seem to carry the aspect
-    (its words, stems, compound parts, or the same meaning in other words), best first.
-    ``vision_text[start:end]`` is the suggested passage."""
+    """Character spans of the sentences of ``vision_text`` that seem to carry the aspect,
+    best first: its words (stems, compound parts, thesaurus synonyms), its meaning in other
+    words (embeddings); being in the aspect's field of the theme list adds a little.
+    ``vision_text[start:end]`` is the suggested passage; at most ``limit`` of them."""
     aspect_text = aspect_text if isinstance(aspect_text, str) else ""
     vision_text = vision_text if isinstance(vision_text, str) else ""
     if not aspect_text.strip() or not vision_text.strip():
@@ -442,7 +476,9 @@ def suggest_passages(
     cosine = vectors[1:] @ vectors[0]
     scored = []
     for i, sentence in enumerate(sentences):
-        score = max(_coverage(aspect, _content_stems(sentence)), float(cosine[i]))
+        words = _content_stems(sentence)
+        cos = float(cosine[i])
+        score = max(_coverage(aspect, words), cos) + PASSAGE_THEME * _theme_share(aspect, words)
         if score >= PASSAGE_THRESHOLD:
-            scored.append((-score, i))
-    return [spans[i] for _, i in sorted(scored)[:limit]]
+            scored.append((-score, -cos, i))  # ties: the closer meaning first, then position
+    return [spans[i] for *_, i in sorted(scored)[:limit]]
