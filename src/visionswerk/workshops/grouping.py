@@ -28,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 import Stemmer  # PyStemmer: the Snowball stemmers in C
 
-__all__ = ["sentence_spans", "suggest_groups", "suggest_passages"]
+__all__ = ["sentence_spans", "suggest_groups", "suggest_passages", "warm_up"]
 
 # Average similarity two clusters need to be suggested as one group (tuned on the dev set).
 GROUP_THRESHOLD = 0.5
@@ -289,6 +289,14 @@ def embed(texts: list[str]) -> np.ndarray:
             out = np.asarray(model.encode([texts[i] for i in wanted]), dtype=np.float32)
         vectors[wanted] = out
     return vectors
+
+
+def warm_up() -> None:
+    """Load the model and the word lists now (about 1.6 s of CPU once per process), e.g. when
+    a worker or web process starts, so that the first request does not wait for it."""
+    embed(["Glasfaser"])
+    _thesaurus()
+    _themes()
 
 
 # --- grouping ---------------------------------------------------------------------------
