@@ -392,11 +392,9 @@ def _average_linkage(clusters: list[list[int]], sim: np.ndarray, threshold: floa
     total = member @ sim @ member.T  # summed similarity between clusters
     size = member.sum(axis=1)
     alive = np.ones(k, dtype=bool)
+    mean = total / np.outer(size, size)
+    np.fill_diagonal(mean, -np.inf)
     while True:
-        mean = total / np.outer(size, size)
-        np.fill_diagonal(mean, -np.inf)
-        mean[~alive, :] = -np.inf
-        mean[:, ~alive] = -np.inf
         a, b = np.unravel_index(int(np.argmax(mean)), mean.shape)
         if mean[a, b] < threshold:
             break
@@ -406,6 +404,11 @@ def _average_linkage(clusters: list[list[int]], sim: np.ndarray, threshold: floa
         total[:, a] += total[:, b]
         size[a] += size[b]
         alive[b] = False
+        # only the merged cluster's row and column change
+        row = np.where(alive, total[a, :] / (size[a] * size), -np.inf)
+        row[a] = -np.inf
+        mean[a, :] = mean[:, a] = row
+        mean[b, :] = mean[:, b] = -np.inf
     return [clusters[c] for c in range(k) if alive[c]]
 
 
