@@ -166,6 +166,25 @@ def test_deterministic_across_calls_and_processes() -> None:
     assert out.stdout.strip() == str(first)
 
 
+def test_runs_with_no_network_at_all() -> None:
+    """The model and word lists come from the installed package: a process in which every
+    connection fails still loads them, groups and suggests (nothing is fetched at run time)."""
+    code = (
+        "import socket\n"
+        "from visionswerk.workshops.grouping import suggest_groups, suggest_passages\n"
+        "def refuse(*a, **k):\n"
+        "    raise OSError('no network in this test')\n"
+        "socket.socket.connect = socket.socket.connect_ex = refuse\n"
+        "socket.create_connection = socket.getaddrinfo = refuse\n"
+        "print(suggest_groups(['Glasfaser', 'Breitband', 'Bürgerbus', 'Rufbus']))\n"
+        "print(suggest_passages('Radwege', 'Es gibt Radwege. Der Bus fährt.'))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.split("\n")[:2] == ["[[0, 1], [2, 3]]", "[(0, 16)]"]
+
+
 def test_umlauts_and_sharp_s_as_typed_or_not() -> None:
     texts = ["Straßenbeleuchtung", "Strassenbeleuchtung", "Grünflächen", "Grunflachen"]
     groups = suggest_groups(texts)
