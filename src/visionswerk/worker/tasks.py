@@ -114,6 +114,14 @@ def sweep_outbox() -> int:
     return len(outbox.sweep(max_attempts=settings_of(celery).mail_max_attempts))
 
 
+@celery.task(name="visionswerk.send_password_reset", base=DatabaseTask, ignore_result=True)
+def send_password_reset(email: str, client_address: str = "", user_agent: str = "") -> bool:
+    """The reset mail for ``email`` if it has an account (see ``worker.password_reset``)."""
+    from visionswerk.worker.password_reset import send_reset
+
+    return send_reset(settings_of(celery), email, client_address, user_agent)
+
+
 def _now(now_iso: str | None) -> dt.datetime:
     """The clock of a beat task: ``now_iso`` (tests, ISO 8601 with offset) or UTC now."""
     if now_iso:
