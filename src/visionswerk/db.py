@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,12 @@ def keep_on_rollback(callback: Callable[[], None]) -> None:
     db().info.setdefault("on_rollback", []).append(callback)
 
 
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    # whatever was kept for a rollback is written now, by whichever commit it was
+    session.info.pop("on_rollback", None)
+
+
 def write_after(callback: Callable[[], None]) -> None:
     """Write something after the current transaction, whether it commits or rolls back,
     in a transaction of its own: bookkeeping that a GET may do (which rolls back) and
@@ -121,8 +127,7 @@ def write_after(callback: Callable[[], None]) -> None:
 def commit() -> None:
     """The one place that commits, then runs what waited for the commit."""
     session = db()
-    session.commit()
-    session.info.pop("on_rollback", None)  # written with the transaction
+    session.commit()  # (what was kept for a rollback is written with it: _committed)
     callbacks = session.info.pop("after_commit", [])
     later = session.info.pop("write_after", [])
     if later:
