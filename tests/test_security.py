@@ -173,7 +173,7 @@ def _login_session_id(make: Factory, _tenant: Tenant) -> int:
     from visionswerk.tenants.models import LoginSession
 
     user = make.user()
-    token, digest = new_token()
+    _token, digest = new_token()
     row = LoginSession(token_hash=digest, user_id=user.id)
     db.add(row)
     make.commit()
