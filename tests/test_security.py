@@ -435,9 +435,7 @@ def test_test_app_cookies_are_httponly_and_samesite(client: FlaskClient) -> None
     assert "Strict-Transport-Security" not in response.headers  # no TLS outside production
 
 
-def test_production_login_works_with_the_host_cookie(
-    production_app: Flask, make: Factory
-) -> None:
+def test_production_login_works_with_the_host_cookie(production_app: Flask, make: Factory) -> None:
     """Logged in over https (behind the proxy), the __Host- cookie carries the session."""
     user = make.user()
     client = production_app.test_client()
