@@ -502,3 +502,13 @@ def test_limits_by_role_in_the_service(make: Factory) -> None:
         dt.timedelta(hours=2),
         dt.timedelta(hours=12),
     )
+
+
+def test_the_data_export_holds_the_login_history(app: Flask, make: Factory) -> None:
+    user = person(make.user())
+    client = app.test_client()
+    login(client, user)
+    response = form_post(client, "/konto/daten")
+    assert response.status_code == 200
+    history = response.get_json()["login_history"]
+    assert [e["kind"] for e in history] == ["login"]

@@ -22,9 +22,9 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _positive(env: dict[str, str], name: str, default: int) -> int:
+def _positive(name: str, raw: str | None, default: int) -> int:
     """A whole number above zero: a timeout of 0 would log everybody out at once."""
-    value = int(env.get(name) or default)
+    value = int(raw or default)
     if value <= 0:
         raise ConfigurationError(f"{name} must be a whole number above 0, not {value}.")
     return value
@@ -140,8 +140,16 @@ class Settings:
             mail_retry_backoff_max=float(env.get("MAIL_RETRY_BACKOFF_MAX") or 600),
             trusted_proxies=int(env.get("TRUSTED_PROXIES") or 0),
             login_limit_per_account_all=env.get("LOGIN_LIMIT_PER_ACCOUNT_ALL", "50 per hour"),
-            session_idle_minutes=_positive(env, "SESSION_IDLE_MINUTES", 8 * 60),
-            session_absolute_hours=_positive(env, "SESSION_ABSOLUTE_HOURS", 30 * 24),
-            staff_session_idle_minutes=_positive(env, "STAFF_SESSION_IDLE_MINUTES", 2 * 60),
-            staff_session_absolute_hours=_positive(env, "STAFF_SESSION_ABSOLUTE_HOURS", 12),
+            session_idle_minutes=_positive(
+                "SESSION_IDLE_MINUTES", env.get("SESSION_IDLE_MINUTES"), 8 * 60
+            ),
+            session_absolute_hours=_positive(
+                "SESSION_ABSOLUTE_HOURS", env.get("SESSION_ABSOLUTE_HOURS"), 30 * 24
+            ),
+            staff_session_idle_minutes=_positive(
+                "STAFF_SESSION_IDLE_MINUTES", env.get("STAFF_SESSION_IDLE_MINUTES"), 2 * 60
+            ),
+            staff_session_absolute_hours=_positive(
+                "STAFF_SESSION_ABSOLUTE_HOURS", env.get("STAFF_SESSION_ABSOLUTE_HOURS"), 12
+            ),
         )

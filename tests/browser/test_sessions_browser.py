@@ -90,7 +90,8 @@ def test_devices_page_ends_the_other_device_and_a_long_pause_logs_out(
     rows = laptop.locator("tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("(dieses Gerät)")
-    expect(laptop.get_by_role("cell", name="Mobile Safari, iOS (iPhone)", exact=True)).to_be_visible()
+    phone_cell = laptop.get_by_role("cell", name="Mobile Safari, iOS (iPhone)", exact=True)
+    expect(phone_cell).to_be_visible()
     expect(laptop.get_by_text("nach 8 Stunden, spätestens 30 Tage")).to_be_visible()
     _look(laptop, "devices", shots)
 

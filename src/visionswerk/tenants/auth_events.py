@@ -32,7 +32,7 @@ from sqlalchemy import Select, func, select
 from visionswerk import db as dbmod
 from visionswerk.db import db, utcnow
 from visionswerk.i18n import N_
-from visionswerk.tenants import devices
+from visionswerk.tenants import devices, personal_data
 from visionswerk.tenants.models import AuthEvent, User
 
 #: Every kind of event with its label for people (German msgid; the pages translate it).
@@ -182,3 +182,19 @@ def all_events(page: int = 1, *, account: str | None = None) -> Page:
             func.lower(User.email).contains(needle, autoescape=True)
         )
     return _paged(query, page)
+
+
+@personal_data.exporter("login_history")
+def _export(user: User) -> list[dict[str, Any]]:
+    """The account's authentication events (DSGVO Art. 15), oldest first."""
+    rows = db.scalars(select(AuthEvent).where(AuthEvent.user_id == user.id).order_by(AuthEvent.id))
+    return [
+        {
+            "kind": e.kind,
+            "at": e.created_at.isoformat(),
+            "client_address": e.client_address,
+            "device": e.device,
+            "detail": e.detail,
+        }
+        for e in rows
+    ]
