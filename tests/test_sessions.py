@@ -333,7 +333,9 @@ def test_reset_request_does_the_same_work_with_and_without_an_account(
     from visionswerk.worker import tasks
 
     queued: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(tasks.send_password_reset, "delay", lambda *a: queued.append(a))
+    monkeypatch.setattr(
+        tasks.send_password_reset, "apply_async", lambda args, **_kw: queued.append(args)
+    )
     user = person(make.user())
     runs = {}
     for email in (user.email, "niemand-hier@example.org"):
@@ -365,6 +367,25 @@ def test_reset_mail_is_built_by_the_worker_and_logged(
     outbox.clear()
     form_post(app.test_client(), "/passwort/vergessen", {"email": "niemand@example.org"})
     assert outbox.messages() == []
+
+
+def test_reset_request_says_so_when_the_broker_cannot_take_it(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kombu.exceptions import OperationalError
+
+    from visionswerk.worker import tasks
+
+    def down(*_a: Any, **_kw: Any) -> None:
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.send_password_reset, "apply_async", down)
+    client = app.test_client()
+    response = form_post(client, "/passwort/vergessen", {"email": "anna@example.org"})
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "vorübergehend nicht verfügbar" in page
+    assert 'value="anna@example.org"' in page  # what was typed is still there
 
 
 # --- the authentication log -------------------------------------------------------------

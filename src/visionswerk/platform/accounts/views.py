@@ -17,9 +17,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from visionswerk.db import after_commit, db, utcnow
+from visionswerk.db import db, utcnow
 from visionswerk.errors import InvalidInput
 from visionswerk.platform.accounts.forms import (
     ChangePasswordForm,
@@ -40,6 +41,11 @@ from visionswerk.tenants.accounts import normalize_email
 from visionswerk.worker.models import NotificationPreference
 
 bp = Blueprint("accounts", __name__)
+
+UNAVAILABLE = _l(
+    "Der Versand von E-Mails ist gerade vorübergehend nicht verfügbar. Bitte versuchen "
+    "Sie es in einigen Minuten erneut."
+)
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = None
@@ -171,7 +177,9 @@ def logout():  # type: ignore[no-untyped-def]
 def reset_request():  # type: ignore[no-untyped-def]
     form = ResetRequestForm()
     if form.validate_on_submit():
-        _queue_reset(form.email.data or "")
+        if not _queue_reset(form.email.data or ""):
+            form.form_errors.append(UNAVAILABLE)
+            return render_template("accounts/reset_request.html", form=form), 503
         flash(
             _(
                 "Wenn es zu dieser Adresse ein Konto gibt, haben wir Ihnen einen Link zum "
@@ -183,13 +191,25 @@ def reset_request():  # type: ignore[no-untyped-def]
     return render_template("accounts/reset_request.html", form=form), 422 if form.errors else 200
 
 
-def _queue_reset(email: str) -> None:
+def _queue_reset(email: str) -> bool:
     """Hand the address to the worker, which looks the account up and sends the mail:
-    this request does the same work whether an account exists or not (finding 9)."""
+    this request does the same work whether an account exists or not (finding 9).
+    False when the broker cannot take it (the page says so; nothing is lost silently)."""
+    from kombu.exceptions import OperationalError
+
     from visionswerk.worker.tasks import send_password_reset
 
     args = (normalize_email(email), client_address(), request.headers.get("User-Agent", ""))
-    after_commit(lambda: send_password_reset.delay(*args))
+    try:
+        send_password_reset.apply_async(
+            args=args,
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.5},
+        )
+    except (OperationalError, ConnectionError, TimeoutError) as exc:
+        current_app.logger.warning("password reset not enqueued: %s", exc)
+        return False
+    return True
 
 
 @bp.route("/passwort/neu/<token>", methods=["GET", "POST"])
