@@ -533,3 +533,22 @@ def test_the_data_export_holds_the_login_history(app: Flask, make: Factory) -> N
     assert response.status_code == 200
     history = response.get_json()["login_history"]
     assert [e["kind"] for e in history] == ["login"]
+
+
+def test_the_worker_sweeps_sessions_expired_for_every_role(make: Factory) -> None:
+    from visionswerk.worker.tasks import sweep_login_sessions
+
+    user = person(make.user())
+    now = utcnow()
+    for started, seen in ((1, 0), (1, 9), (31 * 24, 0)):  # hours ago: live, idle, too old
+        db.add(
+            LoginSession(
+                token_hash=f"{started}-{seen}".ljust(64, "0"),
+                user_id=user.id,
+                created_at=now - dt.timedelta(hours=started),
+                last_seen_at=now - dt.timedelta(hours=seen),
+            )
+        )
+    db.commit()
+    assert sweep_login_sessions.apply(kwargs={"now_iso": now.isoformat()}).get() == 2
+    assert [s.token_hash[:3] for s in sessions_of(user.id)] == ["1-0"]

@@ -24,6 +24,7 @@ from visionswerk import db as dbmod
 from visionswerk.db import db, utcnow
 from visionswerk.errors import NotFound
 from visionswerk.i18n import N_
+from visionswerk.settings import Settings
 from visionswerk.tenants import auth_events, devices
 from visionswerk.tenants.models import LoginSession, Role, User
 from visionswerk.tenants.tokens import hash_token, new_token
@@ -123,6 +124,30 @@ def _end_expired(session_id: int, user_id: int) -> None:
             auth_events.record(user, "session_expired")
 
     dbmod.write_after(write)
+
+
+def sweep_expired(limits: Limits = DEFAULT_LIMITS, now: dt.datetime | None = None) -> int:
+    """Delete sessions expired under any role's limits (their cookies are refused anyway;
+    this keeps no row longer than needed). Run by the worker's beat."""
+    now = now or utcnow()
+    idle = max(limits.idle, limits.staff_idle)
+    absolute = max(limits.absolute, limits.staff_absolute)
+    gone = db.execute(
+        delete(LoginSession).where(
+            (LoginSession.last_seen_at < now - idle) | (LoginSession.created_at < now - absolute)
+        )
+    )
+    return gone.rowcount or 0  # type: ignore[attr-defined]
+
+
+def limits_of(settings: Settings) -> Limits:
+    """The timeouts configured in ``settings`` (README: ``SESSION_*``)."""
+    return Limits(
+        idle=dt.timedelta(minutes=settings.session_idle_minutes),
+        absolute=dt.timedelta(hours=settings.session_absolute_hours),
+        staff_idle=dt.timedelta(minutes=settings.staff_session_idle_minutes),
+        staff_absolute=dt.timedelta(hours=settings.staff_session_absolute_hours),
+    )
 
 
 def end_login_session(token: str | None) -> None:

@@ -33,13 +33,7 @@ def _remember_client() -> None:
 
 def limits() -> login_sessions.Limits:
     """The session timeouts of the settings (README: ``SESSION_*``)."""
-    s = current_app.config["VISIONSWERK"]
-    return login_sessions.Limits(
-        idle=dt.timedelta(minutes=s.session_idle_minutes),
-        absolute=dt.timedelta(hours=s.session_absolute_hours),
-        staff_idle=dt.timedelta(minutes=s.staff_session_idle_minutes),
-        staff_absolute=dt.timedelta(hours=s.staff_session_absolute_hours),
-    )
+    return login_sessions.limits_of(current_app.config["VISIONSWERK"])
 
 
 def _page_number() -> int:
