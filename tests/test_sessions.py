@@ -552,3 +552,15 @@ def test_the_worker_sweeps_sessions_expired_for_every_role(make: Factory) -> Non
     db.commit()
     assert sweep_login_sessions.apply(kwargs={"now_iso": now.isoformat()}).get() == 2
     assert [s.token_hash[:3] for s in sessions_of(user.id)] == ["1-0"]
+
+
+def test_an_expiry_is_logged_with_the_client_that_came_back(app: Flask, make: Factory) -> None:
+    user = person(make.user())
+    client = app.test_client()
+    login(client, user)
+    app.test_client().get("/anmelden", environ_base={"REMOTE_ADDR": "203.0.113.1"})
+    age_sessions(user.id, started=dt.timedelta(days=31), seen=dt.timedelta(0))
+    client.get("/konto", environ_base={"REMOTE_ADDR": "198.51.100.9"})
+    db.expire_all()
+    row = db.scalar(select(AuthEvent).where(AuthEvent.kind == "session_expired"))
+    assert row is not None and row.client_address == "198.51.100.9"

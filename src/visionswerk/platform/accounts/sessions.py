@@ -9,7 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -26,9 +36,15 @@ class EndForm(FlaskForm):
     """Only the CSRF token."""
 
 
-@bp.before_app_request
 def _remember_client() -> None:
     auth_events.set_client(client_address(), request.headers.get("User-Agent"))
+
+
+@bp.record_once
+def _first_of_every_request(state: BlueprintSetupState) -> None:
+    # first, before the login check: a worker thread serves many requests, and no event
+    # of this one may carry the previous request's client
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _remember_client)
 
 
 def limits() -> login_sessions.Limits:
