@@ -3,6 +3,7 @@ page, the language switch, and the DSGVO basics (data export, account deletion).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -281,25 +282,57 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(accounts, "hasher", CHEAP)
 
 
-def test_login_is_limited_per_account_across_addresses(
-    app: Flask, make: Factory, settings: Settings
+def test_wrong_passwords_from_elsewhere_do_not_lock_out_the_owner(
+    app: Flask, make: Factory, settings: Settings, cheap_hashing: None
 ) -> None:
+    """Finding 10: five wrong passwords used to lock the real user out for 10 minutes."""
     user = make.user()
     email = user.email
+    user.password_hash = CHEAP.hash(PASSWORD)
     allowed = limits.parse(settings.login_limit_per_account).amount
-    client = app.test_client()
-    for i in range(allowed):
-        addr = {"REMOTE_ADDR": f"198.51.100.{i + 1}"}
-        assert sign_in(client, email, "falsch-falsch", environ_base=addr).status_code == 422
-    response = sign_in(
-        client, email, "falsch-falsch", environ_base={"REMOTE_ADDR": "198.51.100.200"}
-    )
-    assert response.status_code == 429
+    attacker = app.test_client()
+    there = {"REMOTE_ADDR": "198.51.100.66"}
+    for _ in range(allowed):
+        assert sign_in(attacker, email, "falsch-falsch", environ_base=there).status_code == 422
+    response = sign_in(attacker, email, "falsch-falsch", environ_base=there)
+    assert response.status_code == 429  # the guesser is stopped
     assert "Zu viele Versuche" in response.get_data(as_text=True)
-    # while limited, even the right password does not get in
-    response = sign_in(client, email, environ_base={"REMOTE_ADDR": "198.51.100.201"})
-    assert response.status_code == 429
-    assert "_user_id" not in session_data(client)
+    # even with the right password, from the guessing address
+    assert sign_in(attacker, email, environ_base=there).status_code == 429
+    # the owner, from home, gets in at once
+    owner = app.test_client()
+    response = sign_in(owner, email, environ_base={"REMOTE_ADDR": "192.0.2.10"})
+    assert response.status_code == 302
+    assert "_user_id" in session_data(owner)
+
+
+def test_guessing_from_many_addresses_is_stopped_but_not_at_the_owners_address(
+    app: Flask,
+    make: Factory,
+    settings: Settings,
+    cheap_hashing: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Across addresses a higher limit stops distributed guessing; an address the owner
+    logged in from lately is exempt, so the owner still gets in there."""
+    user = make.user()
+    email = user.email
+    user.password_hash = CHEAP.hash(PASSWORD)
+    home = {"REMOTE_ADDR": "192.0.2.10"}
+    owner = app.test_client()
+    assert sign_in(owner, email, environ_base=home).status_code == 302
+    form_post(owner, "/abmelden")
+    lower = dataclasses.replace(settings, login_limit_per_account_all="6 per hour")
+    monkeypatch.setitem(app.config, "VISIONSWERK", lower)
+    bots = app.test_client()
+    for i in range(6):
+        addr = {"REMOTE_ADDR": f"198.51.100.{i + 1}"}
+        assert sign_in(bots, email, "falsch-falsch", environ_base=addr).status_code == 422
+    fresh = {"REMOTE_ADDR": "198.51.100.200"}
+    assert sign_in(bots, email, "falsch-falsch", environ_base=fresh).status_code == 429
+    assert sign_in(bots, email, environ_base=fresh).status_code == 429
+    # the owner's own address was not guessed from and is known: in
+    assert sign_in(owner, email, environ_base=home).status_code == 302
 
 
 def test_login_is_limited_per_address_across_accounts(

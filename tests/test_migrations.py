@@ -62,8 +62,8 @@ def test_revisions_form_one_line_with_readable_ids() -> None:
     assert len(script.get_heads()) == 1
     assert revisions, "no revisions found"
     for rev in revisions:
-        assert re.fullmatch(r"\d{4}", rev.revision), rev.revision
-    assert [int(r.revision) for r in reversed(revisions)] == list(range(1, len(revisions) + 1))
+        assert re.fullmatch(r"\d{4}(_[a-z0-9_]+)?", rev.revision), rev.revision
+    assert [int(r.revision[:4]) for r in reversed(revisions)] == list(range(1, len(revisions) + 1))
 
 
 def test_upgrade_creates_the_schema_of_the_models(empty_database_url: str) -> None:

@@ -169,10 +169,22 @@ def _unsubscribe_token(make: Factory, tenant: Tenant) -> str:
     return token
 
 
+def _login_session_id(make: Factory, _tenant: Tenant) -> int:
+    from visionswerk.tenants.models import LoginSession
+
+    user = make.user()
+    _token, digest = new_token()
+    row = LoginSession(token_hash=digest, user_id=user.id)
+    db.add(row)
+    make.commit()
+    return row.id
+
+
 # values for parameters of routes outside a tenant (by endpoint), beside PARAMETERS
 ENDPOINT_VALUES: dict[str, dict[str, Callable[[Factory, Tenant], Any]]] = {
     "accounts.reset_password": {"token": _reset_token},
     "api_tokens.revoke_token": {"token_id": _api_token_id},
+    "sessions.end_session": {"session_id": _login_session_id},
     "reports.unsubscribe": {"token": _unsubscribe_token},
     "reports.unsubscribe_old": {"token": _unsubscribe_token},
     "static": {"filename": lambda _make, _tenant: "visionswerk.css"},
@@ -406,16 +418,35 @@ def test_production_cookies_are_secure_httponly_and_samesite(
     client = production_app.test_client()
     response = client.get("/anmelden")
     cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("visionswerk_session=")
-    for flag in ("Secure", "HttpOnly", "SameSite=Lax"):
+    # __Host-: the browser accepts it only with Secure, Path=/ and no Domain
+    assert cookie.startswith("__Host-visionswerk_session=")
+    for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
         assert flag in cookie, f"session cookie lacks {flag}: {cookie}"
-    assert "max-age=" in response.headers["Strict-Transport-Security"]
+    assert "domain=" not in cookie.lower()
+    hsts = response.headers["Strict-Transport-Security"]
+    assert "max-age=31536000" in hsts and "includeSubDomains" in hsts
     assert_security_headers(response, "production login page")
 
 
 def test_test_app_cookies_are_httponly_and_samesite(client: FlaskClient) -> None:
-    cookie = client.get("/anmelden").headers["Set-Cookie"]
+    response = client.get("/anmelden")
+    cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Strict-Transport-Security" not in response.headers  # no TLS outside production
+
+
+def test_production_login_works_with_the_host_cookie(production_app: Flask, make: Factory) -> None:
+    """Logged in over https (behind the proxy), the __Host- cookie carries the session."""
+    user = make.user()
+    client = production_app.test_client()
+    kw: dict[str, Any] = {
+        "headers": {"X-Forwarded-Proto": "https", "Referer": "https://localhost/anmelden"},
+        "base_url": "https://localhost",
+    }
+    data = {"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(client, **kw)}
+    assert client.post("/anmelden", data=data, **kw).status_code == 302
+    assert client.get_cookie("__Host-visionswerk_session") is not None
+    assert client.get("/konto", **kw).status_code == 200
 
 
 # --- behind a reverse proxy -------------------------------------------------------------

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -100,11 +103,35 @@ def after_commit(callback: Callable[[], None]) -> None:
     db().info.setdefault("after_commit", []).append(callback)
 
 
+def keep_on_rollback(callback: Callable[[], None]) -> None:
+    """Write something even if the current transaction rolls back: ``callback`` (which
+    adds or changes rows in ``db``) runs again after a rollback, in a transaction of its
+    own that commits. For security records that a refused request must not take with it
+    — a failed login answers 422, and error answers and every GET roll back."""
+    db().info.setdefault("on_rollback", []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    # whatever was kept for a rollback is written now, by whichever commit it was
+    session.info.pop("on_rollback", None)
+
+
+def write_after(callback: Callable[[], None]) -> None:
+    """Write something after the current transaction, whether it commits or rolls back,
+    in a transaction of its own: bookkeeping that a GET may do (which rolls back) and
+    that should not hold a lock for the rest of the request."""
+    db().info.setdefault("write_after", []).append(callback)
+
+
 def commit() -> None:
     """The one place that commits, then runs what waited for the commit."""
     session = db()
-    session.commit()
+    session.commit()  # (what was kept for a rollback is written with it: _committed)
     callbacks = session.info.pop("after_commit", [])
+    later = session.info.pop("write_after", [])
+    if later:
+        _write_kept(session, later)
     for callback in callbacks:
         callback()
 
@@ -113,3 +140,20 @@ def rollback() -> None:
     session = db()
     session.rollback()
     session.info.pop("after_commit", None)
+    kept = session.info.pop("on_rollback", []) + session.info.pop("write_after", [])
+    if kept:
+        _write_kept(session, kept)
+
+
+def _write_kept(session: Any, callbacks: list[Callable[[], None]]) -> None:
+    try:
+        for callback in callbacks:
+            callback()
+        session.commit()
+    except Exception:  # the database may be what failed: the answer must still go out
+        log.exception("could not write %d record(s) kept across a rollback", len(callbacks))
+        session.rollback()
+    finally:  # what the callbacks registered in turn is written (or not) with them
+        session.info.pop("on_rollback", None)
+        session.info.pop("write_after", None)
+        session.info.pop("after_commit", None)

@@ -22,6 +22,14 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _positive(name: str, raw: str | None, default: int) -> int:
+    """A whole number above zero: a timeout of 0 would log everybody out at once."""
+    value = int(raw or default)
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be a whole number above 0, not {value}.")
+    return value
+
+
 def default_instance_path() -> Path:
     return Path(os.environ.get("VISIONSWERK_INSTANCE", Path.cwd() / "instance")).resolve()
 
@@ -68,6 +76,14 @@ class Settings:
     mail_retry_backoff_max: float = 600.0
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted.
     trusted_proxies: int = 0
+    # Failed logins of one account from addresses it has not logged in from lately.
+    login_limit_per_account_all: str = "50 per hour"
+    # Login sessions end after this long without a request (idle) or since the login
+    # (absolute); "staff": anyone holding a facilitator/coordinator role, platform admins.
+    session_idle_minutes: int = 8 * 60
+    session_absolute_hours: int = 30 * 24
+    staff_session_idle_minutes: int = 2 * 60
+    staff_session_absolute_hours: int = 12
 
     @property
     def is_production(self) -> bool:
@@ -123,4 +139,17 @@ class Settings:
             mail_retry_backoff=float(env.get("MAIL_RETRY_BACKOFF") or 10),
             mail_retry_backoff_max=float(env.get("MAIL_RETRY_BACKOFF_MAX") or 600),
             trusted_proxies=int(env.get("TRUSTED_PROXIES") or 0),
+            login_limit_per_account_all=env.get("LOGIN_LIMIT_PER_ACCOUNT_ALL", "50 per hour"),
+            session_idle_minutes=_positive(
+                "SESSION_IDLE_MINUTES", env.get("SESSION_IDLE_MINUTES"), 8 * 60
+            ),
+            session_absolute_hours=_positive(
+                "SESSION_ABSOLUTE_HOURS", env.get("SESSION_ABSOLUTE_HOURS"), 30 * 24
+            ),
+            staff_session_idle_minutes=_positive(
+                "STAFF_SESSION_IDLE_MINUTES", env.get("STAFF_SESSION_IDLE_MINUTES"), 2 * 60
+            ),
+            staff_session_absolute_hours=_positive(
+                "STAFF_SESSION_ABSOLUTE_HOURS", env.get("STAFF_SESSION_ABSOLUTE_HOURS"), 12
+            ),
         )

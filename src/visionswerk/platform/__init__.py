@@ -27,7 +27,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
-        SESSION_COOKIE_NAME="visionswerk_session",
+        # __Host-: the browser keeps it only if Secure, Path=/ and without Domain, so no
+        # other host (a sibling subdomain) can set or overwrite it (ASVS 5.0 V3.3.1)
+        SESSION_COOKIE_NAME=("__Host-" if settings.is_production else "") + "visionswerk_session",
+        SESSION_COOKIE_PATH="/",
+        SESSION_COOKIE_DOMAIN=None,
         REMEMBER_COOKIE_SECURE=settings.is_production,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         BABEL_DEFAULT_LOCALE="de",
@@ -66,6 +70,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from visionswerk.platform.accounts.sessions import bp as sessions
     from visionswerk.platform.accounts.views import bp as accounts
     from visionswerk.platform.admin.views import bp as admin
     from visionswerk.platform.api import account_bp as api_tokens
@@ -78,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(health)
     app.register_blueprint(accounts)
+    app.register_blueprint(sessions)
     app.register_blueprint(admin)
     app.register_blueprint(api)
     app.register_blueprint(api_tokens)

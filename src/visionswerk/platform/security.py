@@ -7,6 +7,8 @@ CSP = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
+# production only (it is served over TLS there): a year, this host and its subdomains
+HSTS = "max-age=31536000; includeSubDomains"
 PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 
@@ -23,6 +25,6 @@ def init_app(app: Flask) -> None:
             # Pages carry personal data: no shared cache keeps them, and the back button
             # after logging out does not show them again.
             response.headers["Cache-Control"] = "no-store"
-        if app.config["SESSION_COOKIE_SECURE"]:
-            response.headers["Strict-Transport-Security"] = "max-age=31536000"
+        if app.config["VISIONSWERK"].is_production:
+            response.headers["Strict-Transport-Security"] = HSTS
         return response

@@ -12,7 +12,15 @@ from sqlalchemy import delete, func, select
 from visionswerk.db import db, utcnow
 from visionswerk.errors import InvalidInput
 from visionswerk.i18n import N_
-from visionswerk.tenants.models import LoginSession, PasswordReset, User
+from visionswerk.tenants import auth_events
+from visionswerk.tenants.login_sessions import (  # noqa: F401 - the accounts API since 0001
+    end_all_login_sessions,
+    end_login_session,
+    end_other_sessions,
+    start_login_session,
+    user_for_login_token,
+)
+from visionswerk.tenants.models import PasswordReset, User
 from visionswerk.tenants.tokens import hash_token, new_token
 
 MIN_PASSWORD_LENGTH = 10
@@ -119,38 +127,33 @@ def check_password(user: User, password: str) -> bool:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The user whose password this is, or None. Rehashes when parameters changed."""
+    """The user whose password this is, or None (logged as ``login_failed``). Rehashes
+    when parameters changed. The ``login`` event is logged when the session starts."""
     user = user_by_email(email)
     if user is None or not user.active:
         hasher.hash(password or "x")  # same work either way: no timing oracle for accounts
+        auth_events.record(None, "login_failed", email=email)
         return None
-    return user if check_password(user, password) else None
-
-
-def start_login_session(user: User) -> str:
-    """A fresh login session; its token is what the cookie carries."""
-    token, digest = new_token()
-    db.add(LoginSession(token_hash=digest, user_id=user.id))
-    db.flush()
-    user.login_token = token
-    return token
-
-
-def user_for_login_token(token: str) -> User | None:
-    row = db.scalar(select(LoginSession).where(LoginSession.token_hash == hash_token(token)))
-    if row is None or not row.user.active:
+    if not check_password(user, password):
+        auth_events.record(user, "login_failed")
         return None
-    row.user.login_token = token
-    return row.user
+    return user
 
 
-def end_login_session(token: str | None) -> None:
-    if token:
-        db.execute(delete(LoginSession).where(LoginSession.token_hash == hash_token(token)))
+def end_other_access(
+    user: User, keep_token: str | None = None, keep_reset: int | None = None
+) -> None:
+    """After the password changed: every other login session ends, every API token is
+    revoked and every reset link still in a mailbox is void (ASVS 5.0 V7.4.3)."""
+    from visionswerk.tenants import api_tokens  # api_tokens imports this module
 
-
-def end_all_login_sessions(user: User) -> None:
-    db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    end_other_sessions(user, keep_token)
+    api_tokens.revoke_all(user)
+    db.execute(
+        delete(PasswordReset).where(
+            PasswordReset.user_id == user.id, PasswordReset.id != (keep_reset or 0)
+        )
+    )
 
 
 def request_password_reset(email: str, minutes: int) -> tuple[User, str] | None:
@@ -189,31 +192,24 @@ def reset_password(token: str, new_password: str) -> User:
         )
     validate_password(new_password)
     row.used_at = utcnow()
-    row.user.password_hash = hash_password(new_password)
-    end_all_login_sessions(row.user)
-    # any other link still in a mailbox is void now
-    db.execute(
-        delete(PasswordReset).where(
-            PasswordReset.user_id == row.user_id, PasswordReset.id != row.id
-        )
-    )
+    user = row.user
+    user.password_hash = hash_password(new_password)
+    end_other_access(user, keep_reset=row.id)  # every session: the resetter is not logged in
+    auth_events.record(user, "password_reset")
     db.flush()
-    return row.user
+    return user
 
 
 def change_password(user: User, current: str, new_password: str) -> User:
     """Set a new password; the current one is required (a borrowed, unlocked computer is
-    not enough). Every other login session of the account ends; the one whose token the
-    user carries (``user.login_token``) stays."""
+    not enough). Every other login session of the account ends and its API tokens are
+    revoked; the session whose token the user carries (``user.login_token``) stays."""
     if not check_password(user, current):
         raise InvalidField("current_password", N_("Das bisherige Passwort stimmt nicht."))
     validate_password(new_password)
     user.password_hash = hash_password(new_password)
-    others = delete(LoginSession).where(LoginSession.user_id == user.id)
-    if user.login_token:
-        others = others.where(LoginSession.token_hash != hash_token(user.login_token))
-    db.execute(others)
-    db.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
+    end_other_access(user, user.login_token)
+    auth_events.record(user, "password_changed")
     db.flush()
     return user
 

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from visionswerk.db import db, utcnow
 from visionswerk.errors import InvalidInput, NotFound
 from visionswerk.i18n import N_
-from visionswerk.tenants import personal_data
+from visionswerk.tenants import auth_events, personal_data
 from visionswerk.tenants.accounts import InvalidField
 from visionswerk.tenants.models import ApiToken, User
 from visionswerk.tenants.tokens import hash_token
@@ -70,6 +70,7 @@ def create_token(user: User, name: str | None) -> tuple[ApiToken, str]:
     )
     db.add(token)
     db.flush()
+    auth_events.record(user, "token_created", name=clean)
     return token, raw
 
 
@@ -98,8 +99,21 @@ def revoke_token(user: User, token_id: int | str) -> ApiToken:
         raise NotFound(N_("Diesen Schlüssel gibt es nicht."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        auth_events.record(user, "token_revoked", name=token.name)
         db.flush()
     return token
+
+
+def revoke_all(user: User) -> int:
+    """Revoke every active token of ``user`` (after a password reset or change)."""
+    active = db.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for token in active:
+        token.revoked_at = utcnow()
+        auth_events.record(user, "token_revoked", name=token.name, reason="password")
+    db.flush()
+    return len(active)
 
 
 def user_for_token(raw: str, *, record_use: bool = False) -> User | None:

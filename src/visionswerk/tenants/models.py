@@ -119,8 +119,33 @@ class LoginSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # written at most once a minute (tenants.login_sessions.TOUCH_EVERY): the idle timeout
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # "Firefox auf Windows": for the list of signed-in devices, never the raw header
+    device: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
     user: Mapped[User] = relationship()
+
+
+class AuthEvent(Base):
+    """One authentication event (service: ``tenants.auth_events``): a login, a failed
+    login, a logout, a password reset, a token created … Kept with the account; an
+    unknown address's failed login has no user and only a masked address."""
+
+    __tablename__ = "auth_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    client_address: Mapped[str] = mapped_column(String(45), default="")
+    device: Mapped[str] = mapped_column(String(100), default="")
+    email_hint: Mapped[str | None] = mapped_column(String(120))
+    detail: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+    user: Mapped[User | None] = relationship()
 
 
 class PasswordReset(Base):

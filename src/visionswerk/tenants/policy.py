@@ -97,6 +97,12 @@ def _create_region(user: User, _target: None) -> bool:
     return user.is_platform_admin
 
 
+@rule("auth_events.read_all")
+def _read_all_auth_events(user: User, _target: None) -> bool:
+    """Everyone's authentication log (each account holder reads their own anyway)."""
+    return user.is_platform_admin
+
+
 @rule("tenant.view")
 def _view_tenant(user: User, tenant: Tenant) -> bool:
     return user.is_platform_admin or bool(roles_in(user, tenant))

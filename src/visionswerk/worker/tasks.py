@@ -45,6 +45,11 @@ BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    "sweep-login-sessions": {
+        "task": "visionswerk.sweep_login_sessions",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
+    },
     "send-digests": {
         "task": "visionswerk.send_digests",
         "schedule": 3600.0,
@@ -112,6 +117,23 @@ def deliver_email(self: Task, email_id: int) -> str:
 def sweep_outbox() -> int:
     """Hand over outbox rows whose task was lost (runs every minute from beat)."""
     return len(outbox.sweep(max_attempts=settings_of(celery).mail_max_attempts))
+
+
+@celery.task(name="visionswerk.send_password_reset", base=DatabaseTask, ignore_result=True)
+def send_password_reset(email: str, client_address: str = "", user_agent: str = "") -> bool:
+    """The reset mail for ``email`` if it has an account (see ``worker.password_reset``)."""
+    from visionswerk.worker.password_reset import send_reset
+
+    return send_reset(settings_of(celery), email, client_address, user_agent)
+
+
+@celery.task(name="visionswerk.sweep_login_sessions", base=DatabaseTask, ignore_result=True)
+def sweep_login_sessions(now_iso: str | None = None) -> int:
+    """Delete login sessions that expired under every role's limits (hourly from beat)."""
+    from visionswerk.tenants import login_sessions
+
+    limits = login_sessions.limits_of(settings_of(celery))
+    return login_sessions.sweep_expired(limits, _now(now_iso))
 
 
 def _now(now_iso: str | None) -> dt.datetime:

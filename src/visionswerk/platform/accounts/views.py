@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from visionswerk.db import db, utcnow
@@ -30,16 +31,21 @@ from visionswerk.platform.accounts.forms import (
     ProfileForm,
     ResetRequestForm,
 )
+from visionswerk.platform.accounts.sessions import limits as session_limits
 from visionswerk.platform.errors import form_error
-from visionswerk.platform.extensions import limiter, login_manager
+from visionswerk.platform.extensions import client_address, limiter, login_manager
 from visionswerk.platform.i18n import LANGUAGES
-from visionswerk.platform.mailing import send_after_commit
 from visionswerk.platform.pipeline import public
-from visionswerk.tenants import accounts, personal_data
+from visionswerk.tenants import accounts, auth_events, login_sessions, personal_data
 from visionswerk.tenants.accounts import normalize_email
 from visionswerk.worker.models import NotificationPreference
 
 bp = Blueprint("accounts", __name__)
+
+UNAVAILABLE = _l(
+    "Der Versand von E-Mails ist gerade vorübergehend nicht verfügbar. Bitte versuchen "
+    "Sie es in einigen Minuten erneut."
+)
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = None
@@ -47,7 +53,22 @@ login_manager.login_message = None
 
 @login_manager.user_loader
 def _load_user(token: str):  # type: ignore[no-untyped-def]
-    return accounts.user_for_login_token(token)
+    check = login_sessions.check_login_token(token, session_limits())
+    if check.expired:
+        _session_expired()
+    return check.user
+
+
+def _session_expired() -> None:
+    """The login page says why (the pipeline sends the user there next)."""
+    session.pop("_user_id", None)
+    flash(
+        _(
+            "Sie waren zu lange nicht aktiv oder zu lange angemeldet. "
+            "Zu Ihrer Sicherheit sind Sie abgemeldet. Bitte melden Sie sich neu an."
+        ),
+        "info",
+    )
 
 
 def _settings():  # type: ignore[no-untyped-def]
@@ -62,8 +83,29 @@ def _per_account() -> str:
     return _settings().login_limit_per_account  # type: ignore[no-any-return]
 
 
+def _per_account_all() -> str:
+    return _settings().login_limit_per_account_all  # type: ignore[no-any-return]
+
+
+def _login_email() -> str:
+    return normalize_email(request.form.get("email", ""))
+
+
 def _account_key() -> str:
-    return "login-account:" + normalize_email(request.form.get("email", ""))
+    """Failed logins count per account *and* client address: an attacker's failures from
+    elsewhere never lock out the owner, who logs in from their own address (issue 13,
+    finding 10; README: "Login limits")."""
+    return f"login-account:{client_address()}:{_login_email()}"
+
+
+def _account_all_key() -> str:
+    return "login-account-all:" + _login_email()
+
+
+def _known_address() -> bool:
+    """The account logged in from this address lately: guessing from many addresses at
+    once (the limit across addresses) does not lock its owner out here."""
+    return auth_events.logged_in_from(_login_email(), client_address())
 
 
 def _failed(response: Response) -> bool:
@@ -93,6 +135,13 @@ def _safe_next(target: str | None) -> str:
 @public
 @limiter.limit(_per_address, methods=["POST"], deduct_when=_failed)
 @limiter.limit(_per_account, key_func=_account_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    _per_account_all,
+    key_func=_account_all_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    exempt_when=_known_address,
+)
 def login():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
         return redirect(url_for("tenancy.home"))
@@ -114,6 +163,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.post("/abmelden")
 def logout():  # type: ignore[no-untyped-def]
+    auth_events.record(current_user, "logout")
     accounts.end_login_session(current_user.get_id())
     logout_user()
     session.clear()
@@ -127,22 +177,9 @@ def logout():  # type: ignore[no-untyped-def]
 def reset_request():  # type: ignore[no-untyped-def]
     form = ResetRequestForm()
     if form.validate_on_submit():
-        found = accounts.request_password_reset(
-            form.email.data or "", _settings().password_reset_minutes
-        )
-        if found is not None:
-            user, token = found
-            reset = accounts.valid_password_reset(token)
-            assert reset is not None  # made just now
-            send_after_commit(
-                user.email,
-                "password_reset",
-                key=f"password-reset:{reset.id}",
-                locale=user.locale,
-                user=user,
-                link=_settings().base_url + url_for("accounts.reset_password", token=token),
-                minutes=_settings().password_reset_minutes,
-            )
+        if not _queue_reset(form.email.data or ""):
+            form.form_errors.append(UNAVAILABLE)
+            return render_template("accounts/reset_request.html", form=form), 503
         flash(
             _(
                 "Wenn es zu dieser Adresse ein Konto gibt, haben wir Ihnen einen Link zum "
@@ -152,6 +189,27 @@ def reset_request():  # type: ignore[no-untyped-def]
         )
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_request.html", form=form), 422 if form.errors else 200
+
+
+def _queue_reset(email: str) -> bool:
+    """Hand the address to the worker, which looks the account up and sends the mail:
+    this request does the same work whether an account exists or not (finding 9).
+    False when the broker cannot take it (the page says so; nothing is lost silently)."""
+    from kombu.exceptions import OperationalError
+
+    from visionswerk.worker.tasks import send_password_reset
+
+    args = (normalize_email(email), client_address(), request.headers.get("User-Agent", ""))
+    try:
+        send_password_reset.apply_async(
+            args=args,
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.5},
+        )
+    except (OperationalError, ConnectionError, TimeoutError) as exc:
+        current_app.logger.warning("password reset not enqueued: %s", exc)
+        return False
+    return True
 
 
 @bp.route("/passwort/neu/<token>", methods=["GET", "POST"])
@@ -166,7 +224,14 @@ def reset_password(token: str):  # type: ignore[no-untyped-def]
         except InvalidInput as e:
             form_error(form, e, "password")
             return render_template("accounts/reset_password.html", form=form), 422
-        flash(_("Ihr Passwort ist geändert. Bitte melden Sie sich an."), "success")
+        flash(
+            _(
+                "Ihr Passwort ist geändert. Zu Ihrer Sicherheit sind Sie auf allen Geräten "
+                "abgemeldet, und alle API-Schlüssel des Kontos sind widerrufen. "
+                "Bitte melden Sie sich mit dem neuen Passwort an."
+            ),
+            "success",
+        )
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form), 422 if form.errors else 200
 
@@ -224,7 +289,10 @@ def change_password():  # type: ignore[no-untyped-def]
             form_error(form, e, "password")
         else:
             flash(
-                _("Ihr Passwort ist geändert. Auf anderen Geräten sind Sie jetzt abgemeldet."),
+                _(
+                    "Ihr Passwort ist geändert. Auf allen anderen Geräten sind Sie jetzt "
+                    "abgemeldet, und alle API-Schlüssel des Kontos sind widerrufen."
+                ),
                 "success",
             )
             return redirect(url_for("accounts.account"))

@@ -1017,7 +1017,10 @@ DOCUMENT: dict[str, Any] = {
                 "type": "apiKey",
                 "in": "cookie",
                 "name": "visionswerk_session",
-                "description": "The browser session; changes need the X-CSRFToken header.",
+                "description": (
+                    "The browser session (in production the cookie is named "
+                    "__Host-visionswerk_session); changes need the X-CSRFToken header."
+                ),
             },
         },
     },
