@@ -22,6 +22,22 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+MFA_ROLES = frozenset({"platform_admin", "coordinator", "facilitator", "participant"})
+
+
+def _roles(value: str) -> frozenset[str]:
+    """``MFA_REQUIRED_ROLES``: comma-separated role names; a typo must not silently
+    leave a role without its second factor."""
+    roles = frozenset(r.strip() for r in value.split(",") if r.strip())
+    unknown = roles - MFA_ROLES
+    if unknown:
+        raise ConfigurationError(
+            f"MFA_REQUIRED_ROLES: unknown role(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(sorted(MFA_ROLES))}"
+        )
+    return roles
+
+
 def default_instance_path() -> Path:
     return Path(os.environ.get("VISIONSWERK_INSTANCE", Path.cwd() / "instance")).resolve()
 
@@ -68,6 +84,8 @@ class Settings:
     mail_retry_backoff_max: float = 600.0
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted.
     trusted_proxies: int = 0
+    # Roles that must use two-factor login (tenants.mfa.ROLE_NAMES); the others may.
+    mfa_required_roles: frozenset[str] = frozenset({"platform_admin", "coordinator"})
 
     @property
     def is_production(self) -> bool:
@@ -123,4 +141,5 @@ class Settings:
             mail_retry_backoff=float(env.get("MAIL_RETRY_BACKOFF") or 10),
             mail_retry_backoff_max=float(env.get("MAIL_RETRY_BACKOFF_MAX") or 600),
             trusted_proxies=int(env.get("TRUSTED_PROXIES") or 0),
+            mfa_required_roles=_roles(env.get("MFA_REQUIRED_ROLES", "platform_admin,coordinator")),
         )

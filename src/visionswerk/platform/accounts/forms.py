@@ -89,3 +89,40 @@ class DeleteAccountForm(FlaskForm):
         validators=[DataRequired(message=_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
         description=_l("Zur Sicherheit: Nur wer das Passwort kennt, kann das Konto löschen."),
     )
+
+
+CODE_REQUIRED = _l("Bitte geben Sie den Code ein.")
+
+
+class EnableMfaForm(FlaskForm):
+    """Switch two-factor login on: a current code from the app proves it is set up."""
+
+    code = StringField(
+        _l("Sechsstelliger Code aus der App"),
+        validators=[DataRequired(message=CODE_REQUIRED), Length(max=20, message=TOO_LONG)],
+        description=_l("Die App zeigt ihn unter „Visionswerk“ an; er wechselt alle 30 Sekunden."),
+    )
+    password = PasswordField(
+        _l("Ihr aktuelles Passwort"),
+        validators=[DataRequired(message=_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
+    )
+
+
+class MfaPasswordForm(FlaskForm):
+    """Switching off and new recovery codes: the current password only."""
+
+    password = PasswordField(
+        _l("Ihr aktuelles Passwort"),
+        validators=[DataRequired(message=_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
+    )
+
+
+class LoginCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(message=CODE_REQUIRED), Length(max=40, message=TOO_LONG)],
+        description=_l(
+            "Der sechsstellige Code aus Ihrer App – oder einer Ihrer Wiederherstellungscodes, "
+            "wenn Sie das Handy nicht zur Hand haben."
+        ),
+    )
