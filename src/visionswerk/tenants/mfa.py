@@ -32,8 +32,8 @@ from sqlalchemy import delete, func, select, update
 from visionswerk.db import db, utcnow
 from visionswerk.errors import InvalidInput
 from visionswerk.i18n import N_
-from visionswerk.tenants import auth_events, personal_data
-from visionswerk.tenants.accounts import InvalidField, check_password, hasher
+from visionswerk.tenants import accounts, auth_events, personal_data
+from visionswerk.tenants.accounts import InvalidField
 from visionswerk.tenants.models import RecoveryCode, User, UserMfa
 
 ISSUER = "Visionswerk"
@@ -132,7 +132,7 @@ def unused_recovery_codes(user: User) -> int:
 
 
 def _check_password(user: User, password: str) -> None:
-    if not check_password(user, password):
+    if not accounts.check_password(user, password):
         raise InvalidField("password", N_("Das Passwort stimmt nicht."))
 
 
@@ -142,7 +142,7 @@ def _new_recovery_codes(user: User) -> list[str]:
         "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH))
         for _ in range(RECOVERY_CODES)
     ]
-    db.add_all(RecoveryCode(user_id=user.id, code_hash=hasher.hash(c)) for c in codes)
+    db.add_all(RecoveryCode(user_id=user.id, code_hash=accounts.hasher.hash(c)) for c in codes)
     db.flush()
     return ["-".join(c[i : i + 4] for i in range(0, RECOVERY_LENGTH, 4)) for c in codes]
 
@@ -213,7 +213,7 @@ def _use_recovery_code(user: User, code: str) -> bool:
     ).all()
     for row in unused:
         try:
-            hasher.verify(row.code_hash, code)
+            accounts.hasher.verify(row.code_hash, code)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             continue
         used = db.execute(
