@@ -238,7 +238,7 @@ def test_a_recovery_code_works_once(
     password_step(client, user)
     response = code_step(client, codes[3].lower().replace("-", " "))  # typed off paper
     assert response.status_code == 302
-    assert "9 Codes" in client.get("/").get_data(as_text=True)  # the notice, once
+    assert "Verbleibende Codes: 9" in client.get("/").get_data(as_text=True)  # the notice, once
     assert (user.id, "mfa_recovery_used") in events
 
     other = app.test_client()

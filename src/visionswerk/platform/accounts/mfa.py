@@ -224,7 +224,7 @@ def _recovery_notice(user: User) -> None:
     flash(
         _(
             "Sie haben sich mit einem Wiederherstellungscode angemeldet; er gilt jetzt nicht "
-            "mehr. Es bleiben %(n)d Codes. Unter „Mein Konto → Zwei-Faktor-Anmeldung“ "
+            "mehr. Verbleibende Codes: %(n)d. Unter „Mein Konto → Zwei-Faktor-Anmeldung“ "
             "erhalten Sie neue.",
             n=mfa.unused_recovery_codes(user),
         ),
