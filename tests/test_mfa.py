@@ -164,7 +164,7 @@ def test_enabling_refuses_a_wrong_code_and_accepts_a_current_one(
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Ihre Wiederherstellungscodes" in html and len(CODES.findall(html)) == 10
+    assert "Ihre Codes für den Notfall" in html and len(CODES.findall(html)) == 10
     row = db.get(UserMfa, user.id)
     assert row is not None and secret not in row.secret_sealed  # encrypted at rest
     stored = db.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id))

@@ -101,6 +101,7 @@ class EnableMfaForm(FlaskForm):
         _l("Sechsstelliger Code aus der App"),
         validators=[DataRequired(message=CODE_REQUIRED), Length(max=20, message=TOO_LONG)],
         description=_l("Die App zeigt ihn unter „Visionswerk“ an; er wechselt alle 30 Sekunden."),
+        render_kw={"inputmode": "numeric", "spellcheck": "false"},  # a phone shows digits
     )
     password = PasswordField(
         _l("Ihr aktuelles Passwort"),
@@ -125,4 +126,5 @@ class LoginCodeForm(FlaskForm):
             "Der sechsstellige Code aus Ihrer App – oder einer Ihrer Wiederherstellungscodes, "
             "wenn Sie das Handy nicht zur Hand haben."
         ),
+        render_kw={"autocapitalize": "characters", "spellcheck": "false"},
     )
