@@ -19,9 +19,10 @@ from tests.test_mfa import require_mfa  # noqa: F401
 from tests.walk.test_walk_browser import shots_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.committing]
+# What is wider than its box, to name in the message (tag, class, scroll/client width).
 WIDE = """() => [...document.querySelectorAll('*')]
-  .filter(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > window.innerWidth)
-  .map(e => e.tagName + '.' + e.className + ':' + e.scrollWidth + '/' + e.clientWidth + '/' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)"""
+  .filter(e => e.scrollWidth > e.clientWidth + 1)
+  .map(e => `${e.tagName}.${e.className}: ${e.scrollWidth}/${e.clientWidth}`).slice(0, 8)"""
 
 
 def look(page: Any, shots: Path, name: str) -> None:  # type: ignore[no-untyped-def]
