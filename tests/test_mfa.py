@@ -440,3 +440,25 @@ def test_deleting_the_account_erases_the_second_factor(
     assert response.status_code == 302
     assert db.get(UserMfa, user_id) is None
     assert db.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user_id)).all() == []
+
+
+def test_two_logins_racing_with_one_code_cannot_both_win(
+    app: Flask, make: Factory, clock: Clock
+) -> None:
+    """The step moves on in one conditional UPDATE: a second request that read the row
+    before the first one's UPDATE still loses (simulated: the row is changed behind the
+    loaded object's back, as a parallel transaction would)."""
+    from sqlalchemy import text
+
+    user, secret, _codes = user_with_mfa(make, app, clock)
+    clock.step()
+    row = db.get(UserMfa, user.id)
+    owner = db.get(User, user.id)
+    assert row is not None and owner is not None
+    stale = row.last_step
+    db.execute(
+        text("UPDATE user_mfa SET last_step = :s WHERE user_id = :u"),
+        {"s": stale + 1, "u": user.id},
+    )
+    assert row.last_step == stale  # what the losing request had read
+    assert mfa.verify_login(owner, code(secret, clock), app.config["SECRET_KEY"]) is None
