@@ -306,11 +306,13 @@ def test_required_roles_are_sent_to_the_setup_and_reach_nothing_else(
     assert "Bitte richten Sie zuerst die Zwei-Faktor-Anmeldung ein." in page
     assert "Erst danach können Sie Visionswerk weiter nutzen." in page
 
-    switch_on(client, clock)
+    secret, _codes = switch_on(client, clock)
     assert client.get("/").status_code == 200
     assert client.get(f"/{slug}/").status_code == 200
     # switched off again, the requirement applies at once
-    response = form_post(client, f"{SETUP}/ausschalten", {"off-password": PASSWORD})
+    clock.step()
+    off = {"off-password": PASSWORD, "off-code": code(secret, clock)}
+    response = form_post(client, f"{SETUP}/ausschalten", off)
     assert response.status_code == 302
     assert client.get("/").headers["Location"] == SETUP
     assert form_post(client, "/abmelden").headers["Location"].startswith("/anmelden")
@@ -358,12 +360,26 @@ def test_disabling_needs_the_password(
     user = person(make.user(make.municipality(make.region()), "participant"))
     client = app.test_client()
     login(client, user)
-    switch_on(client, clock)
-    response = form_post(client, f"{SETUP}/ausschalten", {"off-password": "falsch-falsch"})
+    secret, _codes = switch_on(client, clock)
+    clock.step()
+    current = code(secret, clock)
+    response = form_post(
+        client, f"{SETUP}/ausschalten", {"off-password": "falsch-falsch", "off-code": current}
+    )
     assert response.status_code == 422
     assert "Das Passwort stimmt nicht." in response.get_data(as_text=True)
-    assert db.get(UserMfa, user.id) is not None
     response = form_post(client, f"{SETUP}/ausschalten", {"off-password": PASSWORD})
+    assert response.status_code == 422  # the password alone is not enough either
+    wrong = "000000" if current != "000000" else "111111"
+    response = form_post(
+        client, f"{SETUP}/ausschalten", {"off-password": PASSWORD, "off-code": wrong}
+    )
+    assert response.status_code == 422
+    assert "Dieser Code stimmt nicht" in response.get_data(as_text=True)
+    assert db.get(UserMfa, user.id) is not None
+    response = form_post(
+        client, f"{SETUP}/ausschalten", {"off-password": PASSWORD, "off-code": current}
+    )
     assert response.status_code == 302
     assert db.get(UserMfa, user.id) is None
     assert db.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)).all() == []
@@ -379,9 +395,13 @@ def test_new_recovery_codes_need_the_password_and_void_the_old(
     client = app.test_client()
     login(client, user)
     _secret, old = switch_on(client, clock)
-    response = form_post(client, f"{SETUP}/neue-codes", {"renew-password": "falsch-falsch"})
+    response = form_post(
+        client, f"{SETUP}/neue-codes", {"renew-password": "falsch-falsch", "renew-code": old[9]}
+    )
     assert response.status_code == 422
-    response = form_post(client, f"{SETUP}/neue-codes", {"renew-password": PASSWORD})
+    response = form_post(
+        client, f"{SETUP}/neue-codes", {"renew-password": PASSWORD, "renew-code": old[9]}
+    )  # a recovery code is a second factor too
     new = CODES.findall(response.get_data(as_text=True))
     assert response.status_code == 200 and len(new) == 10 and not set(new) & set(old)
     assert (user.id, "recovery_codes_renewed") in events
@@ -462,3 +482,38 @@ def test_two_logins_racing_with_one_code_cannot_both_win(
     )
     assert row.last_step == stale  # what the losing request had read
     assert mfa.verify_login(owner, code(secret, clock), app.config["SECRET_KEY"]) is None
+
+
+def test_a_changed_factor_logs_out_the_other_devices(
+    app: Flask, make: Factory, clock: Clock
+) -> None:
+    user = person(make.user(make.municipality(make.region()), "participant"))
+    elsewhere, here = app.test_client(), app.test_client()
+    login(elsewhere, user)  # e.g. someone who had only the password
+    login(here, user)
+    secret, _codes = switch_on(here, clock)
+    assert not logged_in(elsewhere)
+    assert logged_in(here)
+    again = app.test_client()
+    password_step(again, user)
+    clock.step()
+    assert code_step(again, code(secret, clock)).status_code == 302
+    clock.step()
+    off = {"off-password": PASSWORD, "off-code": code(secret, clock)}
+    assert form_post(here, f"{SETUP}/ausschalten", off).status_code == 302
+    assert not logged_in(again) and logged_in(here)
+
+
+def test_a_password_reset_does_not_bypass_the_second_factor(
+    app: Flask, make: Factory, clock: Clock
+) -> None:
+    user, _secret, _codes = user_with_mfa(make, app, clock)
+    _user, token = accounts.request_password_reset(user.email, 60) or (None, "")
+    accounts.reset_password(token, "ein-ganz-neues-passwort")
+    db.commit()
+    client = app.test_client()
+    response = form_post(
+        client, "/anmelden", {"email": user.email, "password": "ein-ganz-neues-passwort"}
+    )
+    assert response.headers["Location"].startswith("/anmelden/code")
+    assert not logged_in(client)

@@ -11,7 +11,9 @@ single-use recovery code, after the password.
 * Recovery codes (``RECOVERY_CODES`` of 12 characters, 60 bits) are shown once and stored
   as argon2id hashes (ASVS 6.5.2: under 112 bits of entropy needs a salted password hash);
   each works once (again one conditional UPDATE).
-* Switching on, off and renewing the codes need the current password.
+* Switching on needs the password and a code of the new secret; switching off and renewing
+  the codes need the password and a current code (or a recovery code). Each change logs
+  out the account's other devices.
 
 The caller passes SECRET_KEY as ``key``: this package reads no settings itself.
 """
@@ -34,7 +36,8 @@ from visionswerk.errors import InvalidInput
 from visionswerk.i18n import N_
 from visionswerk.tenants import accounts, auth_events, personal_data
 from visionswerk.tenants.accounts import InvalidField
-from visionswerk.tenants.models import RecoveryCode, User, UserMfa
+from visionswerk.tenants.models import LoginSession, RecoveryCode, User, UserMfa
+from visionswerk.tenants.tokens import hash_token
 
 ISSUER = "Visionswerk"
 RECOVERY_CODES = 10
@@ -136,6 +139,23 @@ def _check_password(user: User, password: str) -> None:
         raise InvalidField("password", N_("Das Passwort stimmt nicht."))
 
 
+def _reauthenticate(user: User, password: str, code: str, key: str) -> None:
+    """Both factors, as at login (ASVS 7.5.1): an unlocked computer with a saved password
+    is not enough to switch the second factor off."""
+    _check_password(user, password)
+    if verify_login(user, code, key) is None:
+        raise InvalidField("code", N_("Dieser Code stimmt nicht oder wurde schon benutzt."))
+
+
+def _end_other_sessions(user: User) -> None:
+    """A changed factor logs out every other device (ASVS 7.4.3); the session whose token
+    the user carries (``user.login_token``) stays."""
+    others = delete(LoginSession).where(LoginSession.user_id == user.id)
+    if user.login_token:
+        others = others.where(LoginSession.token_hash != hash_token(user.login_token))
+    db.execute(others)
+
+
 def _new_recovery_codes(user: User) -> list[str]:
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = [
@@ -165,25 +185,28 @@ def enable(user: User, secret: str, code: str, password: str, key: str) -> list[
         )
     db.add(UserMfa(user_id=user.id, secret_sealed=seal(key, secret), last_step=step))
     codes = _new_recovery_codes(user)
+    _end_other_sessions(user)
     auth_events.record(user, "mfa_enabled")
     return codes
 
 
-def disable(user: User, password: str) -> None:
-    _check_password(user, password)
+def disable(user: User, password: str, code: str, key: str) -> None:
+    """Switch it off; needs the password and a current code (or a recovery code)."""
     if not is_enabled(user):
         return
+    _reauthenticate(user, password, code, key)
     db.execute(delete(UserMfa).where(UserMfa.user_id == user.id))
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    _end_other_sessions(user)
     db.flush()
     auth_events.record(user, "mfa_disabled")
 
 
-def renew_recovery_codes(user: User, password: str) -> list[str]:
-    """New recovery codes; every earlier one stops working."""
-    _check_password(user, password)
+def renew_recovery_codes(user: User, password: str, code: str, key: str) -> list[str]:
+    """New recovery codes; every earlier one stops working. Needs both factors."""
     if not is_enabled(user):
         raise InvalidInput(N_("Die Zwei-Faktor-Anmeldung ist nicht eingeschaltet."))
+    _reauthenticate(user, password, code, key)
     codes = _new_recovery_codes(user)
     auth_events.record(user, "recovery_codes_renewed")
     return codes

@@ -109,12 +109,17 @@ class EnableMfaForm(FlaskForm):
     )
 
 
-class MfaPasswordForm(FlaskForm):
-    """Switching off and new recovery codes: the current password only."""
+class MfaConfirmForm(FlaskForm):
+    """Switching off and new recovery codes: both factors, as when logging in."""
 
     password = PasswordField(
         _l("Ihr aktuelles Passwort"),
         validators=[DataRequired(message=_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
+    )
+    code = StringField(
+        _l("Code aus der App oder Wiederherstellungscode"),
+        validators=[DataRequired(message=CODE_REQUIRED), Length(max=40, message=TOO_LONG)],
+        render_kw={"autocapitalize": "characters", "spellcheck": "false"},
     )
 
 

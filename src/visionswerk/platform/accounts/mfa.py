@@ -31,7 +31,7 @@ from markupsafe import Markup
 
 from visionswerk.db import db
 from visionswerk.errors import InvalidInput
-from visionswerk.platform.accounts.forms import EnableMfaForm, LoginCodeForm, MfaPasswordForm
+from visionswerk.platform.accounts.forms import EnableMfaForm, LoginCodeForm, MfaConfirmForm
 from visionswerk.platform.accounts.views import _failed, _per_account, _per_address, _safe_next
 from visionswerk.platform.errors import form_error
 from visionswerk.platform.extensions import limiter
@@ -103,16 +103,16 @@ def _page(enable_form: EnableMfaForm | None = None, **forms: Any):  # type: igno
     else:
         context |= {
             "unused": mfa.unused_recovery_codes(current_user),
-            "renew_form": forms.get("renew_form") or MfaPasswordForm(formdata=None, prefix="renew"),
+            "renew_form": forms.get("renew_form") or MfaConfirmForm(formdata=None, prefix="renew"),
             "disable_form": forms.get("disable_form")
-            or MfaPasswordForm(formdata=None, prefix="off"),
+            or MfaConfirmForm(formdata=None, prefix="off"),
         }
     return render_template("accounts/mfa.html", **context)
 
 
-def _codes_page(codes: list[str]):  # type: ignore[no-untyped-def]
+def _codes_page(codes: list[str], *, switched_on: bool):  # type: ignore[no-untyped-def]
     # shown on the page answering the POST, never put in the cookie by a redirect
-    return render_template("accounts/mfa_codes.html", codes=codes)
+    return render_template("accounts/mfa_codes.html", codes=codes, switched_on=switched_on)
 
 
 @bp.get("/konto/zwei-faktor")
@@ -132,7 +132,7 @@ def enable():  # type: ignore[no-untyped-def]
             form_error(form, e, "code")
         else:
             session.pop(SETUP_KEY, None)
-            return _codes_page(codes)
+            return _codes_page(codes, switched_on=True)
     elif secret is None:  # the session ended meanwhile: the app holds another secret
         form.code.errors = [*form.code.errors, _("Bitte richten Sie die App neu ein.")]
     return _page(enable_form=form), 422
@@ -140,10 +140,12 @@ def enable():  # type: ignore[no-untyped-def]
 
 @bp.post("/konto/zwei-faktor/neue-codes")
 def renew_codes():  # type: ignore[no-untyped-def]
-    form = MfaPasswordForm(prefix="renew")
+    form = MfaConfirmForm(prefix="renew")
     if form.validate_on_submit():
         try:
-            return _codes_page(mfa.renew_recovery_codes(current_user, form.password.data or ""))
+            codes = mfa.renew_recovery_codes(current_user, form.password.data or "",
+                                             form.code.data or "", _key())  # fmt: skip
+            return _codes_page(codes, switched_on=False)
         except InvalidInput as e:
             form_error(form, e, "password")
     return _page(renew_form=form), 422
@@ -151,14 +153,20 @@ def renew_codes():  # type: ignore[no-untyped-def]
 
 @bp.post("/konto/zwei-faktor/ausschalten")
 def disable():  # type: ignore[no-untyped-def]
-    form = MfaPasswordForm(prefix="off")
+    form = MfaConfirmForm(prefix="off")
     if form.validate_on_submit():
         try:
-            mfa.disable(current_user, form.password.data or "")
+            mfa.disable(current_user, form.password.data or "", form.code.data or "", _key())
         except InvalidInput as e:
             form_error(form, e, "password")
         else:
-            flash(_("Die Zwei-Faktor-Anmeldung ist ausgeschaltet."), "success")
+            flash(
+                _(
+                    "Die Zwei-Faktor-Anmeldung ist ausgeschaltet. Auf anderen Geräten sind Sie "
+                    "jetzt abgemeldet."
+                ),
+                "success",
+            )
             return redirect(url_for("mfa.setup"))
     return _page(disable_form=form), 422
 
