@@ -201,7 +201,7 @@ def demo(host: str, port: int, worker: bool) -> None:
     if not settings.mfa_required_roles:
         click.echo(
             "Zwei-Faktor-Anmeldung: in der Demo angeboten (Mein Konto), aber für niemanden "
-            "Pflicht. In Produktion ist sie für Plattform-Admins und Koordination Pflicht "
+            "Pflicht. Außerhalb der Demo ist sie für Plattform-Admins und Koordination Pflicht "
             "(MFA_REQUIRED_ROLES)."
         )
     dbmod.db.remove()
