@@ -28,6 +28,20 @@ def _positive(name: str, raw: str | None, default: int) -> int:
     if value <= 0:
         raise ConfigurationError(f"{name} must be a whole number above 0, not {value}.")
     return value
+MFA_ROLES = frozenset({"platform_admin", "coordinator", "facilitator", "participant"})
+
+
+def _roles(value: str) -> frozenset[str]:
+    """``MFA_REQUIRED_ROLES``: comma-separated role names; a typo must not silently
+    leave a role without its second factor."""
+    roles = frozenset(r.strip() for r in value.split(",") if r.strip())
+    unknown = roles - MFA_ROLES
+    if unknown:
+        raise ConfigurationError(
+            f"MFA_REQUIRED_ROLES: unknown role(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(sorted(MFA_ROLES))}"
+        )
+    return roles
 
 
 def default_instance_path() -> Path:
@@ -84,6 +98,8 @@ class Settings:
     session_absolute_hours: int = 30 * 24
     staff_session_idle_minutes: int = 2 * 60
     staff_session_absolute_hours: int = 12
+    # Roles that must use two-factor login (tenants.mfa.ROLE_NAMES); the others may.
+    mfa_required_roles: frozenset[str] = frozenset({"platform_admin", "coordinator"})
 
     @property
     def is_production(self) -> bool:
@@ -152,4 +168,5 @@ class Settings:
             staff_session_absolute_hours=_positive(
                 "STAFF_SESSION_ABSOLUTE_HOURS", env.get("STAFF_SESSION_ABSOLUTE_HOURS"), 12
             ),
+            mfa_required_roles=_roles(env.get("MFA_REQUIRED_ROLES", "platform_admin,coordinator")),
         )

@@ -211,6 +211,15 @@ class Walker:
             },
         )
         assert response.status_code == 302, f"{self.role} cannot log in"
+        code = self.world.totp_code(self.role)
+        if code is not None:  # two-factor login: the code step comes next
+            assert response.headers["Location"].startswith("/anmelden/code"), self.role
+            html = self.client.get("/anmelden/code").get_data(as_text=True)
+            match = CSRF_RE.search(html)
+            assert match, "no CSRF token on /anmelden/code"
+            token = match.group(1) or match.group(2)
+            response = self.client.post("/anmelden/code", data={"code": code, "csrf_token": token})
+            assert response.status_code == 302, f"{self.role} cannot log in with a code"
 
     def landing(self) -> list[str]:
         """Where this role starts: the pages the product sends them to (home, tasks, the
@@ -390,7 +399,7 @@ class Walker:
 NOT_LINKED = re.compile(
     r"^static$|^(api|api_tokens|health|dev)\.|^(accounts\.reset_password|tenancy\.accept"
     r"|reports\.unsubscribe(_old)?|reports\.status|reports\.download_html|workshops\.sign_link"
-    r"|workshops\.index)$"  # _old: the address of mails sent before; index: a redirect
+    r"|workshops\.index|mfa\.login_code)$"  # _old: the address of old mails; index: a redirect
 )
 
 

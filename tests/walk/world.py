@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+import pyotp
+from sqlalchemy import select, update
 
 from visionswerk.db import db
 from visionswerk.platform.demo import DEMO_PASSWORD, seed_demo
 from visionswerk.settings import Settings
+from visionswerk.tenants import mfa
 from visionswerk.tenants.accounts import user_by_email
-from visionswerk.tenants.models import Membership, Role, Tenant, User
+from visionswerk.tenants.models import Membership, Role, Tenant, User, UserMfa
 from visionswerk.tenants.scoping import tenant_scope
 from visionswerk.visions import services as vs
 from visionswerk.visions.documents import statements
@@ -43,6 +46,9 @@ ACCOUNTS = {
     "participant": PARTICIPANT,
 }
 ROLES = [*ACCOUNTS, "signatory"]
+# The facilitator uses two-factor login (offered to the role, not required): the walk logs
+# in through the code step and meets the page to manage it; the others meet the setup.
+TOTP_SECRETS = {"facilitator": pyotp.random_base32()}
 PHASES = [p.value for p in Phase]
 BERLIN = ZoneInfo("Europe/Berlin")
 TITLES = {
@@ -67,6 +73,23 @@ class World:
 
     def phase_of(self, workshop_id: int) -> str | None:
         return self.phases.get(workshop_id)
+
+    def totp_code(self, role: str, *, next_step: bool = False) -> str | None:
+        """The code ``role``'s app shows now (or the next one: a second login within the
+        same 30 seconds needs it, a code works once). None: no two-factor login."""
+        secret = TOTP_SECRETS.get(role)
+        if secret is None:
+            return None
+        return pyotp.TOTP(secret).at(time.time() + (30 if next_step else 0))
+
+
+def _switch_on_mfa(settings: Settings) -> None:
+    """As if the facilitator had set it up long ago (no time step used yet)."""
+    for role, secret in TOTP_SECRETS.items():
+        user = user_by_email(ACCOUNTS[role])
+        assert user is not None
+        mfa.enable(user, secret, pyotp.TOTP(secret).now(), DEMO_PASSWORD, settings.secret_key)
+        db.execute(update(UserMfa).where(UserMfa.user_id == user.id).values(last_step=0))
 
 
 def _local(days: int, hour: int) -> dt.datetime:
@@ -152,6 +175,7 @@ def _build_reports(settings: Settings, town: Tenant, region: Tenant, adopted_id:
 def build_world(settings: Settings) -> World:
     """Seed the demo and add a workshop per missing phase; commits."""
     assert seed_demo() is not None, "the demo exists already"
+    _switch_on_mfa(settings)
     town = db.scalar(select(Tenant).where(Tenant.slug == TOWN))
     assert town is not None
     facilitator = user_by_email(FACILITATOR)

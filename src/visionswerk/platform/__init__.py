@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from visionswerk.platform.accounts.sessions import bp as sessions
+    from visionswerk.platform.accounts.mfa import bp as mfa
     from visionswerk.platform.accounts.views import bp as accounts
     from visionswerk.platform.admin.views import bp as admin
     from visionswerk.platform.api import account_bp as api_tokens
@@ -84,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(accounts)
     app.register_blueprint(sessions)
+    app.register_blueprint(mfa)
     app.register_blueprint(admin)
     app.register_blueprint(api)
     app.register_blueprint(api_tokens)

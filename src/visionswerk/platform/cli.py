@@ -191,8 +191,19 @@ def demo(host: str, port: int, worker: bool) -> None:
         # links in the demo's mails must lead to this server, also on another --port
         settings = dataclasses.replace(settings, base_url=f"http://{host}:{port}")
         app.config["VISIONSWERK"] = settings
+    if os.environ.get("MFA_REQUIRED_ROLES") is None:
+        # The demo's admin and coordinator share a published password and have no phone
+        # set up: the requirement would stop every visitor at the setup page.
+        settings = dataclasses.replace(settings, mfa_required_roles=frozenset())
+        app.config["VISIONSWERK"] = settings
     upgrade_database(settings.database_url)
     _seed_and_report()
+    if not settings.mfa_required_roles:
+        click.echo(
+            "Zwei-Faktor-Anmeldung: in der Demo angeboten (Mein Konto), aber für niemanden "
+            "Pflicht. Außerhalb der Demo ist sie für Plattform-Admins und Koordination Pflicht "
+            "(MFA_REQUIRED_ROLES)."
+        )
     dbmod.db.remove()
 
     process = None

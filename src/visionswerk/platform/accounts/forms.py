@@ -89,3 +89,47 @@ class DeleteAccountForm(FlaskForm):
         validators=[DataRequired(message=_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
         description=_l("Zur Sicherheit: Nur wer das Passwort kennt, kann das Konto löschen."),
     )
+
+
+CODE_REQUIRED = _l("Bitte geben Sie den Code ein.")
+
+
+class EnableMfaForm(FlaskForm):
+    """Switch two-factor login on: a current code from the app proves it is set up."""
+
+    code = StringField(
+        _l("Sechsstelliger Code aus der App"),
+        validators=[DataRequired(message=CODE_REQUIRED), Length(max=20, message=TOO_LONG)],
+        description=_l("Die App zeigt ihn unter „Visionswerk“ an; er wechselt alle 30 Sekunden."),
+        render_kw={"inputmode": "numeric", "spellcheck": "false"},  # a phone shows digits
+    )
+    password = PasswordField(
+        _l("Ihr aktuelles Passwort"),
+        validators=[DataRequired(message=_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
+    )
+
+
+class MfaConfirmForm(FlaskForm):
+    """Switching off and new recovery codes: both factors, as when logging in."""
+
+    password = PasswordField(
+        _l("Ihr aktuelles Passwort"),
+        validators=[DataRequired(message=_l("Bitte geben Sie Ihr aktuelles Passwort ein."))],
+    )
+    code = StringField(
+        _l("Code aus der App oder Wiederherstellungscode"),
+        validators=[DataRequired(message=CODE_REQUIRED), Length(max=40, message=TOO_LONG)],
+        render_kw={"autocapitalize": "characters", "spellcheck": "false"},
+    )
+
+
+class LoginCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(message=CODE_REQUIRED), Length(max=40, message=TOO_LONG)],
+        description=_l(
+            "Der sechsstellige Code aus Ihrer App – oder einer Ihrer Wiederherstellungscodes, "
+            "wenn Sie das Handy nicht zur Hand haben."
+        ),
+        render_kw={"autocapitalize": "characters", "spellcheck": "false"},
+    )

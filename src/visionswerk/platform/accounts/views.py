@@ -36,7 +36,7 @@ from visionswerk.platform.errors import form_error
 from visionswerk.platform.extensions import client_address, limiter, login_manager
 from visionswerk.platform.i18n import LANGUAGES
 from visionswerk.platform.pipeline import public
-from visionswerk.tenants import accounts, auth_events, login_sessions, personal_data
+from visionswerk.tenants import accounts, auth_events, login_sessions, mfa, personal_data
 from visionswerk.tenants.accounts import normalize_email
 from visionswerk.worker.models import NotificationPreference
 
@@ -131,6 +131,12 @@ def _safe_next(target: str | None) -> str:
     return url_for("tenancy.home")
 
 
+def _second_step(user):  # type: ignore[no-untyped-def]
+    from visionswerk.platform.accounts.mfa import second_step  # imports this module
+
+    return second_step(user)
+
+
 @bp.route("/anmelden", methods=["GET", "POST"])
 @public
 @limiter.limit(_per_address, methods=["POST"], deduct_when=_failed)
@@ -148,6 +154,8 @@ def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data or "", form.password.data or "")
+        if user is not None and (code_step := _second_step(user)) is not None:
+            return code_step  # two-factor login: not logged in before the code is right
         if user is not None:
             old_token = session.get("_user_id")
             accounts.end_login_session(old_token)
@@ -255,6 +263,7 @@ def _account_page(
         form=form or ProfileForm(formdata=None, obj=current_user),
         password_form=password_form or ChangePasswordForm(formdata=None),
         mail_settings=_mail_settings(),
+        mfa_on=mfa.is_enabled(current_user),
         export_form=ExportForm(formdata=None),
         delete_form=delete_form or DeleteAccountForm(formdata=None),
     )
