@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import re
 import unicodedata
 from functools import partial
@@ -128,6 +129,9 @@ def subject_of(report: Report) -> Subject:
     return Subject(report.kind, tenant, w)
 
 
+log = logging.getLogger(__name__)
+
+
 # --- requesting and listing (web layer) ---------------------------------------------------
 
 
@@ -159,9 +163,23 @@ def request(
 
 
 def enqueue(tenant_id: int, report_id: int) -> None:
+    """Hand one report to the worker after the commit. Best effort, like the outbox: with
+    the broker down the report stays queued (the request still answers) and the sweep,
+    every minute, hands it over once the broker is back (``sweep_stale``)."""
+    from kombu.exceptions import OperationalError
+
     from visionswerk.worker.tasks import generate_report
 
-    generate_report.apply_async(args=[tenant_id, report_id], retry=True)
+    try:
+        generate_report.apply_async(
+            args=[tenant_id, report_id],
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.5},
+        )
+    except (OperationalError, ConnectionError, TimeoutError) as exc:
+        log.warning(
+            "report %s not enqueued (%s); the report sweep will hand it over", report_id, exc
+        )
 
 
 def reports_for(actor: User, tenant: Tenant, workshop: Workshop | None) -> list[Report]:
