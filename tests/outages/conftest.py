@@ -190,6 +190,26 @@ def seed(env: dict[str, str]) -> None:
         subprocess.run([cli, *command], env=env, check=True, capture_output=True, timeout=120)
 
 
+def minimal_seed(database_url: str) -> None:
+    """The schema and one account (``FACILITATOR``), in a second: enough for the database
+    outage test, which needs a logged-in person, not the whole demo."""
+    from sqlalchemy.orm import Session
+
+    from visionswerk.db import Base, make_engine
+    from visionswerk.platform.cli import import_models
+    from visionswerk.tenants.accounts import hash_password
+    from visionswerk.tenants.models import User
+
+    import_models()
+    engine = make_engine(database_url)
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(User(email=FACILITATOR, display_name="Moderation",
+                         password_hash=hash_password(PASSWORD)))  # fmt: skip
+        session.commit()
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated, seeded SQLite file; each test works on a copy."""
