@@ -71,3 +71,19 @@ def test_deleting_an_account_erases_it_from_outbox_audit_and_reports(
                                 "note": "kept"}  # fmt: skip
         keys = db.scalars(select(Report.request_key)).all()
     assert keys == ["r-other"]
+
+
+def test_finished_outbox_rows_are_deleted_after_their_retention(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from visionswerk.worker.models import EmailStatus
+
+    monkeypatch.setattr(outbox, "enqueue", lambda _id: None)
+    start = outbox.now()
+    sent = outbox.queue_email("k-old", "old@example.org", "Alt", "x", at=start)
+    waiting = outbox.queue_email("k-wait", "wait@example.org", "Wartet", "x", at=start)
+    sent.status = EmailStatus.SENT
+    db.flush()
+    assert outbox.purge_finished(at=start + outbox.KEEP_FINISHED - dt.timedelta(days=1)) == 0
+    assert outbox.purge_finished(at=start + outbox.KEEP_FINISHED) == 1
+    assert db.scalars(select(OutgoingEmail.id)).all() == [waiting.id]  # pending stays

@@ -115,7 +115,9 @@ def deliver_email(self: Task, email_id: int) -> str:
 
 @celery.task(name="visionswerk.sweep_outbox", base=DatabaseTask, ignore_result=True)
 def sweep_outbox() -> int:
-    """Hand over outbox rows whose task was lost (runs every minute from beat)."""
+    """Hand over outbox rows whose task was lost (runs every minute from beat), and delete
+    finished rows past their retention (``outbox.KEEP_FINISHED``)."""
+    outbox.purge_finished()
     return len(outbox.sweep(max_attempts=settings_of(celery).mail_max_attempts))
 
 
