@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import logging
 import secrets
-import shutil
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from tests.outages.conftest import Browser, Gunicorn, base_env
+from tests.outages.conftest import Browser, Gunicorn, base_env, minimal_seed
 from visionswerk.db import make_engine
 from visionswerk.platform.logs import REDACTED, RedactTokens, redact_path
 
@@ -67,12 +66,10 @@ def test_the_development_request_log_is_filtered(caplog: pytest.LogCaptureFixtur
 
 
 @pytest.mark.outage
-def test_gunicorn_access_log_has_no_tokens(
-    tmp_path: Path, seeded_sqlite: Path, gunicorn_factory: type
-) -> None:
-    db = tmp_path / "app.sqlite"
-    shutil.copy(seeded_sqlite, db)
-    web: Gunicorn = gunicorn_factory(base_env(tmp_path, f"sqlite:///{db}"))
+def test_gunicorn_access_log_has_no_tokens(tmp_path: Path, gunicorn_factory: type) -> None:
+    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    minimal_seed(url)  # the links need not be valid: every request is logged
+    web: Gunicorn = gunicorn_factory(base_env(tmp_path, url))
     browser = Browser(web.url)
     tokens = [secrets.token_urlsafe(32) for _ in range(4)]
     paths = [
