@@ -39,6 +39,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         # "falling back to in-memory storage" and checks Redis again now and then), so
         # logging in works and guessing stays limited; never fail open (README, Redis).
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        # an unreachable Redis host (dropped packets) must not hold a login for minutes
+        RATELIMIT_STORAGE_OPTIONS=(
+            {"socket_connect_timeout": 1, "socket_timeout": 1} if settings.redis_url else {}
+        ),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     app.config.update(overrides)
