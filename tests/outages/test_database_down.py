@@ -37,7 +37,7 @@ def test_a_database_outage_answers_503_with_our_page(
 
     page = browser.get("/")
     assert page.status == 503, page.body[:300]
-    assert UNAVAILABLE in page.body
+    assert UNAVAILABLE in page.body and "Sie bleiben angemeldet." in page.body
     assert page.headers.get("Retry-After")
     assert_security_headers(page)
     assert "Internal Server Error" not in page.body

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -100,17 +100,17 @@ def outage_response(error: BaseException):  # type: ignore[no-untyped-def]
     from visionswerk.platform.extensions import login_manager
     from visionswerk.tenants.scoping import set_current_tenant
 
+    logged_in = "_user_id" in session  # the cookie says so; the account is not loaded
     g._login_user = login_manager.anonymous_user()
     g.pop("tenant", None)
     set_current_tenant(None)
-    response = render_error(
-        503,
-        _(
-            "Visionswerk ist vorübergehend nicht verfügbar. Bitte versuchen Sie es in "
-            "einigen Minuten erneut."
-        ),
-        error,
+    message = _(
+        "Visionswerk ist vorübergehend nicht verfügbar. Bitte versuchen Sie es in "
+        "einigen Minuten erneut."
     )
+    if logged_in:
+        message += " " + _("Sie bleiben angemeldet.")
+    response = render_error(503, message, error)
     body, status = response if isinstance(response, tuple) else (response, 503)
     return body, status, {"Retry-After": str(RETRY_AFTER)}
 
