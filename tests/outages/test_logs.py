@@ -85,3 +85,22 @@ def test_gunicorn_access_log_has_no_tokens(tmp_path: Path, gunicorn_factory: typ
     assert log.count(REDACTED) >= 2 * len(paths)  # request line and Referer
     for token in tokens:
         assert token not in log
+
+
+def test_tracebacks_in_the_log_hold_no_addresses_or_tokens() -> None:
+    from visionswerk.platform.logs import RedactingFormatter
+
+    token = secrets.token_urlsafe(32)
+    formatter = RedactingFormatter("%(levelname)s %(message)s")
+    try:
+        raise ValueError(f"Key (email)=(anna.huber@example.org) already exists; /einladung/{token}")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "failed for %s", ("b@example.org",), sys.exc_info()
+        )
+    text = formatter.format(record)
+    assert "Traceback" in text and "ValueError" in text
+    for secret in ("anna.huber@example.org", "b@example.org", token):
+        assert secret not in text

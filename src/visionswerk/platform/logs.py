@@ -40,11 +40,34 @@ _SECRET_QUERY = re.compile(
 )
 
 
+_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+def redact_addresses(text: str) -> str:
+    """E-mail addresses out of a log line: PostgreSQL's own error text names the value
+    that broke a constraint (``Key (email)=(…) already exists``), which
+    ``hide_parameters`` cannot hide."""
+    return _ADDRESS.sub("[address]", text)
+
+
 def redact_path(text: str) -> str:
     """``text`` (a path, a request line or a whole log line) without token values."""
     text = _AFTER_PREFIX.sub(r"\1" + REDACTED, text)
     text = _TOKEN_LIKE.sub(REDACTED, text)
     return _SECRET_QUERY.sub(r"\1" + REDACTED, text)
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats like ``inner`` (or as given), then removes tokens and addresses from the
+    whole output — the message and the traceback of ``logger.exception``."""
+
+    def __init__(self, *args: Any, inner: logging.Formatter | None = None, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = self.inner.format(record) if self.inner else super().format(record)
+        return redact_addresses(redact_path(text))
 
 
 class RedactTokens(logging.Filter):
@@ -61,14 +84,13 @@ class RedactTokens(logging.Filter):
 def configure_logging(level: int = logging.INFO) -> None:
     """One handler on the root logger (stderr, with time, level and logger name) for the
     app's and the libraries' own messages (e.g. Flask-Limiter's "falling back to
-    in-memory storage"), filtered like the request logs. Does nothing when the root
+    in-memory storage"), without tokens and e-mail addresses, tracebacks included. Does nothing when the root
     logger has a handler already (tests, an operator's own configuration)."""
     root = logging.getLogger()
     if root.handlers:
         return
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactTokens())
+    handler.setFormatter(RedactingFormatter("[%(asctime)s] %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(level)
 
@@ -82,11 +104,12 @@ def install() -> None:
 
 class GunicornLogger(Logger):  # type: ignore[misc]
     """gunicorn's logger with every access-log atom redacted (request line, path, query,
-    Referer) and the error log filtered."""
+    Referer) and its error log (tracebacks included) without tokens and addresses."""
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
-        self.error_log.addFilter(RedactTokens())
+        for handler in self.error_log.handlers:
+            handler.setFormatter(RedactingFormatter(inner=handler.formatter))
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
         atoms = super().atoms(resp, req, environ, request_time)
