@@ -84,8 +84,9 @@ class RedactTokens(logging.Filter):
 def configure_logging(level: int = logging.INFO) -> None:
     """One handler on the root logger (stderr, with time, level and logger name) for the
     app's and the libraries' own messages (e.g. Flask-Limiter's "falling back to
-    in-memory storage"), without tokens and e-mail addresses, tracebacks included. Does nothing when the root
-    logger has a handler already (tests, an operator's own configuration)."""
+    in-memory storage"), without tokens and e-mail addresses, tracebacks included.
+    Does nothing when the root logger has a handler already (tests, an operator's own
+    configuration)."""
     root = logging.getLogger()
     if root.handlers:
         return
