@@ -34,6 +34,8 @@ import pytest
 BIN = Path(sys.executable).parent
 PASSWORD = "musterland-2035"
 FACILITATOR = "moderation@musterhausen.example"
+OTHER = "teilnahme@musterhausen.example"
+REGION = "musterland"
 
 
 def free_port() -> int:
@@ -184,39 +186,29 @@ def base_env(instance: Path, database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def seed(env: dict[str, str]) -> None:
-    cli = str(BIN / "visionswerk")
-    for command in (["db", "upgrade"], ["seed-demo"]):
-        subprocess.run([cli, *command], env=env, check=True, capture_output=True, timeout=120)
-
-
 def minimal_seed(database_url: str) -> None:
-    """The schema and one account (``FACILITATOR``), in a second: enough for the database
-    outage test, which needs a logged-in person, not the whole demo."""
+    """The schema, a region and two accounts (``FACILITATOR`` coordinates the region),
+    in a second: enough for the outage tests, which need logged-in people, not the demo."""
     from sqlalchemy.orm import Session
 
     from visionswerk.db import Base, make_engine
     from visionswerk.platform.cli import import_models
     from visionswerk.tenants.accounts import hash_password
-    from visionswerk.tenants.models import User
+    from visionswerk.tenants.models import Membership, Role, Tenant, TenantKind, User
 
     import_models()
     engine = make_engine(database_url)
     Base.metadata.create_all(engine)
     with Session(engine) as session:
-        session.add(User(email=FACILITATOR, display_name="Moderation",
-                         password_hash=hash_password(PASSWORD)))  # fmt: skip
+        region = Tenant(slug=REGION, name="ILE Musterland", kind=TenantKind.REGION)
+        user = User(email=FACILITATOR, display_name="Moderation",
+                    password_hash=hash_password(PASSWORD))  # fmt: skip
+        other = User(email=OTHER, display_name="Teilnahme", password_hash=hash_password(PASSWORD))
+        session.add_all([region, user, other])
+        session.flush()
+        session.add(Membership(user_id=user.id, tenant_id=region.id, role=Role.COORDINATOR))
         session.commit()
     engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated, seeded SQLite file; each test works on a copy."""
-    folder = tmp_path_factory.mktemp("seeded")
-    path = folder / "demo.sqlite"
-    seed(base_env(folder, f"sqlite:///{path}"))
-    return path
 
 
 @dataclass
