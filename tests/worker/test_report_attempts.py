@@ -100,3 +100,25 @@ def test_healthz_shows_a_dead_beat(client: FlaskClient) -> None:
     stale = client.get("/healthz")
     assert stale.status_code == 503
     assert stale.get_json()["checks"]["beat"] == "stale"
+
+
+def test_the_demo_stops_when_its_embedded_beat_died(monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+    import threading
+
+    from visionswerk.platform import cli
+
+    killed: list[int] = []
+    monkeypatch.setattr(cli.os, "kill", lambda pid, sig: killed.append(sig))
+    stopping = threading.Event()
+    tasks.heartbeat.apply(kwargs={"now_iso": utcnow().isoformat()})
+    watcher = threading.Thread(target=cli._watch_beat, args=(stopping, 0.05), daemon=True)
+    watcher.start()
+    watcher.join(0.3)
+    assert watcher.is_alive() and killed == []  # a fresh heartbeat: the demo runs on
+    stopping.set()
+    watcher.join(5)
+
+    tasks.heartbeat.apply(kwargs={"now_iso": (utcnow() - dt.timedelta(minutes=5)).isoformat()})
+    cli._watch_beat(threading.Event(), 0.01)  # returns once it stopped the demo
+    assert killed == [signal.SIGTERM]
