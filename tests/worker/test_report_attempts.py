@@ -120,5 +120,13 @@ def test_the_demo_stops_when_its_embedded_beat_died(monkeypatch: pytest.MonkeyPa
     watcher.join(5)
 
     tasks.heartbeat.apply(kwargs={"now_iso": (utcnow() - dt.timedelta(minutes=5)).isoformat()})
+    watcher = threading.Thread(target=cli._watch_beat, args=(stopping := threading.Event(), 0.05))
+    watcher.start()  # stale for /healthz, but the demo's one worker may just be busy
+    watcher.join(0.3)
+    assert watcher.is_alive() and killed == []
+    stopping.set()
+    watcher.join(5)
+
+    tasks.heartbeat.apply(kwargs={"now_iso": (utcnow() - dt.timedelta(minutes=16)).isoformat()})
     cli._watch_beat(threading.Event(), 0.01)  # returns once it stopped the demo
     assert killed == [signal.SIGTERM]

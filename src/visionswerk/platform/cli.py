@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib
 import importlib.util
 import os
@@ -174,6 +175,10 @@ def _watch_worker(process: subprocess.Popen[Any], stopping: threading.Event) -> 
 
 #: Seconds between two looks at the beat's heartbeat in the demo.
 BEAT_CHECK_INTERVAL = 30.0
+#: The demo's one worker process may be busy with one task up to its hard limit (a
+#: report: 10 min) while the heartbeat task waits: only a heartbeat older than that means
+#: beat died.
+BEAT_DEAD_AFTER = dt.timedelta(minutes=15)
 
 
 def _watch_beat(stopping: threading.Event, interval: float = BEAT_CHECK_INTERVAL) -> None:
@@ -184,7 +189,7 @@ def _watch_beat(stopping: threading.Event, interval: float = BEAT_CHECK_INTERVAL
 
     while not stopping.wait(interval):
         try:
-            state = beat_state()
+            state = beat_state(BEAT_DEAD_AFTER)
         finally:
             dbmod.db.remove()
         if state == "stale":

@@ -26,13 +26,13 @@ bp = Blueprint("health", __name__)
 HEARTBEAT_STALE = dt.timedelta(minutes=3)
 
 
-def beat_state() -> str:
+def beat_state(stale_after: dt.timedelta = HEARTBEAT_STALE) -> str:
     from visionswerk.worker.models import Heartbeat
 
     beat = db.get(Heartbeat, "beat")
     if beat is None:
         return "not seen"
-    return "ok" if beat.at >= utcnow() - HEARTBEAT_STALE else "stale"
+    return "ok" if beat.at >= utcnow() - stale_after else "stale"
 
 
 @bp.get("/healthz")
