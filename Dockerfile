@@ -50,4 +50,5 @@ USER visionswerk
 VOLUME ["/var/lib/visionswerk"]
 EXPOSE 8000
 
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "visionswerk.platform.wsgi:app"]
+# gunicorn_conf: access log on stdout with the tokens of links redacted (see logs.py)
+CMD ["gunicorn", "-c", "python:visionswerk.platform.gunicorn_conf", "visionswerk.platform.wsgi:app"]

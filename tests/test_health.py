@@ -62,4 +62,8 @@ def test_redis_unreachable_answers_503(
     monkeypatch.setitem(app.config, "VISIONSWERK", broken)
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.get_json()["checks"] == {"database": "ok", "redis": "error"}
+    assert response.get_json()["checks"] == {
+        "database": "ok",
+        "beat": "not seen",
+        "redis": "error",
+    }

@@ -83,6 +83,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    # hide_parameters: an error message (and so the error log) shows the SQL, never the
+    # values bound to it — names, addresses, texts people wrote (ASVS V16.2.5).
+    kwargs.setdefault("hide_parameters", True)
     engine = create_engine(url, pool_pre_ping=True, future=True, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

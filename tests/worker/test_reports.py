@@ -419,7 +419,7 @@ def test_a_report_whose_task_was_lost_is_handed_over_again(
         dbmod.commit()
     assert no_broker == [(setup.tenant.id, report_id)]
     with tenant_scope(None):
-        assert reports.sweep_stale(created + dt.timedelta(minutes=5)) == []
-        assert reports.sweep_stale(created + dt.timedelta(minutes=16)) == [report_id]
+        assert reports.sweep_stale(created + dt.timedelta(seconds=30)) == []
+        assert reports.sweep_stale(created + dt.timedelta(minutes=2)) == [report_id]
     dbmod.commit()
     assert no_broker[-1] == (setup.tenant.id, report_id)

@@ -14,7 +14,7 @@ from visionswerk.settings import Settings
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Build the web app. It never migrates the database (see ``visionswerk db upgrade``)."""
-    from visionswerk.platform import errors, pipeline, security
+    from visionswerk.platform import errors, logs, pipeline, security
     from visionswerk.platform.extensions import babel, csrf, limiter, login_manager
     from visionswerk.platform.i18n import select_locale, select_timezone
     from visionswerk.worker.celery_app import celery, configure
@@ -39,6 +39,14 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
         RATELIMIT_KEY_PREFIX=settings.ratelimit_key_prefix,
         RATELIMIT_HEADERS_ENABLED=False,
+        # Redis down: the same limits count in this process's memory (Flask-Limiter logs
+        # "falling back to in-memory storage" and checks Redis again now and then), so
+        # logging in works and guessing stays limited; never fail open (README, Redis).
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        # an unreachable Redis host (dropped packets) must not hold a login for minutes
+        RATELIMIT_STORAGE_OPTIONS=(
+            {"socket_connect_timeout": 1, "socket_timeout": 1} if settings.redis_url else {}
+        ),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     app.config.update(overrides)
@@ -60,6 +68,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     pipeline.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    logs.install()
     _register_blueprints(app)
     _template_globals(app)
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib
 import importlib.util
 import os
@@ -172,6 +173,33 @@ def _watch_worker(process: subprocess.Popen[Any], stopping: threading.Event) -> 
     os.kill(os.getpid(), signal.SIGTERM)
 
 
+#: Seconds between two looks at the beat's heartbeat in the demo.
+BEAT_CHECK_INTERVAL = 30.0
+#: The demo's one worker process may be busy with one task up to its hard limit (a
+#: report: 10 min) while the heartbeat task waits: only a heartbeat older than that means
+#: beat died.
+BEAT_DEAD_AFTER = dt.timedelta(minutes=15)
+
+
+def _watch_beat(stopping: threading.Event, interval: float = BEAT_CHECK_INTERVAL) -> None:
+    """Stop the demo when the embedded beat died while its worker runs on (a killed beat
+    process): without it no reminder, sweep or digest would run. ``/healthz`` shows the
+    same (``"beat": "stale"``) for installations with a separate beat."""
+    from visionswerk.platform.health import beat_state
+
+    while not stopping.wait(interval):
+        try:
+            state = beat_state(BEAT_DEAD_AFTER)
+        finally:
+            dbmod.db.remove()
+        if state == "stale":
+            click.echo(
+                "Der Zeitplaner (Celery beat) läuft nicht mehr; die Demo wird beendet.", err=True
+            )
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+
+
 def _exit_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(0)
 
@@ -215,6 +243,7 @@ def demo(host: str, port: int, worker: bool) -> None:
         )
         process = subprocess.Popen(worker_command(settings), env=env)
         threading.Thread(target=_watch_worker, args=(process, stopping), daemon=True).start()
+        threading.Thread(target=_watch_beat, args=(stopping,), daemon=True).start()
     click.echo(f"Visionswerk läuft auf http://{host}:{port}/  (Beenden mit Strg+C)")
     click.echo(f"E-Mails landen als .eml-Dateien in {settings.mail_outbox}")
     if settings.env == "development" and not settings.mail_server:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from visionswerk.errors import DomainError, NotAllowed, NotFound
@@ -25,7 +26,11 @@ TITLES = {
     422: N_("Die Eingabe ist nicht gültig"),
     429: N_("Zu viele Versuche"),
     500: N_("Ein Fehler ist aufgetreten"),
+    503: N_("Vorübergehend nicht verfügbar"),
 }
+
+#: Seconds a client is asked to wait when a service is down (``Retry-After``).
+RETRY_AFTER = 60
 
 
 NOT_SHOWN_BACK = {"csrf_token", "next", "lang"}
@@ -73,6 +78,43 @@ def render_error(status: int, message: str | None = None, error: Exception | Non
     )
 
 
+def is_outage(error: BaseException) -> bool:
+    """The database, Redis or the broker does not answer (refused, dropped, pool empty):
+    not a bug but a service that is down — the person should come back later."""
+    if isinstance(error, sa_exc.OperationalError | sa_exc.TimeoutError):
+        return True
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    import redis.exceptions
+    from kombu.exceptions import OperationalError as BrokerDown
+
+    return isinstance(
+        error, BrokerDown | redis.exceptions.ConnectionError | redis.exceptions.TimeoutError
+    )
+
+
+def outage_response(error: BaseException):  # type: ignore[no-untyped-def]
+    """503 with our page, rendered without touching the database: the person counts as
+    anonymous for this response (no account lookup) and no tenant is shown; the language
+    comes from the session or the browser. What a person typed is shown back."""
+    from visionswerk.platform.extensions import login_manager
+    from visionswerk.tenants.scoping import set_current_tenant
+
+    logged_in = "_user_id" in session  # the cookie says so; the account is not loaded
+    g._login_user = login_manager.anonymous_user()
+    g.pop("tenant", None)
+    set_current_tenant(None)
+    message = _(
+        "Visionswerk ist vorübergehend nicht verfügbar. Bitte versuchen Sie es in "
+        "einigen Minuten erneut."
+    )
+    if logged_in:
+        message += " " + _("Sie bleiben angemeldet.")
+    response = render_error(503, message, error)
+    body, status = response if isinstance(response, tuple) else (response, 503)
+    return body, status, {"Retry-After": str(RETRY_AFTER)}
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(e: CSRFError):  # type: ignore[no-untyped-def]
@@ -117,6 +159,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(e: Exception):  # type: ignore[no-untyped-def]
+        if is_outage(e):
+            # one line, no traceback: the cause (not the SQL's values, see db.py) for the
+            # operator, who also sees it in /healthz
+            app.logger.error("service unavailable: %s: %s", type(e).__name__, str(e)[:300])
+            return outage_response(e)
         app.logger.exception("unexpected error")
         return render_error(
             500, _("Bitte versuchen Sie es später erneut. Ihre Eingaben stehen unten."), e

@@ -94,7 +94,9 @@ def ensure_database(app: Celery) -> None:
 
 def broker_transport_options(broker_url: str) -> dict[str, Any]:
     if broker_url.startswith(("redis://", "rediss://")):
-        return {"visibility_timeout": VISIBILITY_TIMEOUT}
+        # socket_connect_timeout: an unreachable Redis fails a request's hand-over in
+        # seconds (the sweep retries), instead of holding the request
+        return {"visibility_timeout": VISIBILITY_TIMEOUT, "socket_connect_timeout": 2}
     if broker_url.startswith("sqla+sqlite:"):
         # The embedded broker (broker.py); ``connect_args`` go to create_engine(): wait
         # for a busy SQLite file instead of failing with "database is locked".

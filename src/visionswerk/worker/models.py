@@ -127,6 +127,22 @@ class Report(TenantOwned, Base):
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None]
+    #: How often a worker started building it (``reports.claim``); a build that kills its
+    #: worker is tried ``reports.MAX_ATTEMPTS`` times, then the report is failed.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: When the current attempt started (a running report older than STALE_AFTER is lost).
+    started_at: Mapped[dt.datetime | None]
 
     def __repr__(self) -> str:
         return f"<Report {self.id} {self.kind.value} {self.status.value}>"
+
+
+class Heartbeat(Base):
+    """The last time a periodic process showed it is alive (``beat``: the beat task
+    ``visionswerk.heartbeat``, every minute). ``/healthz`` reports a stale one, so a beat
+    that died inside a worker that still runs is seen."""
+
+    __tablename__ = "heartbeats"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    at: Mapped[dt.datetime]

@@ -42,7 +42,7 @@ from email.utils import parseaddr
 from functools import partial
 
 from cryptography.fernet import Fernet
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -59,6 +59,11 @@ SWEEP_AFTER = dt.timedelta(seconds=60)
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 #: At most this many rows per sweep (the next sweep takes the rest).
 SWEEP_BATCH = 500
+#: Sent and failed rows (address, subject, status; the body is wiped once sent) are kept
+#: this long for the operator's questions ("did the invitation go out?"), then deleted
+#: (docs/retention.md). Far longer than any idempotency window (reminders, 2-day
+#: notification scan, daily digest), so no deleted key can cause a second mail.
+KEEP_FINISHED = dt.timedelta(days=90)
 
 MAX_SUBJECT = 300
 
@@ -269,6 +274,20 @@ def retry_delay(attempts: int, base: float, cap: float, *, jitter: float | None 
     scaled by a jitter factor in [0.5, 1] so many waiting mails do not retry in step."""
     factor = random.uniform(0.5, 1.0) if jitter is None else jitter
     return min(cap, base * 2 ** max(0, attempts - 1)) * factor
+
+
+def purge_finished(*, at: dt.datetime | None = None) -> int:
+    """Delete sent and failed rows older than ``KEEP_FINISHED``; returns how many."""
+    at = at or now()
+    result = db.execute(
+        delete(OutgoingEmail)
+        .where(
+            OutgoingEmail.status.in_([EmailStatus.SENT, EmailStatus.FAILED]),
+            OutgoingEmail.created_at <= at - KEEP_FINISHED,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount  # type: ignore[attr-defined,no-any-return]
 
 
 def sweep(*, at: dt.datetime | None = None, max_attempts: int = 10) -> list[int]:

@@ -117,7 +117,13 @@ def _export(user: User) -> dict[str, Any]:
 
 @personal_data.eraser
 def _erase(user: User) -> None:
+    from visionswerk.worker import erasure
+    from visionswerk.worker.celery_app import celery, settings_of
     from visionswerk.worker.models import Report
+
+    settings = settings_of(celery)
+    # outbox rows and files, audit names, reports naming the person (erasure.py)
+    erasure.erase(user, settings.secret_key, None if settings.mail_server else settings.mail_outbox)
 
     db.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user.id))
     db.execute(

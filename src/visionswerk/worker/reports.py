@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import re
 import unicodedata
 from functools import partial
@@ -31,7 +32,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import defer, selectinload
 
 from visionswerk import db as dbmod
@@ -128,6 +129,9 @@ def subject_of(report: Report) -> Subject:
     return Subject(report.kind, tenant, w)
 
 
+log = logging.getLogger(__name__)
+
+
 # --- requesting and listing (web layer) ---------------------------------------------------
 
 
@@ -159,9 +163,23 @@ def request(
 
 
 def enqueue(tenant_id: int, report_id: int) -> None:
+    """Hand one report to the worker after the commit. Best effort, like the outbox: with
+    the broker down the report stays queued (the request still answers) and the sweep,
+    every minute, hands it over once the broker is back (``sweep_stale``)."""
+    from kombu.exceptions import OperationalError
+
     from visionswerk.worker.tasks import generate_report
 
-    generate_report.apply_async(args=[tenant_id, report_id], retry=True)
+    try:
+        generate_report.apply_async(
+            args=[tenant_id, report_id],
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.5},
+        )
+    except (OperationalError, ConnectionError, TimeoutError) as exc:
+        log.warning(
+            "report %s not enqueued (%s); the report sweep will hand it over", report_id, exc
+        )
 
 
 def reports_for(actor: User, tenant: Tenant, workshop: Workshop | None) -> list[Report]:
@@ -321,21 +339,63 @@ def render_pdf(html: str) -> bytes:
     return bytes(document.write_pdf(stylesheets=[css]))
 
 
-#: A queued or running report this old lost its task (broker lost it, worker killed):
-#: the sweep hands it over again. Longer than the task's hard time limit.
+#: A running report whose attempt started this long ago lost its worker (killed, OOM):
+#: the sweep hands it over again. Longer than the task's hard time limit, so a build that
+#: is still running is never overtaken.
 STALE_AFTER = dt.timedelta(minutes=15)
+#: A queued report not started this long after it was requested lost its hand-over
+#: (broker down at the request, message lost): the sweep, every minute, hands it over.
+#: A second message for a report already taken finds it claimed and does nothing.
+QUEUED_GRACE = dt.timedelta(seconds=60)
+#: A build that killed its worker this often will do so again: the report is failed.
+MAX_ATTEMPTS = 3
+GAVE_UP = "gave up after {n} attempts (the build stopped its worker each time)"
+
+
+def _lost_attempt(now: dt.datetime) -> Any:
+    started = func.coalesce(Report.started_at, Report.created_at)
+    return (Report.status == ReportStatus.RUNNING) & (started <= now - STALE_AFTER)
+
+
+def claim(report_id: int, now: dt.datetime) -> bool:
+    """Take the report for one attempt (one conditional UPDATE; the caller commits at
+    once): queued, or running with a lost attempt, and tries left. False otherwise."""
+    result = db.execute(
+        update(Report)
+        .where(
+            Report.id == report_id,
+            Report.attempts < MAX_ATTEMPTS,
+            (Report.status == ReportStatus.QUEUED) | _lost_attempt(now),
+        )
+        .values(
+            status=ReportStatus.RUNNING,
+            attempts=Report.attempts + 1,
+            started_at=now,
+            progress=10,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 
 def sweep_stale(now: dt.datetime) -> list[int]:
-    """Hand over reports whose task was lost (explicit cross-tenant read of ids; the
-    task scopes itself). A report still being built is never overtaken: STALE_AFTER is
-    longer than the task's time limit."""
+    """Fail reports whose every attempt was lost, and hand over the others whose task was
+    lost (explicit cross-tenant read of ids; the task scopes itself): queued longer than
+    ``QUEUED_GRACE``, running with an attempt older than ``STALE_AFTER``."""
+    db.execute(
+        update(Report)
+        .where(_lost_attempt(now), Report.attempts >= MAX_ATTEMPTS)
+        .values(
+            status=ReportStatus.FAILED,
+            error=GAVE_UP.format(n=MAX_ATTEMPTS),
+            finished_at=now,
+        )
+        .execution_options(all_tenants=True, synchronize_session=False)
+    )
+    queued_lost = (Report.status == ReportStatus.QUEUED) & (Report.created_at <= now - QUEUED_GRACE)
     rows = db.execute(
         select(Report.tenant_id, Report.id)
-        .where(
-            Report.status.in_([ReportStatus.QUEUED, ReportStatus.RUNNING]),
-            Report.created_at <= now - STALE_AFTER,
-        )
+        .where(queued_lost | (_lost_attempt(now) & (Report.attempts < MAX_ATTEMPTS)))
         .order_by(Report.id)
         .execution_options(all_tenants=True)
     ).all()
@@ -360,7 +420,9 @@ def generate(settings: Settings, tenant_id: int, report_id: int) -> str:
             return "missing"
         if report.status in (ReportStatus.DONE, ReportStatus.FAILED):
             return report.status.value  # a redelivered task: nothing to do
-        _progress(report_id, 10, ReportStatus.RUNNING)
+        if not claim(report_id, utcnow()):
+            return "skipped"  # being built by another worker, or no tries left (sweep)
+        dbmod.commit()
     with tenant_scope(tenant_id):
         try:
             report = db.get(Report, report_id)

@@ -42,8 +42,13 @@ BEAT_SCHEDULE = {
     },
     "sweep-reports": {
         "task": "visionswerk.sweep_reports",
-        "schedule": 300.0,
-        "options": {"expires": 290},
+        "schedule": 60.0,  # a report asked for while the broker was down waits ~1-2 min
+        "options": {"expires": 55},
+    },
+    "heartbeat": {
+        "task": "visionswerk.heartbeat",
+        "schedule": 30.0,  # /healthz calls the scheduler stale after HEARTBEAT_STALE
+        "options": {"expires": 25},
     },
     "sweep-login-sessions": {
         "task": "visionswerk.sweep_login_sessions",
@@ -115,7 +120,9 @@ def deliver_email(self: Task, email_id: int) -> str:
 
 @celery.task(name="visionswerk.sweep_outbox", base=DatabaseTask, ignore_result=True)
 def sweep_outbox() -> int:
-    """Hand over outbox rows whose task was lost (runs every minute from beat)."""
+    """Hand over outbox rows whose task was lost (runs every minute from beat), and delete
+    finished rows past their retention (``outbox.KEEP_FINISHED``)."""
+    outbox.purge_finished()
     return len(outbox.sweep(max_attempts=settings_of(celery).mail_max_attempts))
 
 
@@ -182,6 +189,21 @@ def generate_report(tenant_id: int, report_id: int) -> str:
     from visionswerk.worker import reports
 
     return reports.generate(settings_of(celery), tenant_id, report_id)
+
+
+@celery.task(name="visionswerk.heartbeat", base=DatabaseTask, ignore_result=True)
+def heartbeat(now_iso: str | None = None) -> str:
+    """Beat is alive (it sent this) and a worker runs (it ran it): ``/healthz`` reads it.
+    A beat that died inside a worker that keeps running (``worker --beat``) stops it."""
+    from visionswerk.worker.models import Heartbeat
+
+    at = _now(now_iso)
+    row = db.get(Heartbeat, "beat")
+    if row is None:
+        db.add(Heartbeat(name="beat", at=at))
+    else:
+        row.at = at
+    return at.isoformat()
 
 
 @celery.task(name="visionswerk.sweep_reports", base=DatabaseTask, ignore_result=True)

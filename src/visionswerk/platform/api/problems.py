@@ -36,6 +36,7 @@ TITLES = {
     422: N_("Die Eingabe ist nicht gültig"),
     429: N_("Zu viele Anfragen"),
     500: N_("Ein Fehler ist aufgetreten"),
+    503: N_("Vorübergehend nicht verfügbar"),
 }
 
 DETAILS = {
@@ -50,6 +51,10 @@ DETAILS = {
     413: N_("Die Anfrage ist zu groß. Es wurde nichts gespeichert."),
     429: N_("Zu viele Anfragen in kurzer Zeit. Bitte warten Sie einige Minuten."),
     500: N_("Bitte versuchen Sie es später erneut. Es wurde nichts gespeichert."),
+    503: N_(
+        "Visionswerk ist vorübergehend nicht verfügbar. Es wurde nichts gespeichert. Bitte "
+        "versuchen Sie es in einigen Minuten erneut."
+    ),
 }
 
 CSRF_DETAIL = N_(
