@@ -1,6 +1,6 @@
 """Login sessions expire (last seen, device) and the log of authentication events.
 
-Revision ID: 0007_sessions_auth_events
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-02 01:10:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_sessions_auth_events"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,8 +1,8 @@
 """Reports count their build attempts (a build that kills the worker fails after a few)
 and remember when the current one started; heartbeats of periodic processes (beat).
 
-Revision ID: 0007_report_attempts
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02 01:20:00
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_report_attempts"
-down_revision: str | None = "0006"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
