@@ -32,7 +32,7 @@ from visionswerk.platform.accounts.forms import (
     ResetRequestForm,
 )
 from visionswerk.platform.accounts.sessions import limits as session_limits
-from visionswerk.platform.errors import form_error
+from visionswerk.platform.errors import RETRY_AFTER, form_error
 from visionswerk.platform.extensions import client_address, limiter, login_manager
 from visionswerk.platform.i18n import LANGUAGES
 from visionswerk.platform.pipeline import public
@@ -187,7 +187,8 @@ def reset_request():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         if not _queue_reset(form.email.data or ""):
             form.form_errors.append(UNAVAILABLE)
-            return render_template("accounts/reset_request.html", form=form), 503
+            page = render_template("accounts/reset_request.html", form=form)
+            return page, 503, {"Retry-After": str(RETRY_AFTER)}
         flash(
             _(
                 "Wenn es zu dieser Adresse ein Konto gibt, haben wir Ihnen einen Link zum "
