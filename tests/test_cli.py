@@ -187,6 +187,20 @@ def test_demo_refuses_production(
     result = invoke(app, "demo")
     assert result.exit_code == 1
     assert "nur für die lokale Nutzung" in result.output
+    assert db.scalar(select(func.count(User.id))) == 0
+
+
+def test_seed_demo_refuses_production(
+    app: Flask, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's platform admin has the published password: not in production."""
+    monkeypatch.setitem(app.config, "VISIONSWERK", dataclasses.replace(settings, env="production"))
+    result = invoke(app, "seed-demo")
+    assert result.exit_code == 1
+    assert "nur für die lokale Nutzung" in result.output
+    assert "VISIONSWERK_ENV=production" in result.output
+    assert db.scalar(select(func.count(User.id))) == 0
+    assert db.scalar(select(func.count(Tenant.id))) == 0
 
 
 def test_tasks_enqueued_from_a_server_thread_reach_the_configured_app(app: Flask) -> None:
