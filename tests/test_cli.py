@@ -54,7 +54,8 @@ def test_create_admin_prompts_for_missing_values(app: Flask) -> None:
             "ein-langes-passwort",
             "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
         ),
-        ("kurz@example.org", "kurz", "Das Passwort muss mindestens 10 Zeichen lang sein."),
+        ("kurz@example.org", "kurz", "Das Passwort muss mindestens 12 Zeichen lang sein."),
+        ("admin@example.org", "qwertzuiopasdf", "leicht zu erraten"),
     ],
 )
 def test_create_admin_rejects_bad_input(app: Flask, email: str, password: str, message: str):
