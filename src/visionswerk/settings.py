@@ -68,6 +68,8 @@ class Settings:
     mail_retry_backoff_max: float = 600.0
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto headers are trusted.
     trusted_proxies: int = 0
+    # Days a link to sign by (without an account) works; never past the signing deadline.
+    signing_link_days: int = 30
 
     @property
     def is_production(self) -> bool:
@@ -123,4 +125,5 @@ class Settings:
             mail_retry_backoff=float(env.get("MAIL_RETRY_BACKOFF") or 10),
             mail_retry_backoff_max=float(env.get("MAIL_RETRY_BACKOFF_MAX") or 600),
             trusted_proxies=int(env.get("TRUSTED_PROXIES") or 0),
+            signing_link_days=int(env.get("SIGNING_LINK_DAYS") or 30),
         )
