@@ -12,7 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"  # HELPERS.md asked for "0007_accounts_security"; test_migrations wants 4 digits
+# HELPERS.md named it "0007_accounts_security"; test_migrations wants four digits
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
