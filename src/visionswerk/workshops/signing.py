@@ -72,6 +72,8 @@ def link_expiry(workshop: Workshop, days: int) -> dt.datetime:
     if deadline is not None and utcnow() < deadline < until:
         return deadline
     return until
+
+
 NOT_SIGNING = N_("Gerade wird nicht unterschrieben.")
 STALE_HASH = N_(
     "Der Text, den Sie gesehen haben, ist nicht mehr die aktuelle Fassung. Bitte lesen Sie "
