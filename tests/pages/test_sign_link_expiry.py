@@ -45,6 +45,9 @@ def test_a_new_link_works_for_30_days_and_the_pages_say_until_when(
     page = text_of(moderator.html(f"/{setup.tenant.slug}/workshops/{setup.id}/bestaetigung"))
     assert "Link gültig bis" in page and "UTC" not in page
     assert "Dieser Link gilt bis" in text_of(Visitor(app).html(link_of(outbox)))
+    [mail] = outbox.messages()
+    for part in (mail.get_body(("plain",)).get_content(), mail.get_body(("html",)).get_content()):
+        assert "Er gilt bis" in part and "UTC" not in part
 
 
 def test_an_expired_link_answers_410_says_whom_to_ask_and_signs_nothing(
