@@ -98,20 +98,43 @@ def test_passwords_and_tokens_are_never_kept(client: FlaskClient, make: Factory)
     assert kept_rows() == []  # nothing but passwords and the CSRF token: nothing to keep
 
 
-def test_without_cookies_the_csrf_failure_keeps_the_text_too(app: Flask, make: Factory) -> None:
-    """The browser lost its cookies: no session, no CSRF token. Still nothing is lost."""
-    email = make.user().email
+def test_without_cookies_nothing_is_kept_on_the_server_but_the_text_is_shown(
+    app: Flask, make: Factory
+) -> None:
+    """The browser lost its cookies: whose text it is is unknown, so the server keeps
+    nothing for a later login; the error page shows the text to copy."""
+    make.user()
     browser = app.test_client()
     sent = browser.post(
         "/konto",
         data={"display_name": "Neuer Name", "locale": "de", "csrf_token": "alt"},
         headers={"Origin": ORIGIN, "Referer": ORIGIN + "/konto"},
     )
-    assert sent.status_code == 302 and sent.headers["Location"] == "/anmelden?next=/konto"
-    assert db.scalar(select(func.count()).select_from(KeptForm)) == 1
-    assert login(browser, email, "/konto").headers["Location"] == "/konto"
-    html = browser.get("/konto").get_data(as_text=True)
-    assert KEPT in html and "Neuer Name" in html
+    assert sent.status_code == 400
+    assert "Neuer Name" in sent.get_data(as_text=True)
+    assert db.scalar(select(func.count()).select_from(KeptForm)) == 0
+
+
+def test_the_next_person_on_a_shared_computer_never_gets_the_text(
+    client: FlaskClient, make: Factory
+) -> None:
+    town = make.municipality(make.region())
+    slug = town.slug
+    first = make.user(town, "facilitator").email
+    second = make.user(town, "facilitator").email
+    form_post(client, "/anmelden", {"email": first, "password": PASSWORD})
+    end_sessions()
+    page = f"/{slug}/workshops/neu"
+    form_post(
+        client,
+        page,
+        {"title": "Geheimer Entwurf von Person eins"},
+        headers={"Origin": ORIGIN, "Referer": ORIGIN + page},
+    )
+    assert len(kept_rows()) == 1
+    assert login(client, second, page).status_code == 302
+    html = client.get(page).get_data(as_text=True)
+    assert KEPT not in html and "Geheimer Entwurf" not in html
 
 
 def test_kept_text_is_only_shown_on_its_page(client: FlaskClient, make: Factory) -> None:
@@ -127,3 +150,16 @@ def test_kept_text_is_only_shown_on_its_page(client: FlaskClient, make: Factory)
     login(client, email, "/konto")
     assert KEPT not in client.get("/").get_data(as_text=True)
     assert KEPT in client.get("/konto").get_data(as_text=True)
+
+
+def test_kept_text_goes_with_the_account(make: Factory) -> None:
+    from visionswerk.tenants import accounts
+
+    user = make.user()
+    db.add(
+        KeptForm(key_hash="0" * 64, owner_id=user.id, page="/konto", action="/konto", fields="{}")
+    )
+    db.commit()
+    accounts.delete_account(user, PASSWORD)
+    db.commit()
+    assert kept_rows() == []

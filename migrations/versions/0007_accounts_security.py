@@ -35,19 +35,28 @@ def upgrade() -> None:
         "kept_forms",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column("page", sa.String(length=2000), nullable=False),
         sa.Column("action", sa.String(length=2000), nullable=False),
         sa.Column("fields", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["users.id"],
+            name=op.f("fk_kept_forms_owner_id_users"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kept_forms")),
         sa.UniqueConstraint("key_hash", name=op.f("uq_kept_forms_key_hash")),
     )
     with op.batch_alter_table("kept_forms", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_kept_forms_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_kept_forms_owner_id"), ["owner_id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("kept_forms", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_kept_forms_owner_id"))
         batch_op.drop_index(batch_op.f("ix_kept_forms_created_at"))
     op.drop_table("kept_forms")
     with op.batch_alter_table("signatories", schema=None) as batch_op:

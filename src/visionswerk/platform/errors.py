@@ -6,17 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from visionswerk.errors import DomainError, NotAllowed, NotFound
 from visionswerk.i18n import N_
-from visionswerk.platform import kept_text
 from visionswerk.platform.i18n import message_of
-from visionswerk.platform.pipeline import is_api_request, is_public
+from visionswerk.platform.pipeline import is_api_request
 
 TITLES = {
     400: N_("Die Anfrage konnte nicht verarbeitet werden"),
@@ -75,23 +73,9 @@ def render_error(status: int, message: str | None = None, error: Exception | Non
     )
 
 
-def _login_ended() -> bool:
-    """A page that needs a login, requested without one (not the API, not a public page)."""
-    return (
-        not is_api_request()
-        and not is_public(current_app, request.endpoint)
-        and not current_user.is_authenticated
-    )
-
-
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(e: CSRFError):  # type: ignore[no-untyped-def]
-        if _login_ended():
-            # the cookies are gone (and the token with them): keep the text for the login
-            kept = kept_text.keep_and_send_to_login()
-            if kept is not None:
-                return kept
         return render_error(
             400,
             _(

@@ -1,14 +1,20 @@
 """Nothing typed is lost when the session ended while a form was open.
 
-A form sent without a valid login (the session expired, was ended on another device, or
-the cookies are gone) used to land on the login page with the text gone. Now the request
-pipeline (``pipeline._unauthorized``, and the CSRF error for a page that needs a login)
-keeps its text fields on the server (:class:`~visionswerk.platform.models.KeptForm`),
-puts a random key into a cookie of this browser and sends the person to the login with
-the page the form was on as ``next``. After logging in, that page shows "Ihr Text wurde
-aufbewahrt — bitte noch einmal speichern." and ``static/kept-text.js`` puts the text back
-into the form's fields (without JavaScript the text is shown to copy). Shown once; the
-row is deleted after ``KEPT_HOURS``.
+A form sent after the login session ended (it expired, or was ended on another device)
+used to land on the login page with the text gone. Now the request pipeline
+(``pipeline._unauthorized``) keeps its text fields on the server
+(:class:`~visionswerk.platform.models.KeptForm`), puts a random key into a cookie of this
+browser and sends the person to the login with the page the form was on as ``next``.
+After logging in *as the same account*, that page shows "Ihr Text wurde aufbewahrt —
+bitte noch einmal speichern." and ``static/kept-text.js`` puts the text back into the
+form's fields (without JavaScript the text is shown to copy). Shown once; the row is
+deleted after ``KEPT_HOURS``.
+
+Whose text it is comes from the signed session cookie (``OWNER_KEY``, set at every
+login), which outlives the login session it belonged to. Without it (the cookies are
+gone too) nothing is kept here — on a shared computer the next person to log in must
+never get someone else's draft; the CSRF error page then shows the text to copy, and the
+long workshop forms keep it in the browser (``static/workshops.js``).
 
 Never kept: passwords, tokens, the CSRF token, empty fields, and anything sent from
 another site (the ``Origin``/``Referer`` must be this site, so nobody can plant text into
@@ -22,8 +28,8 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, redirect, request, url_for
-from flask_login import current_user
+from flask import Flask, Response, current_app, g, redirect, request, session, url_for
+from flask_login import current_user, user_logged_in
 from sqlalchemy import delete, select
 
 from visionswerk.db import db, utcnow
@@ -31,6 +37,7 @@ from visionswerk.platform.models import KeptForm
 from visionswerk.tenants.tokens import hash_token, new_token
 
 KEPT_HOURS = 24
+OWNER_KEY = "kept_text_owner"  # in the signed session: the account that logged in last
 MAX_CHARS = 200_000  # all fields together; more is no form of ours
 NOT_KEPT = {"csrf_token", "next", "lang", "sha256"}
 
@@ -81,7 +88,8 @@ def keep_and_send_to_login() -> Response | None:
     """For a POST that needs a login and has none: keep its text, answer the redirect to
     the login (with the cookie). None when there is nothing to keep or the form came from
     elsewhere; then the caller answers as before."""
-    if request.method != "POST" or not _sent_from_this_site():
+    owner_id = session.get(OWNER_KEY)
+    if request.method != "POST" or not isinstance(owner_id, int) or not _sent_from_this_site():
         return None
     fields = _text_fields()
     if not fields or sum(len(v) for vs in fields.values() for v in vs) > MAX_CHARS:
@@ -89,7 +97,15 @@ def keep_and_send_to_login() -> Response | None:
     key, digest = new_token()
     page = _page()
     db.execute(delete(KeptForm).where(KeptForm.created_at < utcnow() - _lifetime()))
-    db.add(KeptForm(key_hash=digest, page=page, action=request.path, fields=json.dumps(fields)))
+    db.add(
+        KeptForm(
+            key_hash=digest,
+            owner_id=owner_id,
+            page=page,
+            action=request.path,
+            fields=json.dumps(fields),
+        )
+    )
     db.flush()  # the pipeline commits it with the redirect (a 302 to a POST)
     response = redirect(url_for("accounts.login", next=page))
     response.set_cookie(
@@ -115,7 +131,9 @@ def for_this_page() -> dict[str, Any] | None:
         return None
     row = db.scalar(
         select(KeptForm).where(
-            KeptForm.key_hash == hash_token(key), KeptForm.created_at > utcnow() - _lifetime()
+            KeptForm.key_hash == hash_token(key),
+            KeptForm.owner_id == current_user.id,  # another account never sees it
+            KeptForm.created_at > utcnow() - _lifetime(),
         )
     )
     if row is None or urlsplit(row.page).path != request.path:
@@ -136,6 +154,12 @@ def forget_shown(response: Response) -> Response:
     return response
 
 
+def _remember_owner(_app: Flask, user: Any) -> None:
+    """At every login (Flask-Login's signal, after the login view cleared the session)."""
+    session[OWNER_KEY] = user.id
+
+
 def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"kept_form": for_this_page})
     app.after_request(forget_shown)
+    user_logged_in.connect(_remember_owner, app)
