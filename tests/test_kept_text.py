@@ -163,3 +163,16 @@ def test_kept_text_goes_with_the_account(make: Factory) -> None:
     accounts.delete_account(user, PASSWORD)
     db.commit()
     assert kept_rows() == []
+
+
+def test_a_scripts_request_is_not_a_form_to_keep(client: FlaskClient, make: Factory) -> None:
+    email = make.user().email
+    form_post(client, "/anmelden", {"email": email, "password": PASSWORD})
+    end_sessions()
+    form_post(
+        client,
+        "/konto",
+        {"display_name": "Von einem Skript", "locale": "de"},
+        headers={"Origin": ORIGIN, "Sec-Fetch-Mode": "cors"},
+    )
+    assert kept_rows() == []

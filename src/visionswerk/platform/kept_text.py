@@ -91,6 +91,8 @@ def keep_and_send_to_login() -> Response | None:
     owner_id = session.get(OWNER_KEY)
     if request.method != "POST" or not isinstance(owner_id, int) or not _sent_from_this_site():
         return None
+    if request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate":
+        return None  # a script's request (reports.js), not a form a person sent
     fields = _text_fields()
     if not fields or sum(len(v) for vs in fields.values() for v in vs) > MAX_CHARS:
         return None

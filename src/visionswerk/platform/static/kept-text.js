@@ -33,13 +33,17 @@
 
   var form = formFor(action);
   var missed = false;
+  var filled = 0;
   Object.keys(fields).forEach(function (name) {
     var el = form ? form.elements.namedItem(name) : null;
     if (!el) { missed = true; return; }
     if (!fillable(el)) { return; }  /* check boxes, lists, hidden tokens: not text */
     el.value = fields[name][0];
     el.dispatchEvent(new Event("input", { bubbles: true }));
+    if (el.type !== "hidden") { filled += 1; }
   });
+  /* a form of buttons and hidden fields only (e.g. "Schritt starten"): no text to give back */
+  if (!filled && !missed) { box.hidden = true; return; }
   var copy = box.querySelector("details");
   if (missed && copy) { copy.open = true; }
 })();
