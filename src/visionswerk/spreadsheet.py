@@ -1,8 +1,8 @@
 """CSV that spreadsheet programs open safely: every CSV the product writes goes through
 :func:`csv_bytes`.
 
-Excel and LibreOffice read a cell starting with ``=``, ``+``, ``-`` or ``@`` (and tab or
-carriage return, which they skip before such a sign) as a formula: a municipality or
+Excel and LibreOffice read a cell starting with ``=``, ``+``, ``-`` or ``@`` (and tab,
+carriage return or NUL, which they may skip before such a sign) as a formula: a municipality or
 workshop called ``=HYPERLINK("https://…","Klick")`` would become a live link or worse in
 the coordinator's spreadsheet. As OWASP advises ("CSV Injection"), such text cells get a
 leading apostrophe, which the spreadsheet shows as plain text. Numbers stay numbers.
@@ -14,7 +14,7 @@ import csv
 import io
 from collections.abc import Iterable
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")  # OWASP; ASVS 5.0 V1.2.10 adds NUL
 
 
 def safe_cell(value: object) -> object:

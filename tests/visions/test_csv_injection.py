@@ -49,6 +49,7 @@ def test_formula_names_reach_the_spreadsheet_as_text(client, make, path: str) ->
         ("@A1", "'@A1"),
         ("\t=1", "'\t=1"),
         ("\r=1", "'\r=1"),
+        ("\0=1", "'\0=1"),
         ("Gemeinde = 1", "Gemeinde = 1"),
         ("", ""),
         (-3, -3),  # a number stays a number
