@@ -266,7 +266,7 @@ def test_new_password_too_short_is_refused_in_german(
     path = outbox.links()[0].removeprefix("http://localhost")
     response = form_post(client, path, {"password": "kurz", "password_repeat": "kurz"})
     assert response.status_code == 422
-    assert "Das Passwort muss 10 bis 200 Zeichen lang sein." in response.get_data(as_text=True)
+    assert "Das Passwort muss 12 bis 200 Zeichen lang sein." in response.get_data(as_text=True)
     assert sign_in(client, email, "kurz").status_code == 422
     assert client.get(path).status_code == 200  # the link still works
 
@@ -628,7 +628,7 @@ def test_changing_the_password_needs_the_current_one(client: FlaskClient, make: 
     assert "Das bisherige Passwort stimmt nicht." in wrong.get_data(as_text=True)
     assert db.get(User, user_id, populate_existing=True).password_hash == before  # type: ignore[union-attr]
     short = change(client, PASSWORD, "kurz")
-    assert short.status_code == 422 and "10 bis 200 Zeichen" in short.get_data(as_text=True)
+    assert short.status_code == 422 and "12 bis 200 Zeichen" in short.get_data(as_text=True)
     mismatch = change(client, PASSWORD, "ganz-neues-passwort", "anders-getippt-1")
     assert mismatch.status_code == 422
     assert "Die beiden Passwörter stimmen nicht überein." in mismatch.get_data(as_text=True)

@@ -54,7 +54,8 @@ def test_create_admin_prompts_for_missing_values(app: Flask) -> None:
             "ein-langes-passwort",
             "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
         ),
-        ("kurz@example.org", "kurz", "Das Passwort muss mindestens 10 Zeichen lang sein."),
+        ("kurz@example.org", "kurz", "Das Passwort muss mindestens 12 Zeichen lang sein."),
+        ("admin@example.org", "qwertzuiopasdf", "leicht zu erraten"),
     ],
 )
 def test_create_admin_rejects_bad_input(app: Flask, email: str, password: str, message: str):
@@ -187,6 +188,20 @@ def test_demo_refuses_production(
     result = invoke(app, "demo")
     assert result.exit_code == 1
     assert "nur für die lokale Nutzung" in result.output
+    assert db.scalar(select(func.count(User.id))) == 0
+
+
+def test_seed_demo_refuses_production(
+    app: Flask, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's platform admin has the published password: not in production."""
+    monkeypatch.setitem(app.config, "VISIONSWERK", dataclasses.replace(settings, env="production"))
+    result = invoke(app, "seed-demo")
+    assert result.exit_code == 1
+    assert "nur für die lokale Nutzung" in result.output
+    assert "VISIONSWERK_ENV=production" in result.output
+    assert db.scalar(select(func.count(User.id))) == 0
+    assert db.scalar(select(func.count(Tenant.id))) == 0
 
 
 def test_tasks_enqueued_from_a_server_thread_reach_the_configured_app(app: Flask) -> None:

@@ -490,3 +490,82 @@ def test_an_accepted_invitation_is_neither_resent_nor_withdrawn(
     assert form_post(client, f"/{town.slug}/einladungen/{inv_id}/erneut").status_code == 409
     assert form_post(client, f"/{town.slug}/einladungen/{inv_id}/zurueckziehen").status_code == 409
     assert len(invitations()) == 1
+
+
+# --- an invitation belongs to the invited address ----------------------------------------
+
+
+def test_another_account_with_the_link_is_told_how_to_switch_and_gains_nothing(
+    app: Flask, client: FlaskClient, make: Factory, town: Town, outbox: Mailbox
+) -> None:
+    """The finding: a participant of another region who had the link became facilitator."""
+    elsewhere = make.municipality(make.region("ILE Anderswo"), "Gemeinde Anderswo")
+    stranger = make.user(elsewhere, "participant", email="fremd@example.org").email
+    coordinator = make.user(tenant(town.region_id), "coordinator").email
+    login(client, coordinator)
+    invite(client, town.slug, "moderation-neu@example.org", "facilitator")
+    link = the_link(outbox)
+
+    other = app.test_client()
+    login(other, stranger)
+    page = other.get(link)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 403
+    assert "Diese Einladung gilt für eine andere E-Mail-Adresse" in html
+    assert "moderation-neu@example.org" in html and "fremd@example.org" in html
+    assert "Melden Sie sich ab" in html
+    assert "Einladung annehmen" not in html
+    assert form_post(other, link).status_code == 403  # the one-click accept, refused
+    assert membership(stranger, town.id) is None
+    [inv] = invitations()
+    assert inv.accepted_at is None and inv.accepted_by_id is None
+
+    # "Abmelden und Einladung öffnen": logged out, back on the link, which now offers
+    # the account for the invited address
+    response = form_post(other, "/abmelden", {"next": link})
+    assert response.status_code == 302 and response.headers["Location"] == link
+    again = other.get(link).get_data(as_text=True)
+    assert "Konto anlegen" in again and "moderation-neu@example.org" in again
+
+
+def test_the_service_refuses_an_account_with_another_address(
+    client: FlaskClient, make: Factory, town: Town, outbox: Mailbox
+) -> None:
+    from visionswerk.errors import NotAllowed
+    from visionswerk.tenants.scoping import tenant_scope
+    from visionswerk.tenants.services import accept_invitation
+
+    login(client, town.facilitator)
+    invite(client, town.slug, "eingeladen@example.org", "participant")
+    token = the_link(outbox).rsplit("/", 1)[1]
+    someone = make.user(email="jemand@example.org")
+    invited = make.user(email="eingeladen@example.org")
+    with tenant_scope(town.id):
+        with pytest.raises(NotAllowed):
+            accept_invitation(tenant(town.id), token, someone)
+        assert invitations()[0].accepted_at is None
+        assert membership("jemand@example.org", town.id) is None
+        invited.email = "Eingeladen@Example.org"  # the same address in any case
+        assert accept_invitation(tenant(town.id), token, invited).role == Role.PARTICIPANT
+
+
+def test_registering_from_the_link_uses_the_invited_address_not_a_typed_one(
+    app: Flask, client: FlaskClient, town: Town, outbox: Mailbox
+) -> None:
+    login(client, town.facilitator)
+    invite(client, town.slug, "postfach@example.org", "participant")
+    link = the_link(outbox)
+    guest = app.test_client()
+    response = form_post(
+        guest,
+        link,
+        {
+            "email": "andere@example.org",  # not a field of the form: ignored
+            "display_name": "Neu",
+            "password": NEW_PASSWORD,
+            "password_repeat": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    assert db.scalar(select(User).where(User.email == "andere@example.org")) is None
+    assert membership("postfach@example.org", town.id) is not None

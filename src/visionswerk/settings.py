@@ -102,6 +102,8 @@ class Settings:
     staff_session_absolute_hours: int = 12
     # Roles that must use two-factor login (tenants.mfa.ROLE_NAMES); the others may.
     mfa_required_roles: frozenset[str] = frozenset({"platform_admin", "coordinator"})
+    # Days a link to sign by (without an account) works; never past the signing deadline.
+    signing_link_days: int = 30
 
     @property
     def is_production(self) -> bool:
@@ -171,4 +173,5 @@ class Settings:
                 "STAFF_SESSION_ABSOLUTE_HOURS", env.get("STAFF_SESSION_ABSOLUTE_HOURS"), 12
             ),
             mfa_required_roles=_roles(env.get("MFA_REQUIRED_ROLES", "platform_admin,coordinator")),
+            signing_link_days=int(env.get("SIGNING_LINK_DAYS") or 30),
         )

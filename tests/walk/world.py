@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pyotp
 from sqlalchemy import select, update
 
-from visionswerk.db import db
+from visionswerk.db import db, utcnow
 from visionswerk.platform.demo import DEMO_PASSWORD, seed_demo
 from visionswerk.settings import Settings
 from visionswerk.tenants import mfa
@@ -140,6 +140,16 @@ def _drive(facilitator: User, w: Workshop, people: list[User], target: Phase) ->
     ws.open_signing(facilitator, w)
 
 
+def _expired_sign_link(facilitator: User, w: Workshop) -> str:
+    """A named person whose link expired (SIGNING_LINK_DAYS): the walk opens its 410 page,
+    and the facilitator's signing page shows "Link abgelaufen am …"."""
+    person, token = ws.add_signatory(
+        facilitator, w, name="Erwin Ehemals", function="Altbürgermeister"
+    )
+    person.link_expires_at = utcnow() - dt.timedelta(days=1)
+    return f"/{w.tenant.slug}/unterschreiben/{token}"
+
+
 def _sign_link(facilitator: User, w: Workshop, people: list[User], target: Phase) -> str:
     """List the participant and a named person by link; adopted: both sign, signing closes."""
     account, _ = ws.add_signatory(facilitator, w, user_id=people[0].id, function="Gemeinderat")
@@ -212,6 +222,8 @@ def build_world(settings: Settings) -> World:
             _drive(facilitator, w, people, phase)
             if phase in (Phase.SIGNING, Phase.ADOPTED):
                 links[phase.value] = _sign_link(facilitator, w, people, phase)
+            if phase == Phase.SIGNING:
+                links["signing-expired"] = _expired_sign_link(facilitator, w)
             workshops[phase.value] = w.id
     db.commit()
     assert set(workshops) == set(PHASES), workshops

@@ -114,7 +114,18 @@ def create_admin(email: str, display_name: str, password: str) -> None:
 @with_appcontext
 def seed_demo_command() -> None:
     """Fill the database with the demo region Musterland (does nothing if it exists)."""
+    _refuse_production()
     _seed_and_report()
+
+
+def _refuse_production() -> None:
+    """The demo creates a platform admin with the password printed in the README: never
+    in production (exit code 1, nothing written)."""
+    if _settings().is_production:
+        raise click.ClickException(
+            "Die Demo-Daten sind nur für die lokale Nutzung gedacht: Ihr Passwort steht im "
+            "README. Mit VISIONSWERK_ENV=production wird nichts angelegt."
+        )
 
 
 def _seed_and_report() -> None:
@@ -212,9 +223,8 @@ def _exit_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
 def demo(host: str, port: int, worker: bool) -> None:
     """Migrate, seed the demo and run web server and worker (embedded defaults)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _refuse_production()
     settings = _settings()
-    if settings.is_production:
-        raise click.ClickException("`visionswerk demo` ist nur für die lokale Nutzung gedacht.")
     if "BASE_URL" not in os.environ:
         # links in the demo's mails must lead to this server, also on another --port
         settings = dataclasses.replace(settings, base_url=f"http://{host}:{port}")

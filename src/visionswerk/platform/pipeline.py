@@ -131,9 +131,11 @@ def _authenticate_api_request() -> None:
 def _unauthorized() -> Any:
     if is_api_request():
         abort(401)
+    from visionswerk.platform import kept_text
     from visionswerk.platform.extensions import login_manager
 
-    return login_manager.unauthorized()
+    # a form sent after the session ended: its text waits for the next login
+    return kept_text.keep_and_send_to_login() or login_manager.unauthorized()
 
 
 class RefusedInput(DomainError):
@@ -164,6 +166,10 @@ def refuse_nul_bytes() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from visionswerk.platform import kept_text
+
+    kept_text.init_app(app)
+
     @app.url_value_preprocessor
     def _resolve_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
         set_current_tenant(None)

@@ -13,10 +13,10 @@ import unicodedata
 from sqlalchemy import func, select
 
 from visionswerk.db import db, utcnow
-from visionswerk.errors import Conflict, InvalidInput, NotFound
+from visionswerk.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from visionswerk.i18n import N_
 from visionswerk.tenants import audit
-from visionswerk.tenants.accounts import InvalidField, validate_email
+from visionswerk.tenants.accounts import InvalidField, normalize_email, validate_email
 from visionswerk.tenants.models import Invitation, Membership, Role, Tenant, TenantKind, User
 from visionswerk.tenants.policy import require
 from visionswerk.tenants.tokens import hash_token, new_token
@@ -147,10 +147,24 @@ def open_invitation(tenant: Tenant, token: str) -> Invitation:
     return invitation
 
 
+def is_for(invitation: Invitation, user: User) -> bool:
+    """Is ``user``'s account the invited address? Only then may it accept: the link alone
+    is no proof (it may have been forwarded, or read over a shoulder)."""
+    return normalize_email(user.email) == invitation.email
+
+
 def accept_invitation(tenant: Tenant, token: str, user: User) -> Membership:
     """Use the invitation once: ``user`` joins the tenant with the invited role (or keeps
-    a stronger role they already have there)."""
+    a stronger role they already have there). Only the account with the invited address
+    can (NotAllowed otherwise; nothing changes)."""
     invitation = open_invitation(tenant, token)
+    if not is_for(invitation, user):
+        raise NotAllowed(
+            N_(
+                "Diese Einladung gilt für eine andere E-Mail-Adresse. Melden Sie sich mit "
+                "der eingeladenen Adresse an, um sie anzunehmen."
+            )
+        )
     invitation.accepted_at = utcnow()
     invitation.accepted_by_id = user.id
     membership = db.scalar(

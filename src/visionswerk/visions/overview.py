@@ -3,17 +3,15 @@ only (never step-1 or pair content), in a fixed number of SQL statements."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
 
-from visionswerk import timefmt
+from visionswerk import spreadsheet, timefmt
 from visionswerk.db import db, utcnow
 from visionswerk.errors import NotFound
 from visionswerk.i18n import N_
@@ -431,34 +429,32 @@ def _date(value: dt.datetime | None) -> str:
 
 
 def csv_bytes(rows: list[Row], translate=lambda s: s) -> bytes:  # type: ignore[no-untyped-def]
-    """The table as CSV for Excel in German locale: UTF-8 with BOM, ``;`` separated."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in rows:
-        writer.writerow(
-            [
-                r.region_name,
-                r.name,
-                r.workshop_title or "",
-                translate(STAGE_LABELS[r.stage]),
-                _date(r.deadline),
-                "ja" if r.overdue else "nein",
-                r.participants,
-                str(r.drafts_submitted),
-                "" if r.drafts_submitted.percent is None else r.drafts_submitted.percent,
-                str(r.pairs_ready),
-                str(r.coverage),
-                "" if r.coverage.percent is None else r.coverage.percent,
-                str(r.signatures),
-                f"Fassung {r.adopted_number}: {r.adopted_title}" if r.adopted_number else "",
-                _date(r.adopted_at),
-                f"{r.parent_tenant_name}, Fassung {r.parent_number}" if r.parent_number else "",
-                "ja" if r.parent_outdated else "nein",
-                _date(r.last_activity),
-            ]
-        )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """The table as CSV for Excel in German locale (``visionswerk.spreadsheet``: BOM,
+    ``;``, and no cell a spreadsheet would run as a formula)."""
+    return spreadsheet.csv_bytes(CSV_COLUMNS, (_csv_row(r, translate) for r in rows))
+
+
+def _csv_row(r: Row, translate) -> list[object]:  # type: ignore[no-untyped-def]
+    return [
+        r.region_name,
+        r.name,
+        r.workshop_title or "",
+        translate(STAGE_LABELS[r.stage]),
+        _date(r.deadline),
+        "ja" if r.overdue else "nein",
+        r.participants,
+        str(r.drafts_submitted),
+        "" if r.drafts_submitted.percent is None else r.drafts_submitted.percent,
+        str(r.pairs_ready),
+        str(r.coverage),
+        "" if r.coverage.percent is None else r.coverage.percent,
+        str(r.signatures),
+        f"Fassung {r.adopted_number}: {r.adopted_title}" if r.adopted_number else "",
+        _date(r.adopted_at),
+        f"{r.parent_tenant_name}, Fassung {r.parent_number}" if r.parent_number else "",
+        "ja" if r.parent_outdated else "nein",
+        _date(r.last_activity),
+    ]
 
 
 def row_json(r: Row) -> dict[str, object]:

@@ -426,6 +426,8 @@ class Signatory(TenantOwned, Base):
     name: Mapped[str] = mapped_column(String(120))
     function: Mapped[str] = mapped_column(String(120), default="")
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # until when the link works (SIGNING_LINK_DAYS, never past the signing deadline)
+    link_expires_at: Mapped[dt.datetime | None]
     invited_by_id: Mapped[int | None] = mapped_column(_user_fk())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

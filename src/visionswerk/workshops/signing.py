@@ -21,6 +21,7 @@ without a choice keep their hash).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import unicodedata
@@ -28,7 +29,7 @@ import unicodedata
 from sqlalchemy import func, select
 
 from visionswerk.db import db, utcnow
-from visionswerk.errors import Conflict, NotFound
+from visionswerk.errors import Conflict, InvalidInput, NotFound
 from visionswerk.i18n import N_
 from visionswerk.tenants import audit
 from visionswerk.tenants.accounts import InvalidField
@@ -57,6 +58,28 @@ class LinkUsed(Conflict):
 VERSION_NOT_FOUND = N_("Diese Fassung der Vision gibt es hier nicht.")
 SIGNATORY_NOT_FOUND = N_("Diese Unterschrift gibt es hier nicht.")
 LINK_INVALID = N_("Dieser Link zum Unterschreiben ist ungültig.")
+SIGNING_LINK_DAYS = 30  # the default of the setting SIGNING_LINK_DAYS
+
+
+class LinkExpired(InvalidInput):
+    """The link to sign by has expired; the page says until when it was valid and whom
+    to ask for a new one (``signatory``)."""
+
+    def __init__(self, signatory: Signatory) -> None:
+        super().__init__(N_("Dieser Link zum Unterschreiben ist abgelaufen."))
+        self.signatory = signatory
+
+
+def link_expiry(workshop: Workshop, days: int) -> dt.datetime:
+    """Until when a link made now works: ``days`` from now, but never past the signing
+    deadline (a deadline already passed is ignored: the round is still open)."""
+    until = utcnow() + dt.timedelta(days=days)
+    deadline = workshop.deadline_signing
+    if deadline is not None and utcnow() < deadline < until:
+        return deadline
+    return until
+
+
 NOT_SIGNING = N_("Gerade wird nicht unterschrieben.")
 LINK_USED = N_("Dieser Link wurde schon benutzt; die Unterschrift liegt vor.")
 STALE_HASH = N_(
@@ -271,11 +294,13 @@ def add_signatory(
     user_id: int | None = None,
     name: str | None = None,
     function: str | None = "",
+    link_days: int = SIGNING_LINK_DAYS,
 ) -> tuple[Signatory, str | None]:
     """List a signatory for the version being signed: an account of the tenant
     (``user_id``; name defaults to the display name) or a named person (``name`` and
     ``function``, e.g. "Bürgermeisterin"). Returns the signatory and, for a named
-    person, the raw single-use token for their link (only its SHA-256 is stored)."""
+    person, the raw single-use token for their link (only its SHA-256 is stored), which
+    works for ``link_days`` (see :func:`link_expiry`)."""
     version = _signing_version(actor, workshop)
     clean_function = texts.clean_line(function, field="function", limit=texts.FUNCTION_MAX)
     token: str | None = None
@@ -310,6 +335,7 @@ def add_signatory(
         name=clean_name,
         function=clean_function,
         token_hash=digest,
+        link_expires_at=link_expiry(workshop, link_days) if digest else None,
         invited_by_id=actor.id,
     )
     db.add(signatory)
@@ -319,9 +345,11 @@ def add_signatory(
     return signatory, token
 
 
-def renew_signatory_link(actor: User, signatory: Signatory) -> str:
+def renew_signatory_link(
+    actor: User, signatory: Signatory, *, link_days: int = SIGNING_LINK_DAYS
+) -> str:
     """A new single-use link for a named signatory who has not signed (the old link
-    stops working). Returns the raw token."""
+    stops working; the new one works for ``link_days``). Returns the raw token."""
     in_scope(signatory)
     workshop = signatory.version.workshop
     if workshop is None:
@@ -334,6 +362,7 @@ def renew_signatory_link(actor: User, signatory: Signatory) -> str:
         raise Conflict(N_("Hier wurde schon unterschrieben."))
     token, digest = new_token()
     signatory.token_hash = digest
+    signatory.link_expires_at = link_expiry(workshop, link_days)
     db.flush()
     audit.record(actor, signatory.tenant_id, "signatory.renew_link", signatory)
     return token
@@ -488,13 +517,16 @@ def sign(actor: User, signatory: Signatory, sha256: str) -> Signature:
 
 def signatory_by_token(token: str) -> Signatory:
     """The named signatory a link's token belongs to, within the current tenant.
-    NotFound for unknown tokens, LinkUsed (409) when the link was already used."""
+    NotFound for unknown tokens, LinkUsed (409) when the link was already used, LinkExpired
+    when it is past its ``link_expires_at``."""
     signatory = db.scalar(select(Signatory).where(Signatory.token_hash == hash_token(token or "")))
     if signatory is None:
         raise NotFound(LINK_INVALID)
     in_scope(signatory, LINK_INVALID)
     if signatory.signature is not None:
         raise LinkUsed(LINK_USED)
+    if signatory.link_expires_at is not None and signatory.link_expires_at <= utcnow():
+        raise LinkExpired(signatory)
     return signatory
 
 

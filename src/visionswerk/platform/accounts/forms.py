@@ -4,7 +4,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from visionswerk.platform.tenancy.forms import TOO_LONG
+from visionswerk.platform.tenancy.forms import PASSWORD_HINT, TOO_LONG
 from visionswerk.tenants.accounts import MAX_DISPLAY_NAME, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 EMAIL_REQUIRED = _l("Bitte geben Sie Ihre E-Mail-Adresse ein.")
@@ -39,7 +39,7 @@ class NewPasswordForm(FlaskForm):
                 message=_l("Das Passwort muss %(min)d bis %(max)d Zeichen lang sein."),
             ),
         ],
-        description=_l("Mindestens 10 Zeichen."),
+        description=PASSWORD_HINT,
     )
     password_repeat = PasswordField(
         _l("Neues Passwort wiederholen"),

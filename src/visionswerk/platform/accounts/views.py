@@ -176,6 +176,9 @@ def logout():  # type: ignore[no-untyped-def]
     logout_user()
     session.clear()
     flash(_("Sie sind abgemeldet."), "success")
+    # e.g. back to an invitation meant for another account (tenancy.accept)
+    if request.form.get("next"):
+        return redirect(_safe_next(request.form.get("next")))
     return redirect(url_for("accounts.login"))
 
 

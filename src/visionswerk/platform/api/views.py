@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, url_for
+from flask import Response, current_app, g, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -482,6 +482,7 @@ def add_signatory(workshop_id: int):  # type: ignore[no-untyped-def]
         user_id=b.integer(data, "user_id"),
         name=b.text(data, "name"),
         function=b.text(data, "function") or "",
+        link_days=current_app.config["VISIONSWERK"].signing_link_days,
     )
     # a named person signs through a single-use link built from this token; it is
     # shown only now

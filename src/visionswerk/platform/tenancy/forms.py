@@ -12,6 +12,11 @@ ROLE_LABELS = {
 }
 
 TOO_LONG = _l("Bitte kürzen Sie auf höchstens %(max)d Zeichen.")
+PASSWORD_HINT = _l(
+    "Mindestens %(n)d Zeichen. Gut zu merken und schwer zu erraten: mehrere Wörter, die "
+    "nur Sie verbinden. Häufige und gestohlene Passwörter werden abgelehnt.",
+    n=MIN_PASSWORD_LENGTH,
+)
 
 
 class TenantForm(FlaskForm):
@@ -77,7 +82,7 @@ class RegisterForm(FlaskForm):
                 message=_l("Das Passwort muss %(min)d bis %(max)d Zeichen lang sein."),
             ),
         ],
-        description=_l("Mindestens 10 Zeichen."),
+        description=PASSWORD_HINT,
     )
     password_repeat = PasswordField(
         _l("Passwort wiederholen"),

@@ -214,6 +214,9 @@ def accept(token: str):  # type: ignore[no-untyped-def]
     about = {"invitation": invitation, **invitations.details(invitation)}
 
     if current_user.is_authenticated:
+        if not services.is_for(invitation, current_user):
+            # another account: explain how to switch; nothing is accepted or changed
+            return render_template("tenancy/accept_other_account.html", token=token, **about), 403
         form = AcceptForm()
         if form.validate_on_submit():
             target, message = _welcome(tenant, current_user, token)

@@ -3,7 +3,7 @@ account, or through a single-use link without one), and the adopted vision's pag
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,7 +12,7 @@ from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from visionswerk.db import db
+from visionswerk.db import db, utcnow
 from visionswerk.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
 from visionswerk.i18n import N_
 from visionswerk.platform.errors import form_error
@@ -82,6 +82,7 @@ def render_signing(
             error=error,
             new_link=new_link,
             declines=signing_service.declines(state.version) if manages else {},
+            now=utcnow(),  # which links have expired (_sign_link_validity.html)
         ),
         status,
     )
@@ -98,9 +99,18 @@ def signing(workshop_id: int):  # type: ignore[no-untyped-def]
 NEW_LINK_KEY = "new_sign_link"
 
 
-def _show_link_once(workshop: Workshop, name: str, link: str, email: str):  # type: ignore[no-untyped-def]
-    session[NEW_LINK_KEY] = {"name": name, "link": link, "email": email}
+def _show_link_once(workshop: Workshop, signatory: Signatory, link: str, email: str):  # type: ignore[no-untyped-def]
+    session[NEW_LINK_KEY] = {
+        "name": signatory.name,
+        "link": link,
+        "email": email,
+        "until": helpers.local_datetime(signatory.link_expires_at),
+    }
     return redirect(url_for("workshops.signing", workshop_id=workshop.id) + "#neuer-link")
+
+
+def _link_days() -> int:
+    return current_app.config["VISIONSWERK"].signing_link_days  # type: ignore[no-any-return]
 
 
 def _link(token: str) -> str:
@@ -119,7 +129,11 @@ def add_signatory(workshop_id: int):  # type: ignore[no-untyped-def]
             if (form.email.data or "").strip():
                 email = validate_email(form.email.data or "")
             signatory, token = ws.add_signatory(
-                current_user, workshop, name=form.name.data, function=form.function.data
+                current_user,
+                workshop,
+                name=form.name.data,
+                function=form.function.data,
+                link_days=_link_days(),
             )
         else:
             user_id = int_or_none(form.user_id.data)
@@ -139,7 +153,7 @@ def add_signatory(workshop_id: int):  # type: ignore[no-untyped-def]
     link = _link(token)
     if email:
         helpers.mail_signing_link(email, signatory, link, workshop, current_user)
-    return _show_link_once(workshop, signatory.name, link, email)
+    return _show_link_once(workshop, signatory, link, email)
 
 
 def _managed_signatory(signatory_id: int) -> tuple[Signatory, Workshop]:
@@ -154,11 +168,11 @@ def _managed_signatory(signatory_id: int) -> tuple[Signatory, Workshop]:
 def renew_link(signatory_id: int):  # type: ignore[no-untyped-def]
     signatory, workshop = _managed_signatory(signatory_id)
     try:
-        token = ws.renew_signatory_link(current_user, signatory)
+        token = ws.renew_signatory_link(current_user, signatory, link_days=_link_days())
     except DomainError as e:
         page_error(e)
         return render_signing(workshop, e.status, error=message_of(e))
-    return _show_link_once(workshop, signatory.name, _link(token), "")
+    return _show_link_once(workshop, signatory, _link(token), "")
 
 
 @bp.post("/<tenant_slug>/unterzeichnende/<int:signatory_id>/entfernen")
@@ -210,10 +224,19 @@ def fingerprint(sha256: str) -> str:
     return " ".join(sha256[i : i + 4] for i in range(0, 12, 4))
 
 
-def _link_gone(message: str, status: int = 410):  # type: ignore[no-untyped-def]
-    """A used link: 410 when it is opened, 409 when a (concurrent) use lost."""
+def _link_gone(e: InvalidInput | Conflict, status: int = 410):  # type: ignore[no-untyped-def]
+    """A used link: 410 when it is opened, 409 when a (concurrent) use lost; an expired
+    link: 410 with until when it worked and whom to ask."""
+    if isinstance(e, signing_service.LinkExpired):
+        inviter = db.get(User, e.signatory.invited_by_id) if e.signatory.invited_by_id else None
+        return render_template(
+            "workshops/sign_link_expired.html",
+            tenant=current_tenant(),
+            signatory=e.signatory,
+            inviter=inviter,
+        ), 410
     return render_template(
-        "workshops/sign_link_done.html", tenant=current_tenant(), message=message
+        "workshops/sign_link_done.html", tenant=current_tenant(), message=message_of(e)
     ), status
 
 
@@ -226,8 +249,8 @@ def _sign_link_page(  # type: ignore[no-untyped-def]
 ):
     try:
         signatory = ws.signatory_by_token(token)
-    except signing_service.LinkUsed as e:
-        return _link_gone(message_of(e))
+    except (signing_service.LinkUsed, signing_service.LinkExpired) as e:
+        return _link_gone(e)
     version = signatory.version
     workshop = version.workshop
     current = workshop is not None and workshop.phase == Phase.SIGNING
@@ -270,8 +293,10 @@ def sign_with_link(sign_token: str):  # type: ignore[no-untyped-def]
         return _sign_link_page(sign_token, form, 422)
     try:
         signature = ws.sign_with_token(sign_token, form.sha256.data or "")
+    except signing_service.LinkExpired as e:
+        return _link_gone(e)
     except signing_service.LinkUsed as e:
-        return _link_gone(message_of(e), 409)
+        return _link_gone(e, 409)
     except Conflict as e:
         return _sign_link_page(sign_token, form, 409, message_of(e))
     return render_template(
@@ -295,9 +320,9 @@ def decline_with_link(sign_token: str):  # type: ignore[no-untyped-def]
         if getattr(e, "field", None) == "reason":
             form_error(form, e, "reason")
             return _sign_link_page(sign_token, status=422, decline_form=form)
-        return _link_gone(message_of(e))
+        return _link_gone(e)
     except signing_service.LinkUsed as e:
-        return _link_gone(message_of(e), 409)
+        return _link_gone(e, 409)
     except Conflict as e:
         return _sign_link_page(sign_token, status=409, error=message_of(e))
     inviter = db.get(User, signatory.invited_by_id) if signatory.invited_by_id else None
