@@ -150,6 +150,8 @@ def _read_json() -> None:
             ) from None
         if not _depth(data, MAX_DEPTH):
             raise BadBody(N_("Der Inhalt ist zu tief verschachtelt."))
+        if not isinstance(data, dict):  # every request shape is an object
+            raise BadBody(N_("Bitte senden Sie ein JSON-Objekt (Content-Type: application/json)."))
     request._cached_json = (data, data)  # type: ignore[attr-defined]
 
 
@@ -180,7 +182,6 @@ MESSAGES = {
     ),
     "timestamp_range": N_("„%(name)s“ muss zwischen den Jahren 1970 und 9998 liegen."),
     "date": N_("„%(name)s“ muss ein Datum wie 2021-03-15 sein."),
-    "one_of": N_("Bitte geben Sie entweder „%(first)s“ oder „%(second)s“ an."),
     "body": N_("Bitte senden Sie ein JSON-Objekt."),
 }
 INVALID = N_("„%(name)s“ ist nicht gültig.")
@@ -194,18 +195,24 @@ def field_name(loc: Iterable[Any]) -> str:
     return name
 
 
+def _field(error: Any) -> str:
+    """The field an error is about; a rule of the whole object names its field in ctx."""
+    return field_name(error["loc"]) or error.get("ctx", {}).get("field", "")
+
+
 def _message(error: Any) -> str:
     ctx = {k: (str(v) if not isinstance(v, int) else v) for k, v in error.get("ctx", {}).items()}
-    name = field_name(error["loc"])
+    name = _field(error)
     if not name:
         return _(MESSAGES["body"])
-    return _(MESSAGES.get(error["type"], INVALID), **{**ctx, "name": name})
+    kind = "missing" if error["type"] == "needs" else error["type"]
+    return _(MESSAGES.get(kind, INVALID), **{**ctx, "name": name})
 
 
 def _before(_req: Any, _resp: Any, error: Exception | None, _instance: Any, _adapter: Any) -> None:
     if isinstance(error, ValidationError):
         errors = [
-            {"field": field_name(e["loc"]) or "body", "detail": _message(e)}
+            {"field": _field(e) or "body", "detail": _message(e)}
             for e in error.errors(include_url=False)
         ]
         raise RequestInvalid(errors)
