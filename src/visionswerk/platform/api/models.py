@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from visionswerk.platform.api.fields import (
     INT32_MAX,
+    Date,
     DateTime,
     Flag,
     Id,
@@ -864,3 +865,156 @@ class SignatureCreated(Answer):
 
 class SigningConflict(ConflictProblem):
     """409: `anderer-text` (a new version: `current_sha256`) or the state."""
+
+
+# --- visions: the region's overview, versions, a workshop's parent ---------------------
+
+Stage = Literal["none", "preparation", "individual", "pairs", "plenary", "signing", "adopted"]
+
+
+class Ratio(Answer):
+    done: int
+    total: int
+    percent: int | None
+
+
+class Place(Answer):
+    id: int
+    slug: str
+    name: str
+
+
+class RowWorkshop(Answer):
+    id: int
+    title: str
+    phase: Stage
+
+
+class AdoptedVision(Answer):
+    number: int
+    title: str
+    adopted_at: DateTime | None
+
+
+class RowParent(Answer):
+    tenant: str
+    number: int
+    adopted_at: DateTime | None
+    outdated: bool
+    newest_number: int | None
+
+
+class OverviewRow(Answer):
+    region: Place
+    municipality: Place
+    workshop: RowWorkshop | None
+    deadline: DateTime | None
+    overdue: bool
+    participants: int
+    drafts_submitted: Ratio
+    pairs_ready: Ratio
+    coverage: Ratio
+    signatures: Ratio
+    adopted_vision: AdoptedVision | None
+    parent: RowParent | None
+    last_activity: DateTime | None
+
+
+class StageCount(Answer):
+    stage: Stage = Field(description="`none`: no workshop yet; else the workshop's step.")
+    count: int
+
+
+class Overview(Answer):
+    regions: list[TenantRef]
+    stages: list[StageCount]
+    municipalities: list[OverviewRow]
+
+
+class VisionVersion(Answer):
+    id: int
+    number: int
+    title: str
+    source: Literal["workshop", "imported"]
+    source_note: str
+    adopted_at: DateTime | None
+    sha256: str = Field(description="SHA-256 (hex) of `canonical` encoded as UTF-8.")
+    canonical: str = CANONICAL
+    embedded_parent: EmbeddedParent | None
+    text: str | None = Field(None, description="Single versions only.")
+    verified: bool | None = Field(
+        None, description="Single versions only: the SHA-256 matches the text and parent."
+    )
+
+
+class VisionVersionList(Answer):
+    versions: list[VisionVersion]
+
+
+class VisionImport(Request):
+    title: Text(limits.TITLE_MAX, min_length=1)  # type: ignore[valid-type]
+    text: Text(limits.VISION_TEXT_MAX, min_length=1, description="Markdown")  # type: ignore[valid-type]
+    adopted_on: Date = Field(description="When it was adopted.")
+    source_note: Text(500, description="e.g. „Gemeinderatsbeschluss vom …“") = ""  # type: ignore[valid-type]
+
+
+class Parent(Answer):
+    tenant: TenantRef
+    version: VisionVersion
+    statements: list[str]
+    chosen: list[str] | None
+    outdated: bool
+    newest_number: int | None
+
+
+class WorkshopParent(Answer):
+    parent: Parent | None
+    may_set: bool
+    may_take: bool
+    candidates: list[VisionVersion]
+
+
+Statement = Text(limits.VISION_TEXT_MAX, min_length=1)
+
+
+class WorkshopParentSet(Request):
+    """Build on this version; removing the parent is `DELETE`."""
+
+    version_id: Id = Field(description="One of `candidates`.")
+    statements: Annotated[list[Statement], Field(max_length=500)] | None = Field(  # type: ignore[valid-type]
+        None, description="The parent's statements to embed; null or empty: the whole text."
+    )
+
+
+class StatementTake(Request):
+    statement: Statement  # type: ignore[valid-type]
+
+
+class DiffLine(Answer):
+    op: Literal["equal", "insert", "delete"]
+    text: str
+
+
+class ParentChange(Answer):
+    workshop_id: int | None
+    version_id: int | None
+    old_number: int
+    new_number: int
+    diff: list[DiffLine]
+
+
+class ParentChanges(Answer):
+    changes: list[ParentChange]
+
+
+class Notice(Answer):
+    id: int
+    kind: Literal["parent_changed"]
+    tenant: TenantRef
+    new_number: int | None
+    old_number: int | None
+    created_at: DateTime
+
+
+class NoticeList(Answer):
+    notices: list[Notice]

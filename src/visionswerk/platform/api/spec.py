@@ -240,6 +240,7 @@ PARAMETERS = {
 }
 #: operationId → the statuses the route declared (spectree adds a 422 to every route)
 _DECLARED: dict[str, set[str]] = {}
+_EXTRA: dict[str, dict[str, Any]] = {}
 
 
 def api(
@@ -251,12 +252,14 @@ def api(
     conflict: type[BaseModel] | None = None,
     fields: dict[str, str] | None = None,
     public: bool = False,
+    responses: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route: its answer ``ok`` (None: 204, no content) with ``status``, its
     tag, the error statuses it can answer besides 401/403/404 (a body adds 400/415/422),
     ``conflict``: the model of its 409 problem, ``fields``: renames of the field names a
     service raises to the request's names. The request model is the annotation of the
-    view's ``json`` parameter; the view returns an instance of ``ok``."""
+    view's ``json`` parameter; the view returns an instance of ``ok``. ``responses``:
+    answers that are no model (CSV, redirects), as OpenAPI response objects."""
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         body = get_type_hints(func).get("json")
@@ -265,13 +268,14 @@ def api(
             codes.add(409)
         if body is not None:
             codes |= {400, 415, 422}
-        responses: dict[str, Any] = {f"HTTP_{status}": ok}
-        responses.update({f"HTTP_{c}": Problem for c in sorted(codes) if c != 409})
+        models: dict[str, Any] = {f"HTTP_{status}": ok}
+        models.update({f"HTTP_{c}": Problem for c in sorted(codes) if c != 409})
         if 409 in codes:
-            responses["HTTP_409"] = conflict or ConflictProblem
+            models["HTTP_409"] = conflict or ConflictProblem
         _DECLARED[func.__name__] = {str(status), *(str(c) for c in codes)}
+        _EXTRA[func.__name__] = responses or {}
         validated = spec.validate(
-            resp=Responses(**responses),
+            resp=Responses(**models),
             tags=[tag],
             operation_id=func.__name__,
             before=_before,
@@ -337,8 +341,10 @@ def _finish_operation(operation: dict[str, Any]) -> None:
     declared = _DECLARED.get(operation["operationId"], set())
     operation["responses"] = {
         code: response
-        for code, response in sorted(operation["responses"].items())
-        if code in declared
+        for code, response in sorted(
+            {**operation["responses"], **_EXTRA.get(operation["operationId"], {})}.items()
+        )
+        if code in declared or code in _EXTRA.get(operation["operationId"], {})
     }
     if not operation.get("description"):
         operation.pop("description", None)
@@ -374,30 +380,13 @@ def document(app: Flask | None = None) -> dict[str, Any]:
                 raw = spec.spec
         else:
             raw = spec.spec
-        cached = _with_legacy(_finish(raw))
+        cached = _finish(raw)
         spec._visionswerk_document = cached  # type: ignore[attr-defined]
     return cached
 
 
 def current_document() -> dict[str, Any]:
     return document(current_app._get_current_object())  # type: ignore[attr-defined]
-
-
-def _with_legacy(document: dict[str, Any]) -> dict[str, Any]:
-    """While routes move over: the hand-written description of the routes not yet
-    declared with models (goes with ``openapi.py``)."""
-    from visionswerk.platform.api.openapi import DOCUMENT as legacy  # noqa: N811
-
-    for path, item in legacy["paths"].items():
-        target = document["paths"].setdefault(path, {})
-        for key, value in item.items():
-            if key not in target and (key != "parameters" or len(target) == 0):
-                target[key] = value
-    for name, schema in legacy["components"]["schemas"].items():
-        document["components"]["schemas"].setdefault(name, schema)
-    document["components"].setdefault("parameters", {}).update(legacy["components"]["parameters"])
-    document["tags"] = legacy["tags"]
-    return document
 
 
 @bp.get("/openapi.json")
