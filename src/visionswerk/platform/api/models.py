@@ -42,9 +42,10 @@ class Request(BaseModel):
 
 
 class Answer(BaseModel):
-    """An answer: every field is always present."""
+    """An answer: every field is always present. Built from the domain objects the
+    services hand out (``from_attributes``: a field reads the attribute of its name)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
 
 
 class OpenAPIDocument(RootModel[dict[str, Any]]):

@@ -285,6 +285,7 @@ def api(
             after=_after,
             security={} if public else None,
             path_parameter_descriptions=PARAMETERS,
+            force_resp_serialize=True,  # answers are dumped by their model, never as given
         )(func)
 
         @functools.wraps(validated)
