@@ -36,6 +36,8 @@ def test_ids_beyond_the_integer_column_answer_404_in_paths_and_422_in_bodies(
     W = f"/{slug}/workshops/{setup.id}"  # noqa: N806
     facilitator = Api(app, token_for(setup.facilitator))
     participant = Api(app, token_for(setup.participants[0]))
+    for slug_like in ("a\x00b", "x" * 5000, "Groß"):
+        facilitator.get(f"/{slug_like}/workshops", status=404)
     for big in [*BIG, 0]:
         for api in (facilitator, participant):
             for path in (f"/{slug}/workshops/{big}", f"/{slug}/pairs/{big}/proposal",
@@ -217,3 +219,16 @@ def test_the_description_states_what_the_server_enforces(app: Flask) -> None:
     assert "/{tenant_slug}/visions/parent-changes" not in doc["paths"]
     assert "https://visionswerk.de/probleme/veraltet" in doc["info"]["description"]
     assert '"visionswerk-vision/1"' in doc["info"]["description"]
+
+
+def test_validation_details_follow_the_accounts_language(app: Flask, make: Factory) -> None:
+    setup = make.workshop(phase="preparation")
+    W = f"/{setup.tenant.slug}/workshops/{setup.id}"  # noqa: N806
+    user = setup.facilitator
+    user.locale = "en"
+    db.commit()
+    problem = Api(app, token_for(user)).patch(W, {"titel": "x", "title": "y" * 300}, status=422)
+    assert [e["detail"] for e in problem["errors"]] == [
+        "“title” may be at most 200 characters long.",
+        "There is no “titel” here; please leave it out.",
+    ]

@@ -39,6 +39,7 @@ from visionswerk.platform.api.problems import (
     problem_type,
 )
 from visionswerk.platform.pipeline import public
+from visionswerk.tenants.services import SLUG_RE
 
 PREFIX = "/api/v1"
 MAX_DEPTH = 32  # no request shape nests deeper than 4; json's own limit is ~1,000 frames
@@ -343,6 +344,11 @@ def _finish(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _finish_operation(operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        if not parameter.get("description"):
+            parameter.pop("description", None)
+        if parameter["name"] == "tenant_slug":
+            parameter["schema"] = {"type": "string", "pattern": SLUG_RE.pattern, "maxLength": 63}
     declared = _DECLARED.get(operation["operationId"], set())
     operation["responses"] = {
         code: response
