@@ -420,8 +420,12 @@ class Pairing(Answer):
 
 
 class PairingPropose(Request):
-    include_without_draft: Flag = False
-    seed: Integer(0, INT32_MAX) | None = None  # type: ignore[valid-type]
+    include_without_draft: Flag | None = Field(
+        None, description="Pair participants without a draft too; absent: as before."
+    )
+    seed: Integer(0, INT32_MAX) | None = Field(  # type: ignore[valid-type]
+        None, description="The shuffle's seed; absent: a new one."
+    )
 
 
 class PairingSwap(Request):
