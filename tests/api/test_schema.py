@@ -204,6 +204,8 @@ def test_signatory_needs_an_account_or_a_name(app: Flask, make: Factory) -> None
     assert [alternative["required"] for alternative in schema["anyOf"]] == [["user_id"], ["name"]]
     problem = facilitator.post(f"{W}/signatories", {"user_id": None, "name": None}, status=422)
     assert fields_of(problem) == ["user_id"]
+    operation = document(app)["paths"]["/{tenant_slug}/workshops/{workshop_id}/signatories"]
+    assert operation["post"]["requestBody"]["required"] is True
 
 
 def test_the_description_states_what_the_server_enforces(app: Flask) -> None:

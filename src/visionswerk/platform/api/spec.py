@@ -368,7 +368,8 @@ def _finish_operation(operation: dict[str, Any]) -> None:
     if body:
         ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
         schema = spec.models.get(ref, {})
-        body["required"] = bool(schema.get("required"))
+        # a body is optional only when every field is (an all-optional one-of is not)
+        body["required"] = any(key in schema for key in ("required", "anyOf", "oneOf"))
     for code, response in operation["responses"].items():
         content = response.get("content")
         if not code.startswith(("4", "5")) or not content:
