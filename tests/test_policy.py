@@ -28,6 +28,7 @@ Y, N = True, False
 # (action, target):                          admin coA  coB  facA1 facA2 partA1 nobody anon
 MATRIX: dict[tuple[str, str], tuple[bool, ...]] = {
     ("region.create", "-"):                      (Y,   N,   N,   N,    N,    N,     N,     N),
+    ("auth_events.read_all", "-"):               (Y,   N,   N,   N,    N,    N,     N,     N),
     ("tenant.view", "A1"):                       (Y,   Y,   N,   Y,    N,    Y,     N,     N),
     ("tenant.view", "region A"):                 (Y,   Y,   N,   N,    N,    N,     N,     N),
     ("tenant.view", "region B"):                 (Y,   N,   Y,   N,    N,    N,     N,     N),
