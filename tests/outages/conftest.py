@@ -181,6 +181,7 @@ def base_env(instance: Path, database_url: str, **extra: str) -> dict[str, str]:
         DATABASE_URL=database_url,
         BASE_URL="http://127.0.0.1",
         MAIL_OUTBOX=str(instance / "outbox"),
+        MFA_REQUIRED_ROLES="",  # the seeded coordinator has no phone (as in tests/conftest)
     )
     env.update(extra)
     return env

@@ -32,6 +32,7 @@ from flask import Flask, Response, current_app, g, redirect, request, session, u
 from flask_login import current_user, user_logged_in
 from sqlalchemy import delete, select
 
+from visionswerk import db as dbmod
 from visionswerk.db import db, utcnow
 from visionswerk.platform.models import KeptForm
 from visionswerk.tenants.tokens import hash_token, new_token
@@ -98,17 +99,20 @@ def keep_and_send_to_login() -> Response | None:
         return None
     key, digest = new_token()
     page = _page()
-    db.execute(delete(KeptForm).where(KeptForm.created_at < utcnow() - _lifetime()))
-    db.add(
-        KeptForm(
-            key_hash=digest,
-            owner_id=owner_id,
-            page=page,
-            action=request.path,
-            fields=json.dumps(fields),
-        )
-    )
-    db.flush()  # the pipeline commits it with the redirect (a 302 to a POST)
+    row = {
+        "key_hash": digest,
+        "owner_id": owner_id,
+        "page": page,
+        "action": request.path,
+        "fields": json.dumps(fields),
+    }
+
+    def keep() -> None:
+        db.execute(delete(KeptForm).where(KeptForm.created_at < utcnow() - _lifetime()))
+        db.add(KeptForm(**row))
+
+    # a request refused before its view commits nothing: the text is written on its own
+    dbmod.write_after(keep)
     response = redirect(url_for("accounts.login", next=page))
     response.set_cookie(
         cookie_name(),

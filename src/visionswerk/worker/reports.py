@@ -415,7 +415,9 @@ def _progress(report_id: int, value: int, status: ReportStatus | None = None) ->
 
 def generate(settings: Settings, tenant_id: int, report_id: int) -> str:
     with tenant_scope(tenant_id):
-        report = db.get(Report, report_id)
+        # fresh from the database: the session may hold the row from before another
+        # worker (or an eager test run) built it
+        report = db.get(Report, report_id, populate_existing=True)
         if report is None:
             return "missing"
         if report.status in (ReportStatus.DONE, ReportStatus.FAILED):

@@ -17,7 +17,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from visionswerk.db import db, utcnow
@@ -32,7 +31,7 @@ from visionswerk.platform.accounts.forms import (
     ResetRequestForm,
 )
 from visionswerk.platform.accounts.sessions import limits as session_limits
-from visionswerk.platform.errors import RETRY_AFTER, form_error
+from visionswerk.platform.errors import form_error
 from visionswerk.platform.extensions import client_address, limiter, login_manager
 from visionswerk.platform.i18n import LANGUAGES
 from visionswerk.platform.pipeline import public
@@ -41,11 +40,6 @@ from visionswerk.tenants.accounts import normalize_email
 from visionswerk.worker.models import NotificationPreference
 
 bp = Blueprint("accounts", __name__)
-
-UNAVAILABLE = _l(
-    "Der Versand von E-Mails ist gerade vorübergehend nicht verfügbar. Bitte versuchen "
-    "Sie es in einigen Minuten erneut."
-)
 
 login_manager.login_view = "accounts.login"
 login_manager.login_message = None
@@ -188,10 +182,7 @@ def logout():  # type: ignore[no-untyped-def]
 def reset_request():  # type: ignore[no-untyped-def]
     form = ResetRequestForm()
     if form.validate_on_submit():
-        if not _queue_reset(form.email.data or ""):
-            form.form_errors.append(UNAVAILABLE)
-            page = render_template("accounts/reset_request.html", form=form)
-            return page, 503, {"Retry-After": str(RETRY_AFTER)}
+        _queue_reset(form.email.data or "")
         flash(
             _(
                 "Wenn es zu dieser Adresse ein Konto gibt, haben wir Ihnen einen Link zum "
@@ -203,12 +194,12 @@ def reset_request():  # type: ignore[no-untyped-def]
     return render_template("accounts/reset_request.html", form=form), 422 if form.errors else 200
 
 
-def _queue_reset(email: str) -> bool:
+def _queue_reset(email: str) -> None:
     """Hand the address to the worker, which looks the account up and sends the mail:
-    this request does the same work whether an account exists or not (finding 9).
-    False when the broker cannot take it (the page says so; nothing is lost silently)."""
+    this request does the same work whether an account exists or not (finding 9)."""
     from kombu.exceptions import OperationalError
 
+    from visionswerk.worker.password_reset import send_reset
     from visionswerk.worker.tasks import send_password_reset
 
     args = (normalize_email(email), client_address(), request.headers.get("User-Agent", ""))
@@ -219,9 +210,10 @@ def _queue_reset(email: str) -> bool:
             retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.5},
         )
     except (OperationalError, ConnectionError, TimeoutError) as exc:
-        current_app.logger.warning("password reset not enqueued: %s", exc)
-        return False
-    return True
+        # Redis down: do the worker's part here (the mail waits in the outbox table), so
+        # a reset still works; only during the outage do both paths differ in work
+        current_app.logger.warning("password reset not enqueued (%s); done in the request", exc)
+        send_reset(current_app.config["VISIONSWERK"], *args)
 
 
 @bp.route("/passwort/neu/<token>", methods=["GET", "POST"])

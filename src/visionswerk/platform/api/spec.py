@@ -271,7 +271,8 @@ def api(
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         body = get_type_hints(func).get("json")
-        codes = set() if public else {*AUTH_ERRORS, *errors}
+        # 400 for every route: a NUL byte in the path or query is refused before the view
+        codes = {400} if public else {400, *AUTH_ERRORS, *errors}
         if conflict is not None:
             codes.add(409)
         if body is not None:
@@ -313,8 +314,8 @@ def created(model: BaseModel, location: str | None = None) -> tuple[BaseModel, i
 # --- the document ---------------------------------------------------------------------
 
 ERROR_RESPONSES = {
-    "400": ("BadRequest", "The body is not JSON or nested too deeply, or the CSRF token is "
-            "missing (session authentication)."),
+    "400": ("BadRequest", "The body is not JSON or nested too deeply, the path or query holds "
+            "a NUL byte, or the CSRF token is missing (session authentication)."),
     "401": ("Unauthorized", "Not logged in, or the token is unknown or revoked."),
     "403": ("Forbidden", "The object is visible, but this action is not allowed."),
     "404": ("NotFound", "Not there — also another tenant's ids, ids out of range and objects "
