@@ -28,6 +28,8 @@ def _positive(name: str, raw: str | None, default: int) -> int:
     if value <= 0:
         raise ConfigurationError(f"{name} must be a whole number above 0, not {value}.")
     return value
+
+
 MFA_ROLES = frozenset({"platform_admin", "coordinator", "facilitator", "participant"})
 
 

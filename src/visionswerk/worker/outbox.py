@@ -73,9 +73,13 @@ def now() -> dt.datetime:
     return utcnow()
 
 
+@cache
+def _domain_of(sender: str) -> str:
+    return parseaddr(sender)[1].rpartition("@")[2] or "visionswerk.localhost"
+
+
 def message_id_for(sender: str) -> str:
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "visionswerk.localhost"
-    return f"<{uuid.uuid4().hex}@{domain}>"
+    return f"<{uuid.uuid4().hex}@{_domain_of(sender)}>"
 
 
 def _settings() -> Settings:
@@ -140,10 +144,12 @@ def queue_many(rows: list[dict[str, object]]) -> list[str]:
         return []
     session = db()
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # the table, not the entity: a Core executemany, without the ORM's per-row bookkeeping
+    table = OutgoingEmail.__table__
     stmt = (
-        module.insert(OutgoingEmail)
+        module.insert(table)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(OutgoingEmail.id, OutgoingEmail.idempotency_key)
+        .returning(table.c.id, table.c.idempotency_key)
     )
     created = session.execute(stmt, rows).all()
     if created:

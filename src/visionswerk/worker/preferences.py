@@ -61,8 +61,11 @@ def token_for(settings: Settings, user_id: int) -> str:
     return _derive(settings.secret_key, user_id, pref.token_salt)
 
 
-def tokens_for(settings: Settings, user_ids: list[int]) -> dict[int, str]:
-    """:func:`token_for` of many users in two or three statements (rows made if missing)."""
+def tokens_for(
+    settings: Settings, user_ids: list[int], salts_known: dict[int, str] | None = None
+) -> dict[int, str]:
+    """:func:`token_for` of many users in two or three statements (rows made if missing);
+    ``salts_known``: salts the caller already read (then only the missing are asked for)."""
     if not user_ids:
         return {}
 
@@ -74,7 +77,7 @@ def tokens_for(settings: Settings, user_ids: list[int]) -> dict[int, str]:
         )
         return {uid: salt for uid, salt in rows}
 
-    found = salts()
+    found = salts() if salts_known is None else salts_known
     missing = [uid for uid in user_ids if uid not in found]
     if missing:
         session = db()
@@ -96,7 +99,7 @@ def tokens_for(settings: Settings, user_ids: list[int]) -> dict[int, str]:
             )
         # insert-if-absent: a concurrent sweep's rows win; read back what is stored
         session.execute(
-            module.insert(NotificationPreference).on_conflict_do_nothing(
+            module.insert(NotificationPreference.__table__).on_conflict_do_nothing(
                 index_elements=["user_id"]
             ),
             rows,

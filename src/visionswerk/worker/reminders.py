@@ -137,15 +137,17 @@ def due_reminders(now: dt.datetime) -> list[Due]:
     return result
 
 
-def _unsent(w: Workshop, slot: int) -> list[tuple[int, str, str, str]]:
-    """(user id, email, name, locale) of those who get the workshop's reminder now and
+def _unsent(w: Workshop, slot: int) -> list[tuple[int, str, str, str, str | None]]:
+    """(user id, email, name, locale, token salt) of those who get the workshop's reminder now and
     have not got it yet: the outbox key is compared in SQL, before anything is rendered."""
     pending = pending_users(w)
     if pending is None:
         return []
     key = literal(f"reminder:{w.id}:") + cast(User.id, String) + literal(f":{w.phase.value}:{slot}")
     stmt = (
-        select(User.id, User.email, User.display_name, User.locale)
+        select(
+            User.id, User.email, User.display_name, User.locale, NotificationPreference.token_salt
+        )
         .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
         .where(
             User.id.in_(pending),
@@ -161,11 +163,12 @@ def _unsent(w: Workshop, slot: int) -> list[tuple[int, str, str, str]]:
 def _sweep_workshop(settings: Settings, tenant: Tenant, w: Workshop, slot: int) -> list[str]:
     """Queue one workshop's due reminders: one rendering per locale, one INSERT per batch."""
     people = _unsent(w, slot)
-    tokens = preferences.tokens_for(settings, [p[0] for p in people])
+    salts = {p[0]: p[4] for p in people if p[4] is not None}
+    tokens = preferences.tokens_for(settings, [p[0] for p in people], salts)
     step = w.phase.value
     shared: dict[str, emails.Shared] = {}
     rows = []
-    for user_id, address, name, locale in people:
+    for user_id, address, name, locale, _salt in people:
         locale = locale if locale in emails.LOCALES else "de"
         if locale not in shared:
             shared[locale] = emails.prepare(
