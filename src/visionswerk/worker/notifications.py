@@ -1,10 +1,13 @@
 """Event notifications from the audit log, so the domain never imports the worker.
 
 A beat task (``visionswerk.send_notifications``, every minute) calls :func:`scan`: it reads
-the audit entries of the last ``WINDOW`` (an explicit cross-tenant read of ids, then one
-``tenant_scope`` per tenant) with the actions below, and queues one mail per (entry,
-recipient) with the outbox key ``notify:<entry>:<user>``. That key is unique, so a second
-beat, a scan running twice or concurrently, or a redelivered task sends nothing twice.
+the audit entries with the actions below that are new since its cursor (``ScanCursor``:
+the last id it looked at; plus the last ``GRACE``, for entries committed late), no older
+than ``WINDOW`` (an explicit cross-tenant read of ids, then one ``tenant_scope`` per
+tenant), and queues one mail per (entry, recipient) with the outbox key
+``notify:<entry>:<user>``. That key is unique and checked before rendering, so a second
+beat, a scan running twice or concurrently, or a redelivered task sends nothing twice;
+the cursor row is locked while a scan runs, so a concurrent one reads on after it.
 
 * ``workshop.move`` to individual / plenary / adopted → participants: ``step_opened``
   (what to do now);

@@ -13,6 +13,8 @@ to people with something still to do in that step:
 
 Exactly once per person, step and slot: the outbox key ``reminder:<workshop>:<user>:<step>:<slot>``
 is unique, so a second sweep, a second beat process or a redelivered task changes nothing.
+The key is compared in SQL before anything is rendered (``_unsent``), and a workshop's
+reminder is rendered once per locale (``emails.prepare``), so a sweep costs what it sends.
 Nobody who switched reminders off (``NotificationPreference.reminders``) gets one.
 Time comes in as ``now`` (tests use a controlled clock).
 """
