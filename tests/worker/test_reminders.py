@@ -28,6 +28,7 @@ DEADLINE = dt.datetime(2031, 3, 10, 12, 0, tzinfo=dt.UTC)
 def handed_over(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     ids: list[int] = []
     monkeypatch.setattr(outbox, "enqueue", ids.append)
+    monkeypatch.setattr(outbox, "enqueue_batch", ids.extend)  # the sweeps hand over in batches
     return ids
 
 

