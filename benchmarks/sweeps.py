@@ -13,8 +13,10 @@ worker-like process: the reminder sweep twice (the second must create nothing), 
 the notification scan after five new
 "step opened" entries on top of a small and of a large history (both already notified
 and scanned). Prints worker CPU time, wall time, peak RSS, SQL statements and rows
-created per run; then drops the scratch database. Handing mails to the broker is counted,
-not sent (no broker needed). Not part of the test run.
+created per run; then drops the scratch database. With REDIS_URL set, the mails are
+handed to that broker on a queue of the run's own (purged after; no worker reads it), so
+the hand-over's cost is measured too; without it they are counted, not sent. Not part of
+the test run.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import resource
 import subprocess
 import sys
 import time
+import uuid
 
 from sqlalchemy import event, text
 
@@ -176,13 +179,23 @@ def run(url: str, what: str) -> dict[str, object]:
     from visionswerk.worker.celery_app import celery, configure
 
     import_models()
-    settings = Settings.from_env(
-        {"VISIONSWERK_ENV": "testing", "SECRET_KEY": "bench", "DATABASE_URL": url,
-         "BASE_URL": "https://visionswerk.example", "CELERY_ALWAYS_EAGER": "1"}
-    )  # fmt: skip
+    env = {"VISIONSWERK_ENV": "testing", "SECRET_KEY": "bench", "DATABASE_URL": url,
+           "BASE_URL": "https://visionswerk.example", "CELERY_ALWAYS_EAGER": "1"}  # fmt: skip
+    broker = os.environ.get("REDIS_URL")
+    if broker:  # real hand-overs, to a queue of this run's own (purged below)
+        env.update(REDIS_URL=broker, CELERY_QUEUE=f"bench-sweeps-{uuid.uuid4().hex[:8]}")
+        del env["CELERY_ALWAYS_EAGER"]
+    settings = Settings.from_env(env)
     configure(celery, settings)
     handed: list[int] = []
-    outbox.enqueue = handed.append  # counted, not sent: no broker in the measurement
+    if broker:
+        real_one, real_batch = outbox.enqueue, getattr(outbox, "enqueue_batch", None)
+        outbox.enqueue = lambda i: (handed.append(i), real_one(i))  # type: ignore[assignment]
+        if real_batch is not None:
+            outbox.enqueue_batch = lambda ids: (handed.extend(ids), real_batch(ids))  # type: ignore[assignment]
+    else:  # counted, not sent
+        outbox.enqueue = handed.append
+        outbox.enqueue_batch = handed.extend  # type: ignore[attr-defined]
     engine = make_engine(url)
 
     def outbox_rows() -> int:  # rows created = rows after - rows before (not counted)
@@ -215,6 +228,9 @@ def run(url: str, what: str) -> dict[str, object]:
         with open(f"{os.environ['SWEEPS_PROFILE']}-{what}.txt", "a") as out:
             out.write(profiler.output_text(unicode=True, show_all=False))
     event.remove(engine, "before_cursor_execute", count)
+    if broker:
+        with celery.connection_for_write() as conn:
+            conn.default_channel.queue_purge(settings.celery_queue)
     return {
         "cpu": cpu,
         "wall": wall,

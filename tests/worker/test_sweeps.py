@@ -253,3 +253,16 @@ def test_listing_reports_and_polling_their_status_never_read_the_blobs(make) -> 
             assert [r.id for r in listed] == [report_id] and polled.status == ReportStatus.DONE
         assert statements and not any("reports.pdf" in s or "reports.html" in s for s in statements)
         assert db.get(Report, report_id).pdf.startswith(b"%PDF")  # the download still has it
+
+
+def test_a_batch_hand_over_sends_each_mail_once(make, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    from visionswerk.worker.tasks import deliver_emails
+
+    setup = step1(make, participants=3)
+    reminders.sweep(settings, DEADLINE - dt.timedelta(hours=30))
+    ids = [r.id for r in rows(f"reminder:{setup.id}:")]
+    assert deliver_emails.apply(args=[ids]).get() == 3
+    assert deliver_emails.apply(args=[ids]).get() == 0  # a redelivered batch: all skipped
+    db.expire_all()
+    sent = rows(f"reminder:{setup.id}:")
+    assert {r.status.value for r in sent} == {"sent"} and {r.text for r in sent} == {""}
