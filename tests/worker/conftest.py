@@ -336,7 +336,14 @@ def enqueued(monkeypatch: pytest.MonkeyPatch) -> Enqueued:
         record.ids.append(email_id)
         real(email_id)
 
+    real_batch = outbox.enqueue_batch
+
+    def counting_batch(email_ids: list[int]) -> None:  # the sweeps' hand-over
+        record.ids.extend(email_ids)
+        real_batch(email_ids)
+
     monkeypatch.setattr(outbox, "enqueue", counting)
+    monkeypatch.setattr(outbox, "enqueue_batch", counting_batch)
     return record
 
 

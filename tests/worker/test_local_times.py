@@ -26,6 +26,7 @@ SUMMER = dt.datetime(2031, 7, 8, 16, 0, tzinfo=dt.UTC)  # 18:00 in Bavaria (CEST
 @pytest.fixture(autouse=True)
 def no_broker(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(outbox, "enqueue", lambda _id: None)
+    monkeypatch.setattr(outbox, "enqueue_batch", lambda _ids: None)
 
 
 def parts_of(settings: Settings, row) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]

@@ -28,6 +28,7 @@ DEADLINE = dt.datetime(2031, 3, 10, 12, 0, tzinfo=dt.UTC)
 def handed_over(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     ids: list[int] = []
     monkeypatch.setattr(outbox, "enqueue", ids.append)
+    monkeypatch.setattr(outbox, "enqueue_batch", ids.extend)  # the sweeps hand over in batches
     return ids
 
 
@@ -91,7 +92,7 @@ def test_step1_reminders_go_once_to_those_without_a_submitted_draft(
     first = reminders.sweep(settings, now)
     second = reminders.sweep(settings, now + dt.timedelta(minutes=10))
     dbmod.commit()
-    assert first == second  # the same keys asked for twice …
+    assert len(first) == 2 and second == []  # a second sweep creates nothing …
     sent = rows(f"reminder:{setup.id}:")
     assert sorted(r.to for r in sent) == sorted([ids[b.id], ids[c.id]])  # … one mail each
     assert {r.idempotency_key for r in sent} == {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from visionswerk.db import Base, str_enum, utcnow
@@ -183,6 +183,12 @@ class AuditEntry(TenantOwned, Base):
     """Who did what, when, in a tenant."""
 
     __tablename__ = "audit_entries"
+    __table_args__ = (
+        # last activity per tenant (overviews) and the digest's day per tenant
+        Index("ix_audit_entries_tenant_id_created_at", "tenant_id", "created_at"),
+        # the notification scan: its actions after its cursor
+        Index("ix_audit_entries_action_id", "action", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -9,18 +9,20 @@ Every mail has a subject, a text part and an HTML part (``mail/<name>.subject.tx
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from markupsafe import escape
 
 from visionswerk import timefmt
 from visionswerk.db import db
 from visionswerk.settings import Settings
 from visionswerk.tenants.models import Tenant, User
-from visionswerk.worker import preferences
+from visionswerk.worker import outbox, preferences
 from visionswerk.worker.models import OutgoingEmail
 from visionswerk.worker.outbox import queue_email
 
@@ -121,7 +123,7 @@ def send_to_user(
     the tenant's name, the task link and the unsubscribe link + headers. Times in it are
     shown in ``time_zone`` (default: the zone of ``tenant_id``)."""
     token = preferences.token_for(settings, user.id)
-    unsubscribe = f"{settings.base_url}/erinnerungen-abbestellen/{token}"
+    unsubscribe = unsubscribe_url(settings, token)
     subject, text, html = render(
         name,
         locale_of(user),
@@ -137,3 +139,84 @@ def send_to_user(
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
     return queue_email(key, user.email, subject, text, html, tenant_id=tenant_id, headers=headers)
+
+
+# --- one rendering for many recipients -------------------------------------------------------
+
+#: Stand-ins for what differs per recipient. They pass autoescaping unchanged (no ``&<>"'``)
+#: and cannot occur in a name or a URL we build, so replacing them is exact.
+_NAME = "\x00name\x00"
+_UNSUBSCRIBE = "\x00unsubscribe\x00"
+
+
+class _Named:
+    display_name = _NAME
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipient:
+    user_id: int
+    email: str
+    display_name: str
+    locale: str
+    token: str  # the unsubscribe token (``preferences.tokens_for``)
+
+
+@dataclasses.dataclass(frozen=True)
+class Shared:
+    """A mail rendered once for everyone with the same template, locale and context;
+    :meth:`personal` fills in the name and the unsubscribe link — exactly what
+    :func:`render` would have produced for that person, at the cost of a few replaces."""
+
+    subject: str
+    text: str
+    html: str
+
+    def personal(self, name: str, unsubscribe: str) -> tuple[str, str, str]:
+        def fill(s: str, name: str, link: str) -> str:
+            return s.replace(_NAME, name).replace(_UNSUBSCRIBE, link)
+
+        subject = " ".join(fill(self.subject, name, unsubscribe).split())
+        html = fill(self.html, str(escape(name)), str(escape(unsubscribe)))
+        return subject, fill(self.text, name, unsubscribe), html
+
+
+def prepare(
+    name: str,
+    locale: str,
+    *,
+    tenant_id: int | None,
+    tenant_name: str,
+    link: str,
+    time_zone: str | None = None,
+    **context: Any,
+) -> Shared:
+    """Render mail ``name`` once with stand-ins for the recipient's name and link."""
+    subject, text, html = render(
+        name,
+        locale,
+        user=_Named(),
+        tenant_name=tenant_name,
+        link=link,
+        unsubscribe=_UNSUBSCRIBE,
+        time_zone=time_zone or time_zone_of(tenant_id),
+        **context,
+    )
+    return Shared(subject, text, html)
+
+
+def unsubscribe_url(settings: Settings, token: str) -> str:
+    return f"{settings.base_url}/erinnerungen-abbestellen/{token}"
+
+
+def outbox_row(
+    settings: Settings, key: str, to: Recipient, mail: Shared, *, tenant_id: int | None
+) -> dict[str, Any]:
+    """The outbox values of one prepared mail to one recipient (``outbox.queue_many``)."""
+    unsubscribe = unsubscribe_url(settings, to.token)
+    subject, text, html = mail.personal(to.display_name, unsubscribe)
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    return outbox.email_values(key, to.email, subject, text, html, tenant_id, headers=headers)

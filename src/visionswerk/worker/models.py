@@ -146,3 +146,15 @@ class Heartbeat(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     at: Mapped[dt.datetime]
+
+
+class ScanCursor(Base):
+    """How far a periodic scan has read an append-only table (``notifications.scan``: the
+    last ``audit_entries.id`` it looked at), so each run reads only what is new, however
+    long the history. Updated in the transaction that queues the scan's mails."""
+
+    __tablename__ = "scan_cursors"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

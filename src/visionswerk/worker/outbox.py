@@ -39,7 +39,7 @@ import logging
 import random
 import uuid
 from email.utils import parseaddr
-from functools import partial
+from functools import cache, partial
 
 from cryptography.fernet import Fernet
 from sqlalchemy import and_, delete, insert, or_, select, update
@@ -73,9 +73,13 @@ def now() -> dt.datetime:
     return utcnow()
 
 
+@cache
+def _domain_of(sender: str) -> str:
+    return parseaddr(sender)[1].rpartition("@")[2] or "visionswerk.localhost"
+
+
 def message_id_for(sender: str) -> str:
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "visionswerk.localhost"
-    return f"<{uuid.uuid4().hex}@{domain}>"
+    return f"<{uuid.uuid4().hex}@{_domain_of(sender)}>"
 
 
 def _settings() -> Settings:
@@ -84,6 +88,7 @@ def _settings() -> Settings:
     return settings_of(celery)
 
 
+@cache
 def _fernet(secret_key: str) -> Fernet:
     digest = hashlib.sha256(b"visionswerk outbox v1\0" + secret_key.encode()).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
@@ -97,6 +102,88 @@ def seal(secret_key: str, plain: str) -> str:
 def unseal(secret_key: str, sealed: str) -> str:
     """Raises ``cryptography.fernet.InvalidToken`` when SECRET_KEY changed meanwhile."""
     return _fernet(secret_key).decrypt(sealed.encode("ascii")).decode()
+
+
+def email_values(
+    key: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    tenant_id: int | None = None,
+    *,
+    at: dt.datetime | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, object]:
+    """The row :func:`queue_email` inserts: body and headers sealed, subject shortened."""
+    settings = _settings()
+    when = at or now()
+    if len(subject) > MAX_SUBJECT:
+        subject = subject[: MAX_SUBJECT - 1] + "…"
+    return {
+        "idempotency_key": key,
+        "tenant_id": tenant_id,
+        "to": to.strip(),
+        "subject": subject,
+        "text": seal(settings.secret_key, text),
+        "html": seal(settings.secret_key, html) if html is not None else None,
+        "headers": seal(settings.secret_key, json.dumps(headers)) if headers else None,
+        "message_id": message_id_for(settings.mail_sender),
+        "status": EmailStatus.PENDING,
+        "attempts": 0,
+        "created_at": when,
+        "due_at": when,
+    }
+
+
+def queue_many(rows: list[dict[str, object]]) -> list[str]:
+    """Insert many rows of :func:`email_values` in one statement, each if its key is
+    absent (``ON CONFLICT DO NOTHING``: a concurrent sweep's rows win, ours are dropped),
+    and hand the new ones over after the commit. Returns the keys of the new rows."""
+    if not rows:
+        return []
+    session = db()
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # the table, not the entity: a Core executemany, without the ORM's per-row bookkeeping
+    table = OutgoingEmail.__table__
+    stmt = (
+        module.insert(table)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(table.c.id, table.c.idempotency_key)
+    )
+    created = session.execute(stmt, rows).all()
+    if created:
+        after_commit(partial(enqueue_many, [row[0] for row in created]))
+    return [row[1] for row in created]
+
+
+#: Mails per hand-over message from the sweeps: one broker message costs about as much
+#: worker CPU as queueing ten mails (measured ~0.7 ms with Celery on Redis).
+HANDOVER_BATCH = 50
+
+
+def enqueue_many(ids: list[int]) -> None:
+    """Hand many rows to the worker, ``HANDOVER_BATCH`` per message (``deliver_emails``)."""
+    for start in range(0, len(ids), HANDOVER_BATCH):
+        enqueue_batch(ids[start : start + HANDOVER_BATCH])
+
+
+def enqueue_batch(ids: list[int]) -> None:
+    """Best effort like :func:`enqueue`: whatever is not handed over, :func:`sweep` finds."""
+    from kombu.exceptions import OperationalError
+
+    from visionswerk.worker.tasks import deliver_emails
+
+    try:
+        deliver_emails.apply_async(
+            args=[ids],
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.5},
+        )
+    except (OperationalError, ConnectionError, TimeoutError) as exc:
+        log.warning(
+            "%d emails not enqueued (%s); the outbox sweep will hand them over", len(ids), exc
+        )
 
 
 def queue_email(
@@ -120,24 +207,7 @@ def queue_email(
     the database otherwise keeps only as hashes) and wiped once the mail is sent;
     ``to`` and ``subject`` are stored as they are, so subjects must hold no secrets.
     """
-    settings = _settings()
-    when = at or now()
-    if len(subject) > MAX_SUBJECT:
-        subject = subject[: MAX_SUBJECT - 1] + "…"
-    values = {
-        "idempotency_key": key,
-        "tenant_id": tenant_id,
-        "to": to.strip(),
-        "subject": subject,
-        "text": seal(settings.secret_key, text),
-        "html": seal(settings.secret_key, html) if html is not None else None,
-        "headers": seal(settings.secret_key, json.dumps(headers)) if headers else None,
-        "message_id": message_id_for(settings.mail_sender),
-        "status": EmailStatus.PENDING,
-        "attempts": 0,
-        "created_at": when,
-        "due_at": when,
-    }
+    values = email_values(key, to, subject, text, html, tenant_id, at=at, headers=headers)
     new_id = _insert_if_absent(values)
     if new_id is None:
         existing = db.scalar(select(OutgoingEmail).where(OutgoingEmail.idempotency_key == key))

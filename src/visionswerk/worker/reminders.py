@@ -13,6 +13,8 @@ to people with something still to do in that step:
 
 Exactly once per person, step and slot: the outbox key ``reminder:<workshop>:<user>:<step>:<slot>``
 is unique, so a second sweep, a second beat process or a redelivered task changes nothing.
+The key is compared in SQL before anything is rendered (``_unsent``), and a workshop's
+reminder is rendered once per locale (``emails.prepare``), so a sweep costs what it sends.
 Nobody who switched reminders off (``NotificationPreference.reminders``) gets one.
 Time comes in as ``now`` (tests use a controlled clock).
 """
@@ -22,13 +24,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import Select, String, cast, exists, literal, or_, select
 
+from visionswerk import db as dbmod
 from visionswerk.db import db
 from visionswerk.settings import Settings
 from visionswerk.tenants.models import Tenant, User
 from visionswerk.tenants.scoping import tenant_scope
-from visionswerk.worker import emails, preferences
+from visionswerk.worker import emails, outbox, preferences
+from visionswerk.worker.models import NotificationPreference, OutgoingEmail
 from visionswerk.workshops.models import (
     Draft,
     PairMember,
@@ -41,6 +45,8 @@ from visionswerk.workshops.models import (
 from visionswerk.workshops.signing import current_version
 
 REMINDED = (Phase.INDIVIDUAL, Phase.PAIRS, Phase.SIGNING)
+#: Outbox rows per INSERT.
+BATCH = 500
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,45 +75,39 @@ def due_slot(workshop: Workshop, now: dt.datetime) -> int | None:
     return None
 
 
-def pending_user_ids(workshop: Workshop) -> list[int]:
-    """Who still has something to do in the workshop's current step (current tenant)."""
+def pending_users(workshop: Workshop) -> Select[tuple[int]] | None:
+    """Who still has something to do in the workshop's current step (current tenant), as
+    a SELECT of user ids the sweep joins on; None when nobody can have anything to do."""
     if workshop.phase == Phase.INDIVIDUAL:
         submitted = select(Draft.author_id).where(
             Draft.workshop_id == workshop.id, Draft.submitted_at.is_not(None)
         )
-        return list(
-            db.scalars(
-                select(Participation.user_id).where(
-                    Participation.workshop_id == workshop.id,
-                    Participation.user_id.not_in(submitted),
-                )
-            )
+        return select(Participation.user_id).where(
+            Participation.workshop_id == workshop.id,
+            Participation.user_id.not_in(submitted),
         )
     if workshop.phase == Phase.PAIRS:
         if not workshop.step1_closed:
-            return []
-        return list(
-            db.scalars(
-                select(PairMember.user_id).where(
-                    PairMember.workshop_id == workshop.id, PairMember.ready_at.is_(None)
-                )
-            )
+            return None
+        return select(PairMember.user_id).where(
+            PairMember.workshop_id == workshop.id, PairMember.ready_at.is_(None)
         )
     if workshop.phase == Phase.SIGNING:
         version = current_version(workshop)
         if version is None:
-            return []
+            return None
         signed = select(Signature.signatory_id).where(Signature.version_id == version.id)
-        return list(
-            db.scalars(
-                select(Signatory.user_id).where(
-                    Signatory.version_id == version.id,
-                    Signatory.user_id.is_not(None),
-                    Signatory.id.not_in(signed),
-                )
-            )
+        return select(Signatory.user_id).where(
+            Signatory.version_id == version.id,
+            Signatory.user_id.is_not(None),
+            Signatory.id.not_in(signed),
         )
-    return []
+    return None
+
+
+def pending_user_ids(workshop: Workshop) -> list[int]:
+    pending = pending_users(workshop)
+    return [] if pending is None else sorted(set(db.scalars(pending)))
 
 
 def _candidate_tenants(now: dt.datetime) -> list[int]:
@@ -134,43 +134,88 @@ def due_reminders(now: dt.datetime) -> list[Due]:
         slot = due_slot(w, now)
         if slot is None:
             continue
-        for uid in sorted(set(pending_user_ids(w))):
+        for uid in pending_user_ids(w):
             result.append(Due(w.id, uid, w.phase.value, slot))
     return result
 
 
+def _unsent(w: Workshop, slot: int) -> list[tuple[int, str, str, str, str | None]]:
+    """(user id, email, name, locale, token salt) of those who get the workshop's reminder now and
+    have not got it yet: the outbox key is compared in SQL, before anything is rendered."""
+    pending = pending_users(w)
+    if pending is None:
+        return []
+    key = literal(f"reminder:{w.id}:") + cast(User.id, String) + literal(f":{w.phase.value}:{slot}")
+    stmt = (
+        select(
+            User.id, User.email, User.display_name, User.locale, NotificationPreference.token_salt
+        )
+        .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
+        .where(
+            User.id.in_(pending),
+            User.active.is_(True),
+            or_(NotificationPreference.reminders.is_(None), NotificationPreference.reminders),
+            ~exists().where(OutgoingEmail.idempotency_key == key),
+        )
+        .order_by(User.id)
+    )
+    return [tuple(row) for row in db.execute(stmt)]  # type: ignore[misc]
+
+
+def _sweep_workshop(settings: Settings, tenant: Tenant, w: Workshop, slot: int) -> list[str]:
+    """Queue one workshop's due reminders: one rendering per locale, one INSERT per batch."""
+    people = _unsent(w, slot)
+    salts = {p[0]: p[4] for p in people if p[4] is not None}
+    tokens = preferences.tokens_for(settings, [p[0] for p in people], salts)
+    step = w.phase.value
+    shared: dict[str, emails.Shared] = {}
+    rows = []
+    for user_id, address, name, locale, _salt in people:
+        locale = locale if locale in emails.LOCALES else "de"
+        if locale not in shared:
+            shared[locale] = emails.prepare(
+                "reminder",
+                locale,
+                tenant_id=tenant.id,
+                tenant_name=tenant.name,
+                time_zone=tenant.time_zone,
+                link=emails.task_link(settings, tenant.slug, w.id, step),
+                workshop=w,
+                step=step,
+                deadline=w.deadline(w.phase),
+                hours=slot,
+            )
+        to = emails.Recipient(user_id, address, name, locale, tokens[user_id])
+        key = Due(w.id, user_id, step, slot).key
+        rows.append(emails.outbox_row(settings, key, to, shared[locale], tenant_id=tenant.id))
+    keys = []
+    for start in range(0, len(rows), BATCH):
+        keys += outbox.queue_many(rows[start : start + BATCH])
+    return keys
+
+
 def sweep_tenant(settings: Settings, tenant_id: int, now: dt.datetime) -> list[str]:
-    """Queue the due reminders of one tenant; returns the keys asked for."""
+    """Queue the due reminders of one tenant that were not sent yet; returns their keys."""
     keys = []
     with tenant_scope(tenant_id):
         tenant = db.get(Tenant, tenant_id)
         assert tenant is not None
-        for due in due_reminders(now):
-            if not preferences.wants_reminders(due.user_id):
-                continue
-            user = db.get(User, due.user_id)
-            w = db.get(Workshop, due.workshop_id)
-            if user is None or not user.active or w is None:
-                continue
-            emails.send_to_user(
-                settings,
-                due.key,
-                user,
-                "reminder",
-                tenant_id=tenant_id,
-                tenant_name=tenant.name,
-                link=emails.task_link(settings, tenant.slug, w.id, due.step),
-                workshop=w,
-                step=due.step,
-                deadline=w.deadline(w.phase),
-                hours=due.slot,
-            )
-            keys.append(due.key)
+        for w in db.scalars(
+            select(Workshop).where(Workshop.phase.in_(REMINDED)).order_by(Workshop.id)
+        ):
+            slot = due_slot(w, now)
+            if slot is not None:
+                keys += _sweep_workshop(settings, tenant, w, slot)
     return keys
 
 
 def sweep(settings: Settings, now: dt.datetime) -> list[str]:
+    """Queue every due reminder not sent yet; returns the keys created (a second sweep: none).
+
+    Each tenant commits on its own, so the session, the locks and the after-commit
+    hand-overs stay as small as one tenant, however many tenants there are."""
     keys: list[str] = []
     for tenant_id in _candidate_tenants(now):
         keys += sweep_tenant(settings, tenant_id, now)
+        dbmod.commit()
     return keys

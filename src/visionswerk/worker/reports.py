@@ -292,8 +292,10 @@ def ascii_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_only).strip("-") or "Bericht.pdf"
 
 
-def get_report(actor: User, report_id: int) -> Report:
-    report = db.get(Report, report_id)
+def get_report(actor: User, report_id: int, *, blobs: bool = True) -> Report:
+    """``blobs=False``: without the stored PDF and HTML (the status poll needs neither)."""
+    options = [] if blobs else [defer(Report.pdf), defer(Report.html)]
+    report = db.get(Report, report_id, options=options)
     if report is None or not can(actor, "report.read", report):
         raise NotFound(N_("Das gibt es hier nicht."))
     return report

@@ -10,6 +10,7 @@ from celery import Task
 
 from visionswerk import db as dbmod
 from visionswerk.db import db
+from visionswerk.settings import Settings
 from visionswerk.worker import mail, outbox
 from visionswerk.worker.celery_app import VISIBILITY_TIMEOUT, DatabaseTask, celery, settings_of
 from visionswerk.worker.models import OutgoingEmail
@@ -81,10 +82,40 @@ assert REPORT_TIME_LIMIT < VISIBILITY_TIMEOUT
 )
 def deliver_email(self: Task, email_id: int) -> str:
     """Deliver one outbox row, at most one worker at a time; returns what happened."""
-    settings = settings_of(self.app)
+    outcome, delay = _deliver(settings_of(self.app), email_id)
+    if delay is not None:
+        raise self.retry(countdown=delay) from None
+    return outcome
+
+
+@celery.task(
+    name="visionswerk.deliver_emails",
+    base=DatabaseTask,
+    ignore_result=True,
+    time_limit=DELIVERY_TIME_LIMIT,
+    soft_time_limit=DELIVERY_TIME_LIMIT - 30,
+)
+def deliver_emails(email_ids: list[int]) -> int:
+    """Deliver rows the sweeps queued, one after the other, each exactly as
+    ``deliver_email`` does (its own claim and commits); a transient failure goes on as a
+    ``deliver_email`` retry of its own. Rows a killed batch never reached are pending:
+    the outbox sweep hands them over. Returns how many were sent."""
+    settings = settings_of(celery)
+    sent = 0
+    for email_id in email_ids:
+        outcome, delay = _deliver(settings, email_id)
+        dbmod.commit()
+        if delay is not None:
+            deliver_email.apply_async(args=[email_id], countdown=delay)
+        sent += outcome == "sent"
+    return sent
+
+
+def _deliver(settings: Settings, email_id: int) -> tuple[str, float | None]:
+    """One delivery attempt: (what happened, retry delay when the failure was transient)."""
     token = outbox.claim(email_id)
     if token is None:
-        return "skipped"  # sent, failed, gone, or another worker has it
+        return "skipped", None  # sent, failed, gone, or another worker has it
     dbmod.commit()  # the claim must be visible before we talk to the SMTP server
     email = db.get(OutgoingEmail, email_id, populate_existing=True)
     assert email is not None
@@ -98,12 +129,12 @@ def deliver_email(self: Task, email_id: int) -> str:
     except mail.PermanentError as exc:
         log.warning("email %s failed for good: %s", email_id, exc)
         outbox.mark_failed(email_id, token, str(exc))
-        return "failed"
+        return "failed", None
     except mail.TransientError as exc:
         if email.attempts >= settings.mail_max_attempts:
             log.warning("email %s failed after %d attempts: %s", email_id, email.attempts, exc)
             outbox.mark_failed(email_id, token, f"{exc} (after {email.attempts} attempts)")
-            return "failed"
+            return "failed", None
         delay = outbox.retry_delay(
             email.attempts, settings.mail_retry_backoff, settings.mail_retry_backoff_max
         )
@@ -114,8 +145,8 @@ def deliver_email(self: Task, email_id: int) -> str:
             email_id, token, outbox.now() + dt.timedelta(seconds=delay), str(exc)
         )
         dbmod.commit()
-        raise self.retry(countdown=delay) from None
-    return "sent"
+        return "retry", delay
+    return "sent", None
 
 
 @celery.task(name="visionswerk.sweep_outbox", base=DatabaseTask, ignore_result=True)

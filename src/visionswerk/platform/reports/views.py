@@ -202,9 +202,9 @@ def request_region_report():  # type: ignore[no-untyped-def]
     return _request(None)
 
 
-def _report(report_id: int) -> Report:
+def _report(report_id: int, *, blobs: bool = True) -> Report:
     try:
-        return reports.get_report(current_user, report_id)
+        return reports.get_report(current_user, report_id, blobs=blobs)
     except DomainError:
         abort(404)
 
@@ -240,7 +240,7 @@ def download_html(report_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/<tenant_slug>/berichte/<int:report_id>/status")
 def status(report_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(_status_of(_report(report_id)))
+    return jsonify(_status_of(_report(report_id, blobs=False)))  # polled: no blobs
 
 
 def _status_of(report: Report) -> dict[str, Any]:
