@@ -16,21 +16,31 @@ from referencing.jsonschema import DRAFT202012
 from werkzeug.exceptions import HTTPException
 
 from visionswerk.db import db
-from visionswerk.platform.api.openapi import DOCUMENT
+from visionswerk.platform.api.spec import document
 from visionswerk.tenants import api_tokens
 from visionswerk.tenants.models import User
 
 BASE = "/api/v1"
 _URN = "urn:visionswerk:openapi"
-_REGISTRY = Registry().with_resource(
-    _URN, Resource.from_contents(DOCUMENT, default_specification=DRAFT202012)
-)
+
+
+_REGISTRIES: dict[int, Registry] = {}
+
+
+def _registry(app: Flask) -> Registry:
+    """One registry per document (the document is made once per process)."""
+    doc = document(app)
+    if id(doc) not in _REGISTRIES:
+        _REGISTRIES[id(doc)] = Registry().with_resource(
+            _URN, Resource.from_contents(doc, default_specification=DRAFT202012)
+        )
+    return _REGISTRIES[id(doc)]
 
 
 def openapi_path(rule: str) -> str:
-    """``/api/v1/<tenant_slug>/pairs/<int:pair_id>`` → ``/{tenant_slug}/pairs/{pair_id}``."""
+    """``/api/v1/<tenant_slug>/pairs/<int(max=9):pair_id>`` → ``/{tenant_slug}/pairs/{pair_id}``."""
     path = rule.removeprefix(BASE)
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", path)
+    return re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", r"{\1}", path)
 
 
 def _pointer(*parts: str) -> str:
@@ -48,6 +58,7 @@ def check_against_openapi(app: Flask, method: str, url: str, response: Any) -> N
         assert response.mimetype == "application/problem+json"
         return
     spec_path = openapi_path(rule.rule)
+    DOCUMENT = document(app)  # noqa: N806
     operation = DOCUMENT["paths"][spec_path][method.lower()]
     status = str(response.status_code)
     assert status in operation["responses"], (
@@ -70,7 +81,7 @@ def check_against_openapi(app: Flask, method: str, url: str, response: Any) -> N
     schema_ref = f"{_URN}{pointer}/content/{mimetype.replace('/', '~1')}/schema"
     validator = Draft202012Validator(
         {"$ref": schema_ref},
-        registry=_REGISTRY,
+        registry=_registry(app),
         format_checker=Draft202012Validator.FORMAT_CHECKER,
     )
     errors = sorted(validator.iter_errors(response.get_json()), key=lambda e: list(e.path))
