@@ -12,7 +12,8 @@ import enum
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, ForeignKeyConstraint, MetaData, create_engine, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -113,3 +114,52 @@ def rollback() -> None:
     session = db()
     session.rollback()
     session.info.pop("after_commit", None)
+
+
+# --- constraints a concurrent request can trip ---------------------------------------------
+
+#: German messages (msgids) for unique constraints that concurrency can trip, by
+#: constraint name; the model modules register theirs (``conflict_message``).
+CONFLICT_MESSAGES: dict[str, str] = {}
+
+
+def conflict_message(constraint: str, message: str) -> None:
+    """Register the plain message a 409 gives when ``constraint`` stops a request."""
+    CONFLICT_MESSAGES[constraint] = message
+
+
+def _sqlite_constraint(message: str) -> str | None:
+    """``UNIQUE constraint failed: signatures.signatory_id`` → the constraint's name in
+    the metadata (SQLite reports columns, not names)."""
+    _, _, spec = message.partition("UNIQUE constraint failed: ")
+    if not spec:
+        return None
+    pairs = [part.strip().split(".", 1) for part in spec.split(",")]
+    table = Base.metadata.tables.get(pairs[0][0])
+    if table is None:
+        return None
+    columns = {column for _, column in pairs}
+    for constraint in [*table.constraints, *table.indexes]:
+        names = {c.name for c in constraint.columns}
+        unique = getattr(constraint, "unique", True)
+        if names == columns and unique and not isinstance(constraint, ForeignKeyConstraint):
+            return str(constraint.name)
+    return None
+
+
+def violated_constraint(exc: IntegrityError) -> tuple[str, str | None] | None:
+    """(``"unique"`` or ``"foreign_key"``, constraint name if known) for a violation a
+    concurrent request can cause; None for anything else (NOT NULL, CHECK: a bug)."""
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:  # psycopg
+        diag = getattr(orig, "diag", None)
+        name = getattr(diag, "constraint_name", None)
+        kinds = {"23505": "unique", "23503": "foreign_key"}
+        return (kinds[sqlstate], name) if sqlstate in kinds else None
+    message = str(orig)
+    if message.startswith("UNIQUE constraint failed"):
+        return "unique", _sqlite_constraint(message)
+    if message.startswith("FOREIGN KEY constraint failed"):
+        return "foreign_key", None
+    return None

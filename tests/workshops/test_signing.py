@@ -10,7 +10,7 @@ import unicodedata
 
 import pytest
 
-from visionswerk.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from visionswerk.errors import Conflict, NotAllowed, NotFound
 from visionswerk.tenants.models import Role
 from visionswerk.workshops import services as ws
 from visionswerk.workshops.models import Phase
@@ -98,7 +98,7 @@ def test_a_signing_link_works_once(make) -> None:
             version.sha256,
         )
         assert signature.signed_at.tzinfo is not None
-        with pytest.raises(InvalidInput):
+        with pytest.raises(Conflict):
             ws.sign_with_token(token, version.sha256)
         with pytest.raises(NotFound):
             ws.sign_with_token("erfundenes-token", version.sha256)

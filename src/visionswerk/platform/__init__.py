@@ -6,10 +6,37 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 from visionswerk import db as dbmod
 from visionswerk.settings import Settings
+
+#: Ids are INTEGER columns (32-bit on PostgreSQL).
+MAX_ID = 2**31 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` in every route: a number above the id columns' range names nothing:
+    404 instead of an overflow in the database (500). NotFound rather than werkzeug's
+    ValidationError, which would answer 405 when another method's rule has that path."""
+
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = MAX_ID,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
+    def to_python(self, value: str) -> Any:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound() from None
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
@@ -21,6 +48,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     settings = settings or Settings.from_env()
     app = pipeline.VisionswerkFlask(__name__, instance_path=str(settings.instance_path))
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     app.config.update(
         SECRET_KEY=settings.secret_key,
         VISIONSWERK=settings,
@@ -35,7 +63,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
         RATELIMIT_KEY_PREFIX=settings.ratelimit_key_prefix,
         RATELIMIT_HEADERS_ENABLED=False,
-        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,  # larger: 413 with our own page
+        MAX_FORM_MEMORY_SIZE=2 * 1024 * 1024,  # one limit for a form field, too
     )
     app.config.update(overrides)
     if settings.trusted_proxies:

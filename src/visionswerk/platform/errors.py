@@ -9,9 +9,12 @@ from typing import Any
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from visionswerk.errors import DomainError, NotAllowed, NotFound
+from visionswerk import db as dbmod
+from visionswerk.db import CONFLICT_MESSAGES, violated_constraint
+from visionswerk.errors import Conflict, DomainError, NotAllowed, NotFound
 from visionswerk.i18n import N_
 from visionswerk.platform.i18n import message_of
 from visionswerk.platform.pipeline import is_api_request
@@ -40,11 +43,36 @@ def _submitted_text() -> dict[str, str]:
     """What the user typed, so an error page can give it back (never passwords)."""
     if request.method != "POST":
         return {}
+    try:
+        form = request.form
+    except RequestEntityTooLarge:  # the 413 page itself: too large to give back
+        return {}
     return {
-        k: v
-        for k, v in request.form.items()
+        k: v.replace("\x00", "")
+        for k, v in form.items()
         if k not in NOT_SHOWN_BACK and not _is_secret(k) and v.strip()
     }
+
+
+CONCURRENT_CHANGE = N_(
+    "Das wurde gerade gleichzeitig an anderer Stelle geändert. Es wurde nichts "
+    "gespeichert. Bitte laden Sie die Seite neu und versuchen Sie es dann noch einmal."
+)
+TOO_LARGE = N_(
+    "Das Formular war größer als 2 MB und wurde nicht angenommen; es wurde nichts "
+    "gespeichert. Gehen Sie bitte mit der Zurück-Taste Ihres Browsers zurück (Ihre "
+    "Eingaben stehen meist noch dort) und kürzen Sie den Text."
+)
+
+
+def integrity_conflict(exc: IntegrityError) -> Conflict | None:
+    """The one mapping of a database constraint to the domain's Conflict (409): a unique
+    or foreign key a concurrent request got to first. None for anything else (a bug)."""
+    violation = violated_constraint(exc)
+    if violation is None:
+        return None
+    _kind, name = violation
+    return Conflict(CONFLICT_MESSAGES.get(name or "", CONCURRENT_CHANGE))
 
 
 def form_error(form: Any, error: DomainError, default: str, **aliases: str) -> None:
@@ -114,6 +142,19 @@ def init_app(app: Flask) -> None:
         if e.code is None:
             return e
         return render_error(e.code, None, e)
+
+    @app.errorhandler(413)
+    def _too_large(e: HTTPException):  # type: ignore[no-untyped-def]
+        return render_error(413, _(TOO_LARGE), e)
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(e: IntegrityError):  # type: ignore[no-untyped-def]
+        dbmod.rollback()  # the failed flush or commit left the session unusable
+        conflict = integrity_conflict(e)
+        if conflict is None:
+            return _unexpected(e)
+        app.logger.info("constraint refused a concurrent change: %s", e.orig)
+        return render_error(409, message_of(conflict), conflict)
 
     @app.errorhandler(Exception)
     def _unexpected(e: Exception):  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from flask import Flask, abort, g, has_app_context, request
@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 
 from visionswerk import db as dbmod
 from visionswerk.db import db
+from visionswerk.errors import DomainError
+from visionswerk.i18n import N_
 from visionswerk.tenants.models import Tenant, TenantOwned
 from visionswerk.tenants.policy import can
 from visionswerk.tenants.scoping import current_tenant_id, set_current_tenant
@@ -51,17 +53,25 @@ class SafeRequestCommitError(RuntimeError):
 
 
 class VisionswerkFlask(Flask):
+    def dispatch_request(self):  # type: ignore[no-untyped-def]
+        rv = super().dispatch_request()
+        if request.method in SAFE_METHODS:
+            return rv
+        response = self.make_response(rv)
+        if response.status_code < 400:
+            # Committed here, inside the dispatch, so that a constraint the commit trips
+            # (a concurrent request won) reaches the error handlers like an error in the
+            # view: 409 with the page's security headers, never a bare 500.
+            dbmod.commit()
+        return response
+
     def full_dispatch_request(self):  # type: ignore[no-untyped-def]
         g.read_only_request = request.method in SAFE_METHODS
         try:
-            response = super().full_dispatch_request()
+            return super().full_dispatch_request()
         finally:
             g.read_only_request = False
-        if request.method in SAFE_METHODS or response.status_code >= 400:
-            dbmod.rollback()
-        else:
-            dbmod.commit()
-        return response
+            dbmod.rollback()  # safe requests and error responses keep nothing
 
 
 @event.listens_for(Session, "before_commit")
@@ -124,10 +134,38 @@ def _unauthorized() -> Any:
     return login_manager.unauthorized()
 
 
+class RefusedInput(DomainError):
+    """A request carrying what no field may hold (NUL bytes): 400, before any view."""
+
+    status = 400
+
+
+NUL_REFUSED = N_(
+    "Die Eingabe enthält ein unsichtbares Steuerzeichen (ein Null-Byte), das hier nicht "
+    "erlaubt ist. Es wurde nichts gespeichert. Bitte tippen Sie den Text neu ein, statt ihn "
+    "einzufügen."
+)
+
+
+def _has_nul(pairs: Iterable[tuple[str, str]]) -> bool:
+    return any("\x00" in key or "\x00" in value for key, value in pairs)
+
+
+def refuse_nul_bytes() -> None:
+    """NUL bytes in the path, the query string or a form: 400 before anything looks at
+    them (PostgreSQL cannot store them in text; no field has a use for them). JSON
+    bodies are checked where the API parses them."""
+    if "\x00" in request.path or _has_nul(request.args.items(multi=True)):
+        raise RefusedInput(NUL_REFUSED)
+    if request.method not in SAFE_METHODS and _has_nul(request.form.items(multi=True)):
+        raise RefusedInput(NUL_REFUSED)
+
+
 def init_app(app: Flask) -> None:
     @app.url_value_preprocessor
     def _resolve_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
         set_current_tenant(None)
+        refuse_nul_bytes()  # first: the tenant slug and the token look-up query with them
         if is_api_request():
             _authenticate_api_request()
         if not values or "tenant_slug" not in values:

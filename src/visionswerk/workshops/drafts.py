@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from visionswerk.db import db, utcnow
 from visionswerk.errors import Conflict, InvalidInput, NotFound
@@ -20,7 +20,7 @@ from visionswerk.tenants import audit
 from visionswerk.tenants.models import User
 from visionswerk.tenants.policy import can, require
 from visionswerk.workshops import text as texts
-from visionswerk.workshops._common import in_scope
+from visionswerk.workshops._common import in_scope, save_if_unchanged
 from visionswerk.workshops.models import Draft, Participation, Phase, Workshop
 from visionswerk.workshops.policy import reads_all_keywords
 
@@ -152,33 +152,24 @@ def save_draft(
         db.flush()
     stored_version = draft.version
     if base_version is not None and base_version != stored_version:
-        _raise_draft_conflict(draft, clean_keywords, clean_text, base_version)
+        raise _draft_conflict(draft, clean_keywords, clean_text, base_version)
     now = utcnow()
-    values: dict[str, object] = {
-        "keywords": clean_keywords,
-        "text": clean_text,
-        "version": stored_version + 1,
-        "updated_at": now,
-    }
+    values: dict[str, object] = {"keywords": clean_keywords, "text": clean_text, "updated_at": now}
     if submit and draft.submitted_at is None:
         values["submitted_at"] = now
-    result = db.execute(
-        update(Draft)
-        .where(Draft.id == draft.id, Draft.version == stored_version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    save_if_unchanged(
+        draft,
+        stored_version,
+        values,
+        lambda: _draft_conflict(draft, clean_keywords, clean_text, stored_version),
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        db.refresh(draft)
-        _raise_draft_conflict(draft, clean_keywords, clean_text, stored_version)
-    db.refresh(draft)
     if "submitted_at" in values:
         audit.record(actor, workshop.tenant_id, "draft.submit", draft, workshop_id=workshop.id)
     return draft
 
 
-def _raise_draft_conflict(draft: Draft, keywords: list[str], text: str, base: int) -> None:
-    raise Conflict(
+def _draft_conflict(draft: Draft, keywords: list[str], text: str, base: int) -> Conflict:
+    return Conflict(
         N_(
             "Ihr Entwurf wurde inzwischen an anderer Stelle gespeichert. Bitte vergleichen "
             "Sie beide Fassungen; es ist nichts verloren."

@@ -3,7 +3,8 @@
 ``preparation → individual → pairs → plenary → signing → adopted``. Every move is one
 call of :func:`move` by someone who may manage the workshop; it is atomic (services
 flush, the caller commits once; every step checks all its guards before it changes
-anything), guarded by rules that raise ``Conflict`` with a plain
+anything), decided once under the workshop's row lock (of concurrent moves one wins,
+the others get Conflict), guarded by rules that raise ``Conflict`` with a plain
 German message saying why not yet, changes nothing when refused, and is written to the
 audit log (``workshop.move`` with ``from``/``to``). Allowed moves:
 
@@ -39,7 +40,7 @@ from visionswerk.tenants.policy import can, require, roles_in
 from visionswerk.tenants.scoping import current_tenant_id
 from visionswerk.workshops import ledger, pairing, plenary, signing
 from visionswerk.workshops import text as texts
-from visionswerk.workshops._common import in_scope, load, touch
+from visionswerk.workshops._common import in_scope, load, lock_workshop, touch
 from visionswerk.workshops.models import (
     PairProposal,
     Participation,
@@ -430,6 +431,10 @@ def move(actor: User, workshop: Workshop, to_phase: Phase | str, **options: Any)
         target = Phase(to_phase)
     except ValueError:
         raise Conflict(N_("Diesen Schritt gibt es nicht.")) from None
+    # Decided once: a concurrent move waits here for the first to commit, then finds the
+    # workshop moved on and gets the Conflict below — one move, one audit entry (so one
+    # mail per recipient), one frozen version.
+    lock_workshop(workshop)
     source = workshop.phase
     step = TRANSITIONS.get((source, target))
     if step is None:

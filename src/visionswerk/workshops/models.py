@@ -21,7 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from visionswerk.db import Base, str_enum, utcnow
+from visionswerk.db import Base, conflict_message, str_enum, utcnow
+from visionswerk.i18n import N_
 from visionswerk.tenants.models import Tenant, TenantOwned, User
 
 DEFAULT_REMINDER_OFFSETS = [48, 24]
@@ -414,6 +415,8 @@ class Signatory(TenantOwned, Base):
     their function, invited by a single-use link (only the token's SHA-256 is stored)."""
 
     __tablename__ = "signatories"
+    # one place on the list per person and version, also when two requests add them
+    __table_args__ = (UniqueConstraint("version_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(
@@ -453,6 +456,18 @@ class Signature(TenantOwned, Base):
 
     signatory: Mapped[Signatory] = relationship(back_populates="signature")
 
+
+# What a 409 says when one of these constraints stops a request a concurrent one beat
+# (platform.errors.integrity_conflict turns the violation into the Conflict).
+conflict_message("uq_signatories_version_id_user_id", N_("Diese Person steht schon auf der Liste."))
+conflict_message("uq_signatures_signatory_id", N_("Hier wurde schon unterschrieben."))
+conflict_message(
+    "uq_vision_versions_tenant_id_number",
+    N_(
+        "Gerade ist gleichzeitig eine andere Fassung einer Vision entstanden. Es wurde "
+        "nichts gespeichert; bitte versuchen Sie es noch einmal."
+    ),
+)
 
 # The policy rules and the personal-data hooks must exist whenever the models do.
 from visionswerk.workshops import personal_data as _personal_data  # noqa: E402, F401

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from visionswerk.db import db, utcnow
@@ -15,7 +15,7 @@ from visionswerk.tenants import audit
 from visionswerk.tenants.models import User
 from visionswerk.tenants.policy import require
 from visionswerk.workshops import text as texts
-from visionswerk.workshops._common import in_scope
+from visionswerk.workshops._common import in_scope, save_if_unchanged
 from visionswerk.workshops.drafts import DraftKeywords, keywords_overview
 from visionswerk.workshops.models import (
     Comment,
@@ -194,36 +194,25 @@ def save_vision(
         base = int(base_version)
     except (TypeError, ValueError):
         raise InvalidInput(N_("Die Fassung, von der aus Sie gespeichert haben, fehlt.")) from None
-    conflict_payload = {
-        "submitted": {"title": clean_title, "text": clean_text, "base_version": base}
-    }
-    result = None
-    if base == draft.version:
-        result = db.execute(
-            update(VisionDraft)
-            .where(VisionDraft.id == draft.id, VisionDraft.version == base)
-            .values(
-                title=clean_title,
-                text=clean_text,
-                version=base + 1,
-                updated_at=utcnow(),
-                updated_by_id=actor.id,
-            )
-            .execution_options(synchronize_session=False)
-        )
-    db.refresh(draft)
-    if result is None or result.rowcount != 1:  # type: ignore[attr-defined]
-        conflict_payload["stored"] = {
-            "title": draft.title,
-            "text": draft.text,
-            "version": draft.version,
-        }
-        raise Conflict(
+    save_if_unchanged(
+        draft,
+        base,
+        {
+            "title": clean_title,
+            "text": clean_text,
+            "updated_at": utcnow(),
+            "updated_by_id": actor.id,
+        },
+        lambda: Conflict(
             N_(
                 "Der Visionstext wurde inzwischen anders gespeichert. Bitte vergleichen Sie "
                 "beide Fassungen; es ist nichts verloren."
             ),
-            payload=conflict_payload,
-        )
+            payload={
+                "submitted": {"title": clean_title, "text": clean_text, "base_version": base},
+                "stored": {"title": draft.title, "text": draft.text, "version": draft.version},
+            },
+        ),
+    )
     audit.record(actor, workshop.tenant_id, "vision.save", draft, version=draft.version)
     return draft

@@ -20,7 +20,7 @@ from visionswerk.tenants import audit
 from visionswerk.tenants.models import User
 from visionswerk.tenants.policy import require
 from visionswerk.workshops import text as texts
-from visionswerk.workshops._common import in_scope, load
+from visionswerk.workshops._common import in_scope, load, save_if_unchanged
 from visionswerk.workshops.models import (
     Draft,
     DraftFeedback,
@@ -183,38 +183,31 @@ def save_proposal(
         base = int(base_version)
     except (TypeError, ValueError):
         raise InvalidInput(N_("Die Fassung, von der aus Sie gespeichert haben, fehlt.")) from None
-    if base != proposal.version:
-        _raise_conflict(proposal, clean_text, clean_keywords, base)
-    result = db.execute(
-        update(PairProposal)
-        .where(PairProposal.id == proposal.id, PairProposal.version == base)
-        .values(
-            text=clean_text,
-            keywords=clean_keywords,
-            version=base + 1,
-            updated_at=utcnow(),
-            updated_by_id=actor.id,
-        )
-        .execution_options(synchronize_session=False)
+    save_if_unchanged(
+        proposal,
+        base,
+        {
+            "text": clean_text,
+            "keywords": clean_keywords,
+            "updated_at": utcnow(),
+            "updated_by_id": actor.id,
+        },
+        lambda: _conflict(proposal, clean_text, clean_keywords, base),
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        db.refresh(proposal)
-        _raise_conflict(proposal, clean_text, clean_keywords, base)
     db.execute(
         update(PairMember)
         .where(PairMember.pair_id == pair.id)
         .values(ready_at=None)
         .execution_options(synchronize_session=False)
     )
-    db.refresh(proposal)
     for member in pair.members:
         db.expire(member, ["ready_at"])
     return proposal
 
 
-def _raise_conflict(proposal: PairProposal, text: str, keywords: list[str], base: int) -> None:
+def _conflict(proposal: PairProposal, text: str, keywords: list[str], base: int) -> Conflict:
     updated_by = db.scalar(select(User.display_name).where(User.id == proposal.updated_by_id))
-    raise Conflict(
+    return Conflict(
         N_(
             "Der Vorschlag wurde inzwischen von %(name)s geändert. Bitte vergleichen Sie "
             "beide Fassungen und speichern Sie dann erneut; es ist nichts verloren."

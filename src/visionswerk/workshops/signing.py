@@ -26,9 +26,10 @@ import json
 import unicodedata
 
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import ObjectDeletedError
 
 from visionswerk.db import db, utcnow
-from visionswerk.errors import Conflict, InvalidInput, NotFound
+from visionswerk.errors import Conflict, NotFound
 from visionswerk.i18n import N_
 from visionswerk.tenants import audit
 from visionswerk.tenants.accounts import InvalidField
@@ -37,7 +38,7 @@ from visionswerk.tenants.policy import can, require
 from visionswerk.tenants.scoping import current_tenant_id
 from visionswerk.tenants.tokens import hash_token, new_token
 from visionswerk.workshops import text as texts
-from visionswerk.workshops._common import in_scope, load
+from visionswerk.workshops._common import in_scope, load, lock_workshop
 from visionswerk.workshops.models import (
     Phase,
     Signatory,
@@ -48,10 +49,17 @@ from visionswerk.workshops.models import (
 )
 
 CANONICAL_FORMAT = "visionswerk-vision/1"
+
+
+class LinkUsed(Conflict):
+    """The link's signature exists (a second use, or a concurrent use that lost)."""
+
+
 VERSION_NOT_FOUND = N_("Diese Fassung der Vision gibt es hier nicht.")
 SIGNATORY_NOT_FOUND = N_("Diese Unterschrift gibt es hier nicht.")
 LINK_INVALID = N_("Dieser Link zum Unterschreiben ist ungültig.")
 NOT_SIGNING = N_("Gerade wird nicht unterschrieben.")
+LINK_USED = N_("Dieser Link wurde schon benutzt; die Unterschrift liegt vor.")
 STALE_HASH = N_(
     "Der Text, den Sie gesehen haben, ist nicht mehr die aktuelle Fassung. Bitte lesen Sie "
     "die aktuelle Fassung und unterschreiben Sie dann."
@@ -130,6 +138,11 @@ def _verify(version: VisionVersion, depth: int) -> bool:
 
 
 def next_version_number(tenant_id: int) -> int:
+    """The tenant's next version number. Taken under the tenant row's lock (PostgreSQL:
+    ``FOR NO KEY UPDATE``, held until commit), so two versions created at once — two
+    workshops moving to signing, an import — get consecutive numbers instead of one
+    losing at the unique constraint (which stays as the backstop: a 409, never a 500)."""
+    db.execute(select(Tenant.id).where(Tenant.id == tenant_id).with_for_update(key_share=True))
     current = db.scalar(
         select(func.max(VisionVersion.number)).where(VisionVersion.tenant_id == tenant_id)
     )
@@ -243,6 +256,7 @@ def _parent_of(workshop: Workshop) -> VisionVersion | None:
 
 def _signing_version(actor: User, workshop: Workshop) -> VisionVersion:
     in_scope(workshop)
+    lock_workshop(workshop)  # the list changes one request at a time, not during a move
     if workshop.phase != Phase.SIGNING:
         raise Conflict(NOT_SIGNING)
     require(actor, "signatory.manage", workshop)
@@ -275,7 +289,10 @@ def add_signatory(
         )
         if user is None:
             raise InvalidField("user_id", N_("Diese Person gehört hier nicht dazu."))
-        if any(s.user_id == user.id for s in version.signatories):
+        listed = select(Signatory.id).where(
+            Signatory.version_id == version.id, Signatory.user_id == user.id
+        )
+        if db.scalar(listed) is not None:
             raise InvalidField("user_id", N_("Diese Person steht schon auf der Liste."))
         clean_name = texts.clean_line(name, field="name", limit=texts.NAME_MAX) or user.display_name
     else:
@@ -388,16 +405,23 @@ def get_signatory(actor: User, signatory_id: int) -> Signatory:
     return signatory
 
 
-def _sign(signatory: Signatory, sha256: str, user: User | None) -> Signature:
+def _sign(
+    signatory: Signatory, sha256: str, user: User | None, token_hash: str | None = None
+) -> Signature:
     version = signatory.version
     workshop = version.workshop
-    if workshop is None or workshop.phase != Phase.SIGNING:
+    if workshop is None:
+        raise Conflict(NOT_SIGNING)
+    # One decision per signatory: concurrent uses of one link (or one account's two tabs)
+    # wait here for the first to commit and then find its signature (409, no second
+    # row); a move ending the signing round waits here, too.
+    lock_workshop(workshop)
+    _recheck(signatory, user, token_hash)
+    if workshop.phase != Phase.SIGNING:
         raise Conflict(NOT_SIGNING)
     current = current_version(workshop)
     if current is None or current.id != version.id:
         raise Conflict(STALE_HASH, payload={"current_sha256": current.sha256 if current else None})
-    if signatory.signature is not None:
-        raise Conflict(N_("Sie haben diese Fassung schon unterschrieben."))
     if (sha256 or "").strip().lower() != version.sha256 or not verify(version):
         raise Conflict(
             STALE_HASH, payload={"current_sha256": version.sha256, "signed_sha256": sha256}
@@ -427,6 +451,22 @@ def _sign(signatory: Signatory, sha256: str, user: User | None) -> Signature:
     return signature
 
 
+def _recheck(signatory: Signatory, user: User | None, token_hash: str | None) -> None:
+    """After the lock: the signatory as committed now (still listed, link not renewed,
+    not signed meanwhile)."""
+    try:
+        db.refresh(signatory)
+    except ObjectDeletedError:
+        raise NotFound(SIGNATORY_NOT_FOUND) from None
+    if token_hash is not None and signatory.token_hash != token_hash:
+        raise NotFound(LINK_INVALID)
+    signed = select(Signature.id).where(Signature.signatory_id == signatory.id)
+    if db.scalar(signed) is not None:
+        if user is None:
+            raise LinkUsed(LINK_USED)
+        raise Conflict(N_("Sie haben diese Fassung schon unterschrieben."))
+
+
 def sign(actor: User, signatory: Signatory, sha256: str) -> Signature:
     """Sign as an account signatory. ``sha256`` is the hash of the text the signer saw;
     any other hash (the text changed, a new version) is refused with Conflict."""
@@ -437,20 +477,21 @@ def sign(actor: User, signatory: Signatory, sha256: str) -> Signature:
 
 def signatory_by_token(token: str) -> Signatory:
     """The named signatory a link's token belongs to, within the current tenant.
-    NotFound for unknown tokens, InvalidInput when the link was already used."""
+    NotFound for unknown tokens, LinkUsed (409) when the link was already used."""
     signatory = db.scalar(select(Signatory).where(Signatory.token_hash == hash_token(token or "")))
     if signatory is None:
         raise NotFound(LINK_INVALID)
     in_scope(signatory, LINK_INVALID)
     if signatory.signature is not None:
-        raise InvalidInput(N_("Dieser Link wurde schon benutzt; die Unterschrift liegt vor."))
+        raise LinkUsed(LINK_USED)
     return signatory
 
 
 def sign_with_token(token: str, sha256: str) -> Signature:
-    """Sign through a single-use link (no account needed). The token works once."""
+    """Sign through a single-use link (no account needed). The token works once: of
+    concurrent uses exactly one signs, the others get LinkUsed."""
     signatory = signatory_by_token(token)
-    return _sign(signatory, sha256, None)
+    return _sign(signatory, sha256, None, token_hash=hash_token(token))
 
 
 def get_version(actor: User, version_id: int) -> VisionVersion:
@@ -513,7 +554,11 @@ def decline_with_token(token: str, reason: str | None = "") -> Signatory:
     the list."""
     signatory = signatory_by_token(token)
     workshop = signatory.version.workshop
-    if workshop is None or workshop.phase != Phase.SIGNING:
+    if workshop is None:
+        raise Conflict(NOT_SIGNING)
+    lock_workshop(workshop)  # not while the same link signs
+    _recheck(signatory, None, hash_token(token or ""))
+    if workshop.phase != Phase.SIGNING:
         raise Conflict(NOT_SIGNING)
     clean_reason = texts.clean_line(reason, field="reason", limit=texts.REASON_MAX)
     signatory.token_hash = None

@@ -210,10 +210,11 @@ def fingerprint(sha256: str) -> str:
     return " ".join(sha256[i : i + 4] for i in range(0, 12, 4))
 
 
-def _link_gone(message: str):  # type: ignore[no-untyped-def]
+def _link_gone(message: str, status: int = 410):  # type: ignore[no-untyped-def]
+    """A used link: 410 when it is opened, 409 when a (concurrent) use lost."""
     return render_template(
         "workshops/sign_link_done.html", tenant=current_tenant(), message=message
-    ), 410
+    ), status
 
 
 def _sign_link_page(  # type: ignore[no-untyped-def]
@@ -225,7 +226,7 @@ def _sign_link_page(  # type: ignore[no-untyped-def]
 ):
     try:
         signatory = ws.signatory_by_token(token)
-    except InvalidInput as e:
+    except signing_service.LinkUsed as e:
         return _link_gone(message_of(e))
     version = signatory.version
     workshop = version.workshop
@@ -269,8 +270,8 @@ def sign_with_link(sign_token: str):  # type: ignore[no-untyped-def]
         return _sign_link_page(sign_token, form, 422)
     try:
         signature = ws.sign_with_token(sign_token, form.sha256.data or "")
-    except InvalidInput as e:
-        return _link_gone(message_of(e))
+    except signing_service.LinkUsed as e:
+        return _link_gone(message_of(e), 409)
     except Conflict as e:
         return _sign_link_page(sign_token, form, 409, message_of(e))
     return render_template(
@@ -295,6 +296,8 @@ def decline_with_link(sign_token: str):  # type: ignore[no-untyped-def]
             form_error(form, e, "reason")
             return _sign_link_page(sign_token, status=422, decline_form=form)
         return _link_gone(message_of(e))
+    except signing_service.LinkUsed as e:
+        return _link_gone(message_of(e), 409)
     except Conflict as e:
         return _sign_link_page(sign_token, status=409, error=message_of(e))
     inviter = db.get(User, signatory.invited_by_id) if signatory.invited_by_id else None
