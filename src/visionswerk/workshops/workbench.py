@@ -38,6 +38,7 @@ from visionswerk.workshops.ledger import (
     _clean_passage,
     _clean_reason,
     _decide,
+    _drop_empty_groups,
     group_aspects,
 )
 from visionswerk.workshops.models import (
@@ -201,6 +202,34 @@ def set_aside_many(
     audit.record(
         actor, workshop.tenant_id, "aspect.set_aside_many", workshop,
         aspects=[a.id for a in aspects],
+    )  # fmt: skip
+    return aspects
+
+
+def reopen_many(
+    actor: User,
+    workshop: Workshop,
+    aspect_ids: list[int],
+    *,
+    group_ids: list[int] = (),  # type: ignore[assignment]
+    ungroup: bool = False,
+) -> list[Aspect]:
+    """Open the aspects named again (``ungroup``: take them out of their groups instead;
+    a group left with fewer than two dissolves)."""
+    in_scope(workshop)
+    _check_decide(actor, workshop)
+    aspects = _chosen(workshop, aspect_ids, group_ids)
+    for a in aspects:
+        if ungroup:
+            a.group_id = None
+        else:
+            _decide(actor, a, AspectStatus.OPEN, None, None)
+    db.flush()
+    if ungroup:
+        _drop_empty_groups(workshop)
+    audit.record(
+        actor, workshop.tenant_id, "aspect.ungroup_many" if ungroup else "aspect.reopen_many",
+        workshop, aspects=[a.id for a in aspects],
     )  # fmt: skip
     return aspects
 

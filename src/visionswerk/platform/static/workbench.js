@@ -40,7 +40,8 @@
 
   if (rows && filters) {
     var q = filters.querySelector("[name=q]");
-    var fields = { s: "status", p: "pair", u: "person", g: "group" };
+    var fields = { p: "pair", u: "person", g: "group" };
+    var status = filters.querySelector("[name=status]");
     var apply = function () {
       var shown = 0;
       var items = rows.children;
@@ -51,7 +52,8 @@
           var f = filters.querySelector("[name=" + fields[k] + "]");
           if (f && f.value && li.getAttribute("data-" + k) !== f.value) { keep = false; }
         }
-        var lbl = li.querySelector(".lbl");
+        if (status && status.value && !li.classList.contains(status.value)) { keep = false; }
+        var lbl = li.querySelector("label");
         if (q && q.value && lbl && lbl.textContent.toLowerCase().indexOf(q.value.toLowerCase()) < 0) { keep = false; }
         li.hidden = !keep;
         if (keep) { shown++; }
@@ -68,7 +70,7 @@
   document.addEventListener("change", function (e) {
     var box = e.target;
     if (box.name !== "group_ids" || !rows) { return; }
-    var members = rows.querySelectorAll("li[data-g='" + box.value + "'] input[name=aspect_ids]");
+    var members = rows.querySelectorAll("li[data-g='" + box.value + "'] input[name=a]");
     for (var i = 0; i < members.length; i++) { members[i].checked = box.checked; }
   });
 

@@ -29,7 +29,7 @@ from visionswerk.workshops.models import AspectStatus, Pair, PairProposal, Works
 from visionswerk.workshops.workbench import paragraphs
 
 #: suggested groups shown at once (the page stays small; the next follow a decision)
-GROUPS_SHOWN = 5
+GROUPS_SHOWN = 3
 STATUSES = {s.value for s in AspectStatus}
 
 
@@ -148,8 +148,9 @@ def _ids(name: str) -> list[int]:
 @bp.post("/<tenant_slug>/workshops/<int:workshop_id>/vision/einfuegen")
 def insert_proposal(workshop_id: int):  # type: ignore[no-untyped-def]
     workshop = ws.get_workshop(current_user, workshop_id)
-    proposal = ws.get_proposal(current_user, int_or_none(request.form.get("proposal_id")) or 0)
-    paragraph = int_or_none(request.form.get("paragraph"))
+    pick = (request.form.get("pick") or request.form.get("proposal_id") or "").split(":")
+    proposal = ws.get_proposal(current_user, int_or_none(pick[0]) or 0)
+    paragraph = int_or_none(pick[1]) if len(pick) > 1 else None
     base = int_or_none(request.form.get("base_version"))
     try:
         ws.insert_proposal(
@@ -164,7 +165,7 @@ def insert_proposal(workshop_id: int):  # type: ignore[no-untyped-def]
 
 def _decide(workshop: Workshop, form: Any) -> str:
     """Carry out the ledger form's action; returns the success message."""
-    ids, gids = _ids("aspect_ids"), _ids("group_ids")
+    ids, gids = _ids("a") + _ids("aspect_ids"), _ids("group_ids")
     action = form.get("action", "")
     if form.get("suggest"):
         aid, start, end = (int_or_none(x) for x in ([*form["suggest"].split(":"), "", ""])[:3])
@@ -199,7 +200,7 @@ def decide_many(workshop_id: int):  # type: ignore[no-untyped-def]
     except DomainError as e:
         page_error(e)
         bar = {k: request.form.get(k, "") for k in ("passage", "reason", "label", "action")}
-        bar["checked"] = set(_ids("aspect_ids")) | {-g for g in _ids("group_ids")}
+        bar["checked"] = set(_ids("a") + _ids("aspect_ids")) | {-g for g in _ids("group_ids")}
         return render_workbench(workshop, e.status, error=message_of(e), bar=bar)
     flash(_(done), "success")
     return _back(workshop)
