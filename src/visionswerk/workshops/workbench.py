@@ -52,6 +52,7 @@ from visionswerk.workshops.models import (
 from visionswerk.workshops.plenary import save_vision, vision_draft
 
 INSERT_ACTION = "vision.insert_proposal"
+PROPOSAL_NOT_FOUND = N_("Diesen Vorschlag gibt es hier nicht.")
 PARAGRAPH_NOT_FOUND = N_("Diesen Absatz gibt es in dem Vorschlag nicht.")
 NOTHING_CHOSEN = N_("Bitte kreuzen Sie mindestens einen Aspekt oder eine Gruppe an.")
 
@@ -71,19 +72,27 @@ class Insertion:
 def insert_proposal(
     actor: User,
     workshop: Workshop,
-    proposal: PairProposal,
+    proposal: PairProposal | int,
     *,
     base_version: int,
     paragraph: int | None = None,
 ) -> VisionDraft:
     """Append the pair's proposal (``paragraph`` None) or its paragraph number
     ``paragraph`` (1-based) to the vision text, saved from ``base_version`` like any edit
-    (stale → the same Conflict as ``save_vision``). The provenance is recorded."""
+    (stale → the same Conflict as ``save_vision``). The provenance is recorded.
+    ``proposal``: the proposal or its id (loaded only after the permission check)."""
     in_scope(workshop)
-    in_scope(proposal)
-    if proposal.workshop_id != workshop.id:
-        raise NotFound(N_("Diesen Vorschlag gibt es hier nicht."))
     require(actor, "vision.compose", workshop)
+    if isinstance(proposal, int):
+        found = db.scalar(
+            select(PairProposal).where(
+                PairProposal.id == proposal, PairProposal.workshop_id == workshop.id
+            )
+        )
+        proposal = found if found is not None else PairProposal()
+    in_scope(proposal, PROPOSAL_NOT_FOUND)
+    if proposal.workshop_id != workshop.id:
+        raise NotFound(PROPOSAL_NOT_FOUND)
     parts = paragraphs(proposal.text)
     if paragraph is None:
         piece = "\n\n".join(parts)

@@ -135,8 +135,7 @@ def set_aside_many(workshop_id: int, json: SetAsideMany):  # type: ignore[no-unt
 def insert_proposal(workshop_id: int, json: Insert):  # type: ignore[no-untyped-def]
     """Append a pair's proposal (or one paragraph) to the vision text (provenance recorded)"""
     w = workshop(workshop_id)
-    proposal = ws.get_proposal(me(), json.proposal_id)
     draft = ws.insert_proposal(
-        me(), w, proposal, base_version=json.base_version, paragraph=json.paragraph
+        me(), w, json.proposal_id, base_version=json.base_version, paragraph=json.paragraph
     )
     return a.vision(draft)

@@ -163,11 +163,11 @@ def render_vision(
 ):  # type: ignore[no-untyped-def]
     """The workbench (``workbench_views``); an aspect's or group's error is shown above
     the ledger with what was typed kept in the action bar."""
-    for errors in (aspect_errors, group_errors):
-        for e in (errors or {}).values():
-            error = e["message"]
+    for sign, errors in ((1, aspect_errors), (-1, group_errors)):
+        for ident, e in (errors or {}).items():
             bar = {"passage": e.get("passage", ""), "reason": e.get("reason", "")}
-            return render_workbench(workshop, status, form, conflict, error, bar)
+            bar["checked"] = {sign * ident}
+            return render_workbench(workshop, status, form, conflict, e["message"], bar)
     return render_workbench(workshop, status, form, conflict, error)
 
 

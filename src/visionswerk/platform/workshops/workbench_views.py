@@ -23,7 +23,7 @@ from visionswerk.platform.workshops.blueprint import bp
 from visionswerk.platform.workshops.forms import VisionForm
 from visionswerk.platform.workshops.step_views import int_or_none
 from visionswerk.platform.workshops.views import page_error
-from visionswerk.tenants.policy import can
+from visionswerk.tenants.policy import can, require
 from visionswerk.workshops import services as ws
 from visionswerk.workshops.models import AspectStatus, Pair, PairProposal, Workshop
 from visionswerk.workshops.workbench import paragraphs
@@ -149,7 +149,7 @@ def _ids(name: str) -> list[int]:
 def insert_proposal(workshop_id: int):  # type: ignore[no-untyped-def]
     workshop = ws.get_workshop(current_user, workshop_id)
     pick = (request.form.get("pick") or request.form.get("proposal_id") or "").split(":")
-    proposal = ws.get_proposal(current_user, int_or_none(pick[0]) or 0)
+    proposal = int_or_none(pick[0]) or 0
     paragraph = int_or_none(pick[1]) if len(pick) > 1 else None
     base = int_or_none(request.form.get("base_version"))
     try:
@@ -211,10 +211,10 @@ def group_suggestion(workshop_id: int):  # type: ignore[no-untyped-def]
     workshop = ws.get_workshop(current_user, workshop_id)
     ids = _ids("aspect_ids")
     if request.form.get("action") == "dismiss":
-        if can(current_user, "ledger.decide", workshop):
-            kept = session.setdefault("wb_dismissed", {}).setdefault(str(workshop.id), [])
-            kept[:] = ([*kept, request.form.get("key", "")[:2000]])[-200:]
-            session.modified = True
+        require(current_user, "ledger.decide", workshop)  # as accepting would
+        kept = session.setdefault("wb_dismissed", {}).setdefault(str(workshop.id), [])
+        kept[:] = [*kept, request.form.get("key", "")[:2000]][-200:]
+        session.modified = True
         flash(_("Der Vorschlag ist verworfen."), "success")
         return _back(workshop)
     try:
