@@ -259,13 +259,9 @@ def take_up_at(actor: User, aspect: Aspect, start: int, end: int) -> Aspect:
 
 @dataclasses.dataclass(frozen=True)
 class SuggestedGroup:
-    aspect_ids: list[int]
+    aspect_ids: list[int]  # the members still open and in no group
     label: str
-
-    @property
-    def key(self) -> str:
-        """Stable name of the suggestion (to dismiss it): its members' ids."""
-        return "-".join(str(i) for i in self.aspect_ids)
+    key: str  # stable name (to dismiss it): the ids of all the similar aspects found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -319,13 +315,16 @@ def suggestions(
             )
         )
     open_ = [a for a in aspects if a.status == AspectStatus.OPEN]
-    free = [a for a in open_ if a.group_id is None]
+    # grouped over *all* labels (they never change, so the cached result holds for the
+    # whole of step 3), then shown only with the members still open and in no group
+    free = {a.id for a in open_ if a.group_id is None}
     groups = []
-    for members in _groups_of(tuple(a.label for a in free)):
-        chosen = [free[i] for i in members]
-        suggestion = SuggestedGroup([a.id for a in chosen], _label_for([a.label for a in chosen]))
-        if suggestion.key not in dismissed:
-            groups.append(suggestion)
+    for members in _groups_of(tuple(a.label for a in aspects)):
+        chosen = [aspects[i] for i in members if aspects[i].id in free]
+        key = "-".join(str(aspects[i].id) for i in members)
+        if len(chosen) >= 2 and key not in dismissed:
+            labels = [a.label for a in chosen]
+            groups.append(SuggestedGroup([a.id for a in chosen], _label_for(labels), key))
     text = db.scalar(select(VisionDraft.text).where(VisionDraft.workshop_id == workshop.id)) or ""
     passages: dict[int, list[SuggestedPassage]] = {}
     if text.strip():
