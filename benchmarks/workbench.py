@@ -32,6 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=40)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--profile", action="store_true", help="cProfile the steady requests")
     args = parser.parse_args()
 
     from sqlalchemy import event
@@ -94,7 +95,18 @@ def main() -> None:
         first, size, n = request()
         body = client.get(page).get_data(as_text=True)
         aspects = body.count('<li class="row ')
-        runs = [request() for _ in range(args.runs)]
+        if args.profile:
+            import cProfile
+            import pstats
+
+            with cProfile.Profile() as profile:
+                runs = [request() for _ in range(args.runs)]
+            stats = pstats.Stats(profile).sort_stats("tottime")
+            stats.print_stats(25)
+            stats.sort_stats("cumulative").print_stats("visionswerk/(workshops|platform|visions)", 30)
+            stats.print_callers(os.environ.get("CALLERS", "^$"))
+        else:
+            runs = [request() for _ in range(args.runs)]
         cpu = sorted(r[0] for r in runs)
         # a decision (the ledger form, no JavaScript), then the page again
         token = body.split('name="csrf_token" value="')[1].split('"')[0]

@@ -17,9 +17,11 @@ text): a page view after a decision recomputes only what changed.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import re
+import threading
 
 from sqlalchemy import select
 
@@ -243,6 +245,19 @@ def reopen_many(
     return aspects
 
 
+def stale_ids(aspects: list[Aspect], text: str) -> set[int]:
+    """Ids of the aspects taken up whose passage the text no longer contains — the same
+    comparison as ``text.contains_passage``, with the text folded once, not per aspect."""
+    folded = " ".join(texts.casefold(text or "").split())
+    stale = set()
+    for a in aspects:
+        if a.status == AspectStatus.TAKEN_UP:
+            needle = " ".join(texts.casefold(a.passage or "").split())
+            if not needle or needle not in folded:
+                stale.add(a.id)
+    return stale
+
+
 def take_up_at(actor: User, aspect: Aspect, start: int, end: int) -> Aspect:
     """Take up ``aspect`` with the passage ``text[start:end]`` of the saved vision text
     (a suggested passage, one click). Offsets outside the text: InvalidField."""
@@ -282,9 +297,26 @@ def _groups_of(labels: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(g) for g in grouping.suggest_groups(list(labels)))
 
 
-@functools.lru_cache(maxsize=4096)
-def _passages_of(label: str, text: str, limit: int) -> tuple[tuple[int, int], ...]:
-    return tuple(grouping.suggest_passages(label, text, limit=limit))
+_passages_lock = threading.Lock()
+_passages: collections.OrderedDict[tuple[str, int], dict[str, list[tuple[int, int]]]] = (
+    collections.OrderedDict()
+)
+
+
+def _passages_of(labels: list[str], text: str, limit: int) -> dict[str, list[tuple[int, int]]]:
+    """Suggested spans per label for this text: what is not known yet for the text is
+    computed in one batch (its sentences embedded once); the last 32 texts are kept."""
+    with _passages_lock:
+        known = _passages.setdefault((text, limit), {})
+        _passages.move_to_end((text, limit))
+        while len(_passages) > 32:
+            _passages.popitem(last=False)
+        missing = sorted({label for label in labels if label not in known})
+    if missing:
+        found = grouping.suggest_passages_many(missing, text, limit=limit)
+        with _passages_lock:
+            known.update(zip(missing, found, strict=True))
+    return known
 
 
 def _label_for(labels: list[str]) -> str:
@@ -327,10 +359,10 @@ def suggestions(
             groups.append(SuggestedGroup([a.id for a in chosen], _label_for(labels), key))
     text = db.scalar(select(VisionDraft.text).where(VisionDraft.workshop_id == workshop.id)) or ""
     passages: dict[int, list[SuggestedPassage]] = {}
-    if text.strip():
+    if text.strip() and open_:
+        known = _passages_of([a.label for a in open_], text, limit)
         for a in open_:
-            spans = _passages_of(a.label, text, limit)
-            if spans:
+            if spans := known.get(a.label):
                 passages[a.id] = [SuggestedPassage(s, e, text[s:e]) for s, e in spans]
     return Suggestions(groups, passages)
 

@@ -24,6 +24,7 @@ from visionswerk.platform.workshops.forms import VisionForm
 from visionswerk.platform.workshops.step_views import int_or_none
 from visionswerk.platform.workshops.views import page_error
 from visionswerk.tenants.policy import can, require
+from visionswerk.visions import services as vs
 from visionswerk.workshops import services as ws
 from visionswerk.workshops.models import AspectStatus, Pair, PairProposal, Workshop
 from visionswerk.workshops.workbench import paragraphs
@@ -66,6 +67,73 @@ class Filters:
         return bool(self.status or self.pair or self.person or self.group or self.q)
 
 
+@dataclasses.dataclass(frozen=True)
+class Row:
+    """One ledger row as plain values, prepared here so the template does little per row
+    (300 rows: Jinja's attribute lookups on ORM rows cost more than the markup)."""
+
+    id: int
+    label: str
+    status: str
+    prov: str
+    note: str  # the passage or the reason, shortened
+    stale: bool
+    data: str  # the filter attributes (pair, person, group) for workbench.js
+    sugg: str  # "id:start:end" of the best suggested passage, "" if none
+    sugg_text: str
+
+
+def _short(text: str | None, limit: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _rows(
+    ledger: Any, aspects: list[Any], hints: Any, composes: bool, stale: set[int]
+) -> list[Row]:
+    cache: dict[int, Any] = {}
+    groups = {g.id: g.label for g in ledger.groups}
+    people = {
+        uid: (c.name or _("Beitrag %(letter)s", letter=c.letter))
+        for uid, c in ledger.contributors.items()
+    }
+    pair_names: dict[int | None, str] = {}
+    rows = []
+    for a in aspects:
+        if a.participant_id is not None or a.pair_id is None:
+            prov = people.get(a.participant_id) or _("aus einem Entwurf")
+            origin = vs.parent_origin(a, cache)
+            if origin is not None:
+                prov += " · " + _("übernommen aus der Vision, Fassung %(n)d", n=origin.number)
+        else:
+            if a.pair_id not in pair_names:
+                pair_names[a.pair_id] = _("Paar %(n)s", n=a.pair.number if a.pair else "?")
+            prov = pair_names[a.pair_id]
+        if a.group_id:
+            prov += " · " + groups.get(a.group_id, "")
+        status = a.status.value
+        found = hints.passages.get(a.id) if composes and status == "open" else None
+        data = "".join(
+            f' data-{k}="{v}"'
+            for k, v in (("p", a.pair_id), ("u", a.participant_id), ("g", a.group_id))
+            if v
+        )
+        rows.append(
+            Row(
+                id=a.id,
+                label=a.label,
+                status=status,
+                prov=prov,
+                note=_short(a.passage if status == "taken_up" else a.reason, 60),
+                stale=a.id in stale,
+                data=data,  # integers only: safe to mark up
+                sugg=f"{a.id}:{found[0].start}:{found[0].end}" if found else "",
+                sugg_text=_short(found[0].text, 40) if found else "",
+            )
+        )
+    return rows
+
+
 def _dismissed(workshop_id: int) -> frozenset[str]:
     return frozenset(session.get("wb_dismissed", {}).get(str(workshop_id), []))
 
@@ -101,6 +169,7 @@ def render_workbench(
     filters = Filters.of(request.args)
     hints = ws.suggestions(user, workshop, ledger.aspects, dismissed=_dismissed(workshop.id))
     labels = {a.id: a.label for a in ledger.aspects}
+    stale = ws.stale_ids(ledger.aspects, vision.text) if composes else set()
     counts = ledger.coverage.overall
     return (
         render_template(
@@ -109,12 +178,14 @@ def render_workbench(
             w=workshop,
             vision=vision,
             ledger=ledger,
-            rows=[a for a in ledger.aspects if filters.keeps(a)],
+            rows=_rows(
+                ledger, [a for a in ledger.aspects if filters.keeps(a)], hints, composes, stale
+            ),
             group_labels={g.id: g.label for g in ledger.groups},
             group_sizes={
                 g.id: sum(a.group_id == g.id for a in ledger.aspects) for g in ledger.groups
             },
-            stale={a.id for a in ws.stale_passages(workshop)} if composes else set(),
+            stale=stale,
             composes=composes,
             form=form,
             conflict=conflict,
