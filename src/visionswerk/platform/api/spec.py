@@ -29,6 +29,7 @@ from spectree.models import SecuritySchemeData
 
 from visionswerk.i18n import N_
 from visionswerk.platform.api import bp
+from visionswerk.platform.api.fields import INT32_MAX
 from visionswerk.platform.api.models import ConflictProblem, OpenAPIDocument, Problem
 from visionswerk.platform.api.problems import (
     MIMETYPE,
@@ -39,6 +40,7 @@ from visionswerk.platform.api.problems import (
     problem_type,
 )
 from visionswerk.platform.pipeline import public
+from visionswerk.tenants.services import SLUG_RE
 
 PREFIX = "/api/v1"
 MAX_DEPTH = 32  # no request shape nests deeper than 4; json's own limit is ~1,000 frames
@@ -343,6 +345,13 @@ def _finish(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _finish_operation(operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        if not parameter.get("description"):
+            parameter.pop("description", None)
+        if parameter["name"] == "tenant_slug":
+            parameter["schema"] = {"type": "string", "pattern": SLUG_RE.pattern, "maxLength": 63}
+        elif parameter["name"].endswith("_id"):  # checked in views._load_url_objects
+            parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": INT32_MAX}
     declared = _DECLARED.get(operation["operationId"], set())
     operation["responses"] = {
         code: response
@@ -359,7 +368,8 @@ def _finish_operation(operation: dict[str, Any]) -> None:
     if body:
         ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
         schema = spec.models.get(ref, {})
-        body["required"] = bool(schema.get("required"))
+        # a body is optional only when every field is (an all-optional one-of is not)
+        body["required"] = any(key in schema for key in ("required", "anyOf", "oneOf"))
     for code, response in operation["responses"].items():
         content = response.get("content")
         if not code.startswith(("4", "5")) or not content:
@@ -399,8 +409,4 @@ def current_document() -> dict[str, Any]:
 @api(ok=OpenAPIDocument, tag="API", public=True)
 def openapi_document():  # type: ignore[no-untyped-def]
     """This description (OpenAPI 3.1)"""
-    response = current_app.response_class(
-        json.dumps(current_document(), ensure_ascii=False), mimetype="application/json"
-    )
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    return current_document(), 200, {"Cache-Control": "public, max-age=300"}
