@@ -39,7 +39,7 @@ from visionswerk.worker import notifications
 from visionswerk.worker.models import OutgoingEmail
 from visionswerk.workshops import services as ws
 from visionswerk.workshops import signing
-from visionswerk.workshops.models import Phase, Signature, VisionSource, VisionVersion
+from visionswerk.workshops.models import Phase, Signatory, Signature, VisionSource, VisionVersion
 
 pytestmark = [
     pytest.mark.committing,
@@ -99,6 +99,7 @@ def _move_concurrently(app: Flask, make: Factory, setup: Any, to: Phase) -> list
 
     results = _all_at_once(20, move)
     statuses = Counter(status for status, _ in results)
+    print(f"[concurrency] 20 moves to {to.value} (10 pages, 10 API): {dict(statuses)}")
     won = statuses[302] + statuses[200]
     assert won == 1 and statuses[409] == 19, (statuses, [b[:200] for s, b in results if s >= 500])
     for status, body in results:
@@ -184,6 +185,7 @@ def test_ten_concurrent_uses_of_one_signing_link_sign_once(app: Flask, make: Fac
 
     results = _all_at_once(10, use)
     statuses = Counter(status for status, _ in results)
+    print(f"[concurrency] 10 uses of one signing link: {dict(statuses)}")
     assert statuses == {200: 1, 409: 9}, statuses
     for status, body in results:
         if status == 409:
@@ -212,4 +214,50 @@ def test_ten_versions_created_at_once_get_consecutive_numbers(make: Factory) -> 
         return number, ""
 
     numbers = sorted(n for n, _ in _all_at_once(10, create))
+    print(f"[concurrency] 10 versions created at once in one tenant: numbers {numbers}")
     assert numbers == list(range(1, 11))
+
+
+def test_signing_and_removing_one_signatory_at_once_never_loses_a_signature(
+    app: Flask, make: Factory
+) -> None:
+    """5 uses of a link and 5 facilitators taking the person off the list, all at once:
+    whichever comes first decides; a signature never disappears with its signatory."""
+    setup = make.workshop(make.municipality(), phase="signing", participants=2)
+    slug, tenant_id = setup.tenant.slug, setup.tenant.id
+    with setup.scope():
+        person, token = ws.add_signatory(
+            setup.facilitator, setup.workshop, name="Erika Muster", function="Bürgermeisterin"
+        )
+        person_id, sha = person.id, person.version.sha256
+    dbmod.commit()
+    emails = [make.user(setup.tenant, Role.FACILITATOR).email for _ in range(5)]
+    link = f"/{slug}/unterschreiben/{token}"
+    signers = [app.test_client() for _ in range(5)]
+    signer_csrf = [csrf_token(c, link) for c in signers]
+    removers = [_page_client(app, email) for email in emails]
+    dbmod.db.remove()
+
+    def act(i: int) -> tuple[int, str]:
+        if i < 5:
+            data = {"sha256": sha, "confirm": "y", "csrf_token": signer_csrf[i]}
+            response = signers[i].post(link, data=data)
+        else:
+            client, csrf = removers[i - 5]
+            response = client.post(
+                f"/{slug}/unterzeichnende/{person_id}/entfernen", data={"csrf_token": csrf}
+            )
+        return response.status_code, ""
+
+    statuses = Counter(status for status, _ in _all_at_once(10, act))
+    print(f"[concurrency] 5 link uses + 5 removals of one signatory: {dict(statuses)}")
+    assert set(statuses) <= {200, 302, 404, 409}, statuses
+    with tenant_scope(tenant_id):
+        listed = db.get(Signatory, person_id) is not None
+        signed = db.scalar(
+            select(func.count()).select_from(Signature).where(Signature.signatory_id == person_id)
+        )
+    if listed:  # a signature came first: it stays, every removal was refused
+        assert signed == 1 and statuses[200] == 1 and statuses[302] == 0, statuses
+    else:  # the removal came first: nobody signed for the removed person
+        assert signed == 0 and statuses[200] == 0 and statuses[302] == 1, statuses

@@ -6,7 +6,9 @@
 * The pipeline commits once, after the view returned a successful response to a
   state-changing request. Safe requests (GET, HEAD) and error responses roll back, so a
   GET cannot change state even by accident; a commit attempted while a safe request is
-  being handled raises instead of persisting anything.
+  being handled raises instead of persisting anything. The commit happens inside the
+  dispatch, so a constraint it trips goes to the error handlers (409) like any error.
+* Before anything else: NUL bytes in the path, query string or form answer 400.
 * The JSON API (``/api/...``) authenticates with ``Authorization: Bearer <token>`` (a
   personal API token; then only the token counts, never the session cookie) or with the
   session; an unauthenticated API request answers 401 (problem+json), not a redirect.

@@ -26,7 +26,6 @@ import json
 import unicodedata
 
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import ObjectDeletedError
 
 from visionswerk.db import db, utcnow
 from visionswerk.errors import Conflict, NotFound
@@ -328,9 +327,10 @@ def renew_signatory_link(actor: User, signatory: Signatory) -> str:
     if workshop is None:
         raise NotFound(SIGNATORY_NOT_FOUND)
     version = _signing_version(actor, workshop)
+    _reload(signatory)
     if signatory.version_id != version.id or signatory.user_id is not None:
         raise NotFound(SIGNATORY_NOT_FOUND)
-    if signatory.signature is not None:
+    if _signed(signatory):
         raise Conflict(N_("Hier wurde schon unterschrieben."))
     token, digest = new_token()
     signatory.token_hash = digest
@@ -346,9 +346,10 @@ def remove_signatory(actor: User, signatory: Signatory) -> None:
     if workshop is None:
         raise NotFound(SIGNATORY_NOT_FOUND)
     version = _signing_version(actor, workshop)
+    _reload(signatory)
     if signatory.version_id != version.id:
         raise NotFound(SIGNATORY_NOT_FOUND)
-    if signatory.signature is not None:
+    if _signed(signatory):
         raise Conflict(N_("Wer schon unterschrieben hat, bleibt auf der Liste."))
     audit.record(actor, signatory.tenant_id, "signatory.remove", signatory)
     db.delete(signatory)
@@ -451,17 +452,27 @@ def _sign(
     return signature
 
 
+def _reload(signatory: Signatory) -> None:
+    """Re-read the signatory after the lock; NotFound when a concurrent request removed it."""
+    if db.scalar(select(Signatory.id).where(Signatory.id == signatory.id)) is None:
+        raise NotFound(SIGNATORY_NOT_FOUND)
+    db.refresh(signatory)
+
+
+def _signed(signatory: Signatory) -> bool:
+    """Whether a signature is committed (or in this transaction) now — not what a
+    relationship loaded before the lock says; a removal must never cascade over one."""
+    signed = select(Signature.id).where(Signature.signatory_id == signatory.id)
+    return db.scalar(signed) is not None
+
+
 def _recheck(signatory: Signatory, user: User | None, token_hash: str | None) -> None:
     """After the lock: the signatory as committed now (still listed, link not renewed,
     not signed meanwhile)."""
-    try:
-        db.refresh(signatory)
-    except ObjectDeletedError:
-        raise NotFound(SIGNATORY_NOT_FOUND) from None
+    _reload(signatory)
     if token_hash is not None and signatory.token_hash != token_hash:
         raise NotFound(LINK_INVALID)
-    signed = select(Signature.id).where(Signature.signatory_id == signatory.id)
-    if db.scalar(signed) is not None:
+    if _signed(signatory):
         if user is None:
             raise LinkUsed(LINK_USED)
         raise Conflict(N_("Sie haben diese Fassung schon unterschrieben."))
