@@ -103,7 +103,8 @@ def main() -> None:
                 runs = [request() for _ in range(args.runs)]
             stats = pstats.Stats(profile).sort_stats("tottime")
             stats.print_stats(25)
-            stats.sort_stats("cumulative").print_stats("visionswerk/(workshops|platform|visions)", 30)
+            ours = "visionswerk/(workshops|platform|visions)"
+            stats.sort_stats("cumulative").print_stats(ours, 30)
             stats.print_callers(os.environ.get("CALLERS", "^$"))
         else:
             runs = [request() for _ in range(args.runs)]
