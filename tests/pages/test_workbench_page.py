@@ -155,3 +155,41 @@ def test_the_workbench_stays_small_and_its_statements_constant(app: Flask, make:
     size, large = _measure(app, make, 40)
     assert small == large, f"6 participants: {small} statements, 40: {large}"
     assert size <= 120_000, f"{size} bytes at 40 participants"
+
+
+def test_groups_on_the_page_take_up_reopen_ungroup_and_dissolve(app: Flask, make: Factory) -> None:
+    s = make.workshop(phase="plenary", participants=4)
+    read = Read(s)
+    with s.scope():
+        ws.save_vision(s.facilitator, s.workshop, "V", TEXT, 0)
+        db.commit()
+        glasfaser = [
+            a.id
+            for a in ws.ledger(s.facilitator, s.workshop).aspects
+            if a.label == "Glasfaser für alle"
+        ]
+    url, page = f"/{s.tenant.slug}/workshops/{s.id}/aspekte", _page(s)
+    moderator = Visitor(app, s.facilitator.email)
+    moderator.post(url, {"action": "group", "label": "Netz", "a": glasfaser}, status=302)
+    html = moderator.html(page)
+    gid = int(re.search(r'name="group_ids" value="(\d+)"', html).group(1))
+    # the group's suggested passage: one click takes up all four
+    found = re.search(rf'name="suggest" value="(g{gid}:\d+:\d+)"', html)
+    assert found, "no suggested passage for the group"
+    value = found.group(1)
+    moderator.post(url, {"suggest": value}, status=302)
+    assert not set(glasfaser) & set(read.open_ids())
+    moderator.post(url, {"action": "reopen", "group_ids": [gid]}, status=302)
+    assert set(glasfaser) <= set(read.open_ids())
+    moderator.post(url, {"action": "ungroup", "a": glasfaser[:3]}, status=302)
+    with read as (me, w):
+        assert ws.ledger(me, w).groups == []  # one member left: the group dissolved
+    moderator.post(url, {"action": "group", "label": "Netz", "a": glasfaser}, status=302)
+    gid = int(re.search(r'name="group_ids" value="(\d+)"', moderator.html(page)).group(1))
+    moderator.post(url, {"dissolve": gid}, status=302)
+    with read as (me, w):
+        assert ws.ledger(me, w).groups == []
+    moderator.post(url, {"action": "nonsense"}, status=422)
+
+
+TEXT = "Unsere Gemeinde ist 2035 digital und nah. Glasfaser für alle macht das möglich."

@@ -68,6 +68,12 @@ def seed_demo() -> list[tuple[str, str, str]] | None:
 
     seed_vision_story(tenants, users, DEMO_PASSWORD)  # ILE vision v1/v2 and three towns
 
+    from visionswerk.platform.workshops.demo import seed_workbench_story
+
+    seed_workbench_story(  # a workshop in step 3, for the workbench
+        tenants["musterhausen"], users["moderation@musterhausen.example"], DEMO_PASSWORD
+    )
+
     from visionswerk.worker.demo import seed_worker_story
 
     seed_worker_story(tenants, users)  # due reminders, a vision PDF built by the worker

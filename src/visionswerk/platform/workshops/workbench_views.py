@@ -182,6 +182,7 @@ def render_workbench(
                 ledger, [a for a in ledger.aspects if filters.keeps(a)], hints, composes, stale
             ),
             group_labels={g.id: g.label for g in ledger.groups},
+            group_hints=_group_hints(ledger, hints) if composes else {},
             group_sizes={
                 g.id: sum(a.group_id == g.id for a in ledger.aspects) for g in ledger.groups
             },
@@ -234,23 +235,50 @@ def insert_proposal(workshop_id: int):  # type: ignore[no-untyped-def]
     return _back(workshop, "#editor")
 
 
+def _span(workshop: Workshop, span: tuple[int, int]) -> str:
+    """The saved text's ``[start:end]`` ("" when outside: the service then refuses it)."""
+    text = ws.vision_draft(current_user, workshop).text
+    start, end = span
+    return text[start:end] if 0 <= start < end <= len(text) else ""
+
+
+def _group_hints(ledger: Any, hints: Any) -> dict[int, Any]:
+    """Per group: the best suggested passage of its first open member that has one."""
+    found: dict[int, Any] = {}
+    for a in ledger.aspects:
+        if a.group_id and a.group_id not in found and hints.passages.get(a.id):
+            found[a.group_id] = hints.passages[a.id][0]
+    return found
+
+
+def _suggested(workshop: Workshop, value: str) -> str:
+    """One click on a suggested passage: "<aspect id>:<start>:<end>" takes up the aspect,
+    "g<group id>:<start>:<end>" every aspect of the group."""
+    target, start, end = [*value.split(":"), "", ""][:3]
+    span = (int_or_none(start) or 0, int_or_none(end) or 0)
+    if target.startswith("g"):
+        gid = int_or_none(target[1:]) or 0
+        ws.take_up_many(current_user, workshop, [], _span(workshop, span), group_ids=[gid])
+        return N_("Die Aspekte der Gruppe sind mit dieser Stelle aufgenommen.")
+    ws.take_up_at(current_user, ws.get_aspect(current_user, int_or_none(target) or 0), *span)
+    return N_("Der Aspekt ist mit dieser Stelle aufgenommen.")
+
+
 def _decide(workshop: Workshop, form: Any) -> str:
     """Carry out the ledger form's action; returns the success message."""
     ids, gids = _ids("a") + _ids("aspect_ids"), _ids("group_ids")
     action = form.get("action", "")
     if form.get("suggest"):
-        aid, start, end = (int_or_none(x) for x in ([*form["suggest"].split(":"), "", ""])[:3])
-        aspect = ws.get_aspect(current_user, aid or 0)
-        ws.take_up_at(current_user, aspect, start or 0, end or 0)
-        return N_("Der Aspekt ist mit dieser Stelle aufgenommen.")
-    if form.get("reopen"):
-        ws.reopen_aspect(
-            current_user, ws.get_aspect(current_user, int_or_none(form["reopen"]) or 0)
-        )
-        return N_("Der Aspekt ist wieder offen.")
-    if form.get("ungroup"):
-        ws.ungroup(current_user, ws.get_aspect(current_user, int_or_none(form["ungroup"]) or 0))
-        return N_("Der Aspekt ist aus der Gruppe genommen.")
+        return _suggested(workshop, form["suggest"])
+    if form.get("dissolve"):
+        group = ws.get_group(current_user, int_or_none(form["dissolve"]) or 0)
+        ws.dissolve_group(current_user, group)
+        return N_("Die Gruppe ist aufgelöst.")
+    if action in ("reopen", "ungroup"):
+        ws.reopen_many(current_user, workshop, ids, group_ids=gids, ungroup=action == "ungroup")
+        if action == "ungroup":
+            return N_("Die angekreuzten Aspekte sind aus ihrer Gruppe genommen.")
+        return N_("Die angekreuzten Aspekte sind wieder offen.")
     if action == "take_up":
         ws.take_up_many(current_user, workshop, ids, form.get("passage"), group_ids=gids)
         return N_("Die angekreuzten Aspekte sind aufgenommen.")
