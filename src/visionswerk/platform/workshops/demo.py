@@ -76,4 +76,7 @@ def seed_workbench_story(musterhausen: Tenant, facilitator: User, password: str)
             assert member is not None
             ws.save_proposal(member, pair, text, keywords, 0)
         ws.open_plenary(facilitator, w)
+        from visionswerk.platform.visions.demo import _deadlines
+
+        _deadlines(w, days_ago=10)  # 18:00 German time, step 3 due in four days
         db.flush()
