@@ -81,11 +81,11 @@ def test_a_facilitator_decides_every_aspect_without_typing_a_passage(  # type: i
     expect(suggested).to_contain_text("Glasfaser für alle")
     suggested.get_by_role("button", name="Gruppe bilden – Glasfaser für alle").click()
     expect(page.get_by_text("Die Gruppe ist gebildet.")).to_be_visible()
-    expect(page.get_by_text("Gruppe: Glasfaser für alle (4)")).to_be_visible()
+    expect(page.get_by_text("Gruppe: Glasfaser für alle (4, 4 offen)")).to_be_visible()
     _shot(page, "2-gruppe-1280")
 
     # 4. set the whole group aside with a reason
-    page.get_by_role("checkbox", name="Gruppe: Glasfaser für alle (4)").check()
+    page.get_by_role("checkbox", name="Gruppe: Glasfaser für alle (4, 4 offen)").check()
     page.get_by_role("textbox", name="Begründung").fill("Steht schon im Regionalplan.")
     page.get_by_role("button", name="Angekreuzte zurückstellen").click()
     expect(counts).to_contain_text("Offen: 5 · Aufgenommen: 3 · Zurückgestellt: 4")

@@ -17,8 +17,8 @@ from visionswerk.tenants.scoping import tenant_scope
 from visionswerk.workshops import services as ws
 from visionswerk.workshops.models import Pair
 
-PEOPLE = {  # name: keywords of the step-1 draft
-    "Jasmin": ["Glasfaser in jedem Ortsteil", "Dorfladen mit regionalen Produkten", "Rufbus"],
+PEOPLE = {  # name: keywords of the step-1 draft ("": the demo's participant account)
+    "": ["Glasfaser in jedem Ortsteil", "Dorfladen mit regionalen Produkten", "Rufbus"],
     "Kiefer": [
         "Glasfaser bis in jeden Ortsteil",
         "Bürgerbüro online",
@@ -48,9 +48,11 @@ PROPOSALS = [  # (text, keywords) of pair 1, 2, 3
 ]
 
 
-def seed_workbench_story(musterhausen: Tenant, facilitator: User, password: str) -> None:
-    people = []
-    for i, name in enumerate(PEOPLE, start=1):
+def seed_workbench_story(
+    musterhausen: Tenant, facilitator: User, participant: User, password: str
+) -> None:
+    people = [participant]  # the demo's participant sees this workshop too
+    for i, name in enumerate(list(PEOPLE)[1:], start=1):
         user = create_user(f"ortsteile{i}@{musterhausen.slug}.example", password, name)
         db.add(Membership(user=user, tenant_id=musterhausen.id, role=Role.PARTICIPANT))
         people.append(user)

@@ -183,9 +183,7 @@ def render_workbench(
             ),
             group_labels={g.id: g.label for g in ledger.groups},
             group_hints=_group_hints(ledger, hints) if composes else {},
-            group_sizes={
-                g.id: sum(a.group_id == g.id for a in ledger.aspects) for g in ledger.groups
-            },
+            group_sizes=_group_sizes(ledger),
             stale=stale,
             composes=composes,
             form=form,
@@ -240,6 +238,16 @@ def _span(workshop: Workshop, span: tuple[int, int]) -> str:
     text = ws.vision_draft(current_user, workshop).text
     start, end = span
     return text[start:end] if 0 <= start < end <= len(text) else ""
+
+
+def _group_sizes(ledger: Any) -> dict[int, tuple[int, int]]:
+    """Per group: (members, still open)."""
+    sizes: dict[int, tuple[int, int]] = {}
+    for a in ledger.aspects:
+        if a.group_id:
+            n, o = sizes.get(a.group_id, (0, 0))
+            sizes[a.group_id] = (n + 1, o + (a.status == AspectStatus.OPEN))
+    return sizes
 
 
 def _group_hints(ledger: Any, hints: Any) -> dict[int, Any]:
