@@ -262,7 +262,8 @@ def test_the_whole_method_runs_through_the_pages(
         f"/{slug}/aspekte/{some}", {"action": "take_up", "passage": "Steht nicht drin"}, status=422
     ).get_data(as_text=True)
     assert "Diese Stelle steht (noch) nicht im Visionstext." in refused
-    assert 'value="Steht nicht drin"' in refused
+    assert ">Steht nicht drin</textarea>" in refused  # kept in the ledger's passage field
+    assert f'value="{some}" id="c{some}" checked' in refused
     for aspect_id, label in labels.items():
         if aspect_id in glasfaser:
             continue
@@ -278,7 +279,7 @@ def test_the_whole_method_runs_through_the_pages(
     total = len(labels)
     assert f"{total - 1} von {total} aufgenommen" in text_of(ledger)
     # Emil's own idea is set aside: his row says so in numbers (taken up, set aside, open)
-    assert "Emil 1 1 0 1 von 2 aufgenommen (50 %)" in text_of(ledger)
+    assert "Emil 1 von 2 (50 %) 1 0" in text_of(ledger)
 
     # --- signing ------------------------------------------------------------------------------
     response = moderator.post(f"{base}/schritt", {"to": "signing"}, status=302)

@@ -38,6 +38,10 @@ FACILITATOR_ONLY = [
     ("plenary", "POST", "{w}/vision", {"title": "Meins", "text": "Meins", "base_version": "0"}),
     ("plenary", "POST", "/{slug}/aspekte/{aspect}", {"action": "set_aside", "reason": "weg"}),
     ("signing", "POST", "{w}/unterzeichnende", {"kind": "person", "name": "Jemand"}),
+    ("plenary", "POST", "{w}/aspekte", {"action": "set_aside", "reason": "weg", "a": "{aspect}"}),
+    ("plenary", "POST", "{w}/vision/einfuegen", {"pick": "{aspect}", "base_version": "0"}),
+    ("plenary", "POST", "{w}/gruppenvorschlag", {"action": "accept", "a": "{aspect}"}),
+    ("plenary", "POST", "{w}/gruppenvorschlag", {"action": "dismiss", "key": "1-2"}),
 ]
 
 

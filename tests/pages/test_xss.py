@@ -54,7 +54,11 @@ FORBIDDEN_TAGS = {
     "mtext",
 }
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href"}
-OWN_SCRIPTS = {"/static/workshops.js", "/static/reports.js"}  # the only scripts a page loads
+OWN_SCRIPTS = {
+    "/static/workshops.js",
+    "/static/reports.js",
+    "/static/workbench.js",
+}  # the only scripts a page loads
 
 
 def assert_inert(html: str, where: str) -> None:

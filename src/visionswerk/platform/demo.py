@@ -64,6 +64,17 @@ def seed_demo() -> list[tuple[str, str, str]] | None:
     for user in users.values():
         db.refresh(user)  # memberships for the policy
 
+    from visionswerk.platform.workshops.demo import seed_workbench_story
+
+    # a workshop in step 3, for the workbench; started before (so it is not the current
+    # workshop of) the vision story's "Musterhausen 2035"
+    seed_workbench_story(
+        tenants["musterhausen"],
+        users["moderation@musterhausen.example"],
+        users["teilnahme@musterhausen.example"],
+        DEMO_PASSWORD,
+    )
+
     from visionswerk.platform.visions.demo import seed_vision_story
 
     seed_vision_story(tenants, users, DEMO_PASSWORD)  # ILE vision v1/v2 and three towns

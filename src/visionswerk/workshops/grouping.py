@@ -28,7 +28,13 @@ from functools import lru_cache
 import numpy as np
 import Stemmer  # PyStemmer: the Snowball stemmers in C
 
-__all__ = ["sentence_spans", "suggest_groups", "suggest_passages", "warm_up"]
+__all__ = [
+    "sentence_spans",
+    "suggest_groups",
+    "suggest_passages",
+    "suggest_passages_many",
+    "warm_up",
+]
 
 # Average similarity two clusters need to be suggested as one group (tuned on the dev set).
 GROUP_THRESHOLD = 0.5
@@ -493,3 +499,33 @@ def suggest_passages(
         if score >= PASSAGE_THRESHOLD:
             scored.append((-score, -cos, i))  # ties: the closer meaning first, then position
     return [spans[i] for *_, i in sorted(scored)[:limit]]
+
+
+def suggest_passages_many(
+    aspect_texts: list[str], vision_text: str, *, limit: int = PASSAGE_LIMIT
+) -> list[list[tuple[int, int]]]:
+    """:func:`suggest_passages` for many aspects against one text, with the same scores:
+    the text's sentences are split, stemmed and embedded once, and all aspects in one
+    forward pass (the workbench asks for every open aspect at once)."""
+    vision_text = vision_text if isinstance(vision_text, str) else ""
+    texts = [t if isinstance(t, str) else "" for t in aspect_texts]
+    spans = sentence_spans(vision_text) if vision_text.strip() else []
+    if not spans or not texts:
+        return [[] for _ in texts]
+    sentences = [vision_text[s:e] for s, e in spans]
+    words = [_content_stems(s) for s in sentences]
+    vectors = embed([t.strip() for t in texts] + sentences)
+    cosine = vectors[len(texts) :] @ vectors[: len(texts)].T  # sentences × aspects
+    found: list[list[tuple[int, int]]] = []
+    for j, text in enumerate(texts):
+        aspect = _content_stems(text)
+        scored = []
+        for i in range(len(sentences) if text.strip() else 0):
+            cos = float(cosine[i, j])
+            score = max(_coverage(aspect, words[i]), cos) + PASSAGE_THEME * _theme_share(
+                aspect, words[i]
+            )
+            if score >= PASSAGE_THRESHOLD:
+                scored.append((-score, -cos, i))
+        found.append([spans[i] for *_, i in sorted(scored)[:limit]])
+    return found

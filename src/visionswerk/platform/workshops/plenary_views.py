@@ -19,9 +19,10 @@ from visionswerk.platform.workshops.blueprint import bp
 from visionswerk.platform.workshops.forms import CommentForm, GroupForm, StrengthForm, VisionForm
 from visionswerk.platform.workshops.step_views import int_or_none
 from visionswerk.platform.workshops.views import page_error
+from visionswerk.platform.workshops.workbench_views import render_workbench
 from visionswerk.tenants.policy import can
 from visionswerk.workshops import services as ws
-from visionswerk.workshops.models import AspectStatus, PairProposal, Phase, Workshop
+from visionswerk.workshops.models import PairProposal, Phase, Workshop
 
 NOT_YET = N_(
     "Schritt 3 hat noch nicht begonnen. Dann sehen hier alle Teilnehmenden alle Vorschläge."
@@ -158,44 +159,16 @@ def render_vision(
     error: str | None = None,
     aspect_errors: dict[int, dict[str, str]] | None = None,
     group_errors: dict[int, dict[str, str]] | None = None,
-    group_form: GroupForm | None = None,
-    checked: set[int] | None = None,
+    **_ignored: Any,
 ):  # type: ignore[no-untyped-def]
-    user = current_user
-    vision = ws.vision_draft(user, workshop)
-    ledger = ws.ledger(user, workshop)
-    composes = can(user, "vision.compose", workshop)
-    if form is None:
-        form = VisionForm(formdata=None)
-        form.title.data = vision.title
-        form.text.data = vision.text
-        form.base_version.data = str(vision.version)
-    grouped: dict[int, list[Any]] = {}
-    for a in ledger.aspects:
-        if a.group_id is not None:
-            grouped.setdefault(a.group_id, []).append(a)
-    return (
-        render_template(
-            "workshops/vision.html",
-            tenant=current_tenant(),
-            w=workshop,
-            vision=vision,
-            ledger=ledger,
-            groups=[(g, grouped.get(g.id, [])) for g in ledger.groups],
-            ungrouped=[a for a in ledger.aspects if a.group_id is None],
-            stale={a.id for a in ws.stale_passages(workshop)} if composes else set(),
-            composes=composes,
-            form=form,
-            conflict=conflict,
-            error=error,
-            aspect_errors=aspect_errors or {},
-            group_errors=group_errors or {},
-            group_form=group_form or GroupForm(formdata=None),
-            checked=checked or set(),
-            Status=AspectStatus,
-        ),
-        status,
-    )
+    """The workbench (``workbench_views``); an aspect's or group's error is shown above
+    the ledger with what was typed kept in the action bar."""
+    for sign, errors in ((1, aspect_errors), (-1, group_errors)):
+        for ident, e in (errors or {}).items():
+            bar = {"passage": e.get("passage", ""), "reason": e.get("reason", "")}
+            bar["checked"] = {sign * ident}
+            return render_workbench(workshop, status, form, conflict, e["message"], bar)
+    return render_workbench(workshop, status, form, conflict, error)
 
 
 @bp.get("/<tenant_slug>/workshops/<int:workshop_id>/vision")

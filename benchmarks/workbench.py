@@ -1,0 +1,134 @@
+"""Benchmark: the step-3 workbench page for a workshop of 40 participants (40 drafts with
+five keywords, 20 pairs with three-paragraph proposals and five keywords: 300 aspects, a
+third decided, four groups; ``tests/workshops/workbench_data.py``).
+
+    .venv/bin/python benchmarks/workbench.py [--participants 40] [--runs 30]
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/visionswerk \\
+        .venv/bin/python benchmarks/workbench.py
+
+SQLite in a temporary folder unless DATABASE_URL names a PostgreSQL server (then a scratch
+database next to it, dropped afterwards). The facilitator requests the page through the
+app (test client: the whole request — routing, session, queries, template); printed: HTML
+size, SQL statements per request, server CPU per request (process time; median and p95
+over ``--runs``), the first request (suggestions computed) and a request right after a
+decision. Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--participants", type=int, default=40)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--profile", action="store_true", help="cProfile the steady requests")
+    args = parser.parse_args()
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from tests.factories import PASSWORD, Factory
+    from tests.workshops.workbench_data import big_workshop
+
+    from visionswerk import db as dbmod
+    from visionswerk.db import Base, make_engine
+    from visionswerk.platform import create_app
+    from visionswerk.platform.cli import import_models
+    from visionswerk.settings import Settings
+    from visionswerk.workshops.grouping import warm_up
+
+    folder = Path(tempfile.mkdtemp(prefix="vw-bench-"))
+    drop = lambda: None  # noqa: E731
+    url = f"sqlite:///{folder / 'bench.sqlite'}"
+    if os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+        from region_overview import scratch_database
+
+        url, drop = scratch_database(os.environ["DATABASE_URL"])
+    try:
+        settings = Settings.from_env({
+            "VISIONSWERK_ENV": "testing", "VISIONSWERK_INSTANCE": str(folder),
+            "SECRET_KEY": "bench", "DATABASE_URL": url, "CELERY_ALWAYS_EAGER": "1",
+            "MAIL_OUTBOX": str(folder / "outbox"), "BASE_URL": "http://localhost",
+        })  # fmt: skip
+        import_models()
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        app = create_app(settings, ENGINE=engine, TESTING=True)
+        warm_up()  # as wsgi.py does at process start
+        with app.app_context():
+            started = time.perf_counter()
+            s = big_workshop(Factory(), args.participants)
+            page = f"/{s.tenant.slug}/workshops/{s.id}/vision"
+            email = s.facilitator.email
+            print(
+                f"seeded {args.participants} participants in {time.perf_counter() - started:.1f} s"
+            )
+        client = app.test_client()
+        html = client.get("/anmelden").get_data(as_text=True)
+        token = html.split('name="csrf_token" value="')[1].split('"')[0]
+        client.post("/anmelden", data={"email": email, "password": PASSWORD, "csrf_token": token})
+
+        def request() -> tuple[float, int, int]:
+            statements: list[str] = []
+
+            def count(*_a: object) -> None:
+                statements.append("x")
+
+            event.listen(Engine, "before_cursor_execute", count)
+            cpu = time.process_time()
+            response = client.get(page)
+            cpu = time.process_time() - cpu
+            event.remove(Engine, "before_cursor_execute", count)
+            assert response.status_code == 200, response.status_code
+            return cpu * 1000, len(response.get_data()), len(statements)
+
+        first, size, n = request()
+        body = client.get(page).get_data(as_text=True)
+        aspects = body.count('<li class="row ')
+        if args.profile:
+            import cProfile
+            import pstats
+
+            with cProfile.Profile() as profile:
+                runs = [request() for _ in range(args.runs)]
+            stats = pstats.Stats(profile).sort_stats("tottime")
+            stats.print_stats(25)
+            ours = "visionswerk/(workshops|platform|visions)"
+            stats.sort_stats("cumulative").print_stats(ours, 30)
+            stats.print_callers(os.environ.get("CALLERS", "^$"))
+        else:
+            runs = [request() for _ in range(args.runs)]
+        cpu = sorted(r[0] for r in runs)
+        # a decision (the ledger form, no JavaScript), then the page again
+        token = body.split('name="csrf_token" value="')[1].split('"')[0]
+        aid = body.split('name="a" value="')[1].split('"')[0]
+        client.post(
+            page.removesuffix("vision") + "aspekte",
+            data={"csrf_token": token, "action": "set_aside", "reason": "Später.", "a": aid},
+        )
+        after, _size, _n = request()
+        print(f"{aspects} aspects · HTML {size / 1000:.1f} KB · {n} SQL statements per request")
+        print(
+            f"server CPU per request: median {statistics.median(cpu):.1f} ms, "
+            f"p95 {cpu[int(len(cpu) * 0.95) - 1]:.1f} ms over {args.runs} requests; "
+            f"first request {first:.0f} ms (suggestions computed); "
+            f"right after a decision {after:.1f} ms"
+        )
+        dbmod.db.remove()
+        engine.dispose()
+    finally:
+        drop()
+
+
+if __name__ == "__main__":
+    main()
