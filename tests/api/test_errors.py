@@ -19,7 +19,8 @@ PROBLEM_KEYS = {"type", "title", "status", "detail"}
 
 def assert_problem(problem: dict, status: int) -> None:
     assert set(problem) >= PROBLEM_KEYS, problem
-    assert problem["status"] == status and problem["type"] == "about:blank"
+    assert problem["status"] == status
+    assert problem["type"].startswith("https://visionswerk.de/probleme/")
     assert problem["detail"].strip() and problem["title"].strip()
 
 

@@ -1,140 +1,222 @@
 """Onboarding in ``/api/v1``: regions (platform admins), municipalities (a region's
-coordinators), invitations to a tenant or a workshop, and memberships.
+coordinators and platform admins), invitations to a tenant or a workshop, memberships.
 
 The same services as the pages (``tenants.services``, ``platform.tenancy.invitations``),
 so the same policy decides: a facilitator invites participants, a coordinator also
-facilitators (and coordinators to the region). The invitation's acceptance stays a page:
-the mail's link registers the invitee (``/<tenant>/einladung/<token>``).
+facilitators (and coordinators to the region); members are listed to facilitators,
+coordinators and admins. The invitation's acceptance stays a page: the mail's link
+registers the invitee (``/<tenant>/einladung/<token>``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from flask import Response, url_for
+from pydantic import Field
 
-from visionswerk.i18n import N_
-from visionswerk.platform.api import body as b
 from visionswerk.platform.api import bp
-from visionswerk.platform.api.views import TENANT, WORKSHOP, me, ok, workshop
+from visionswerk.platform.api import models as m
+from visionswerk.platform.api.fields import ID, DateTime
+from visionswerk.platform.api.spec import api, created
+from visionswerk.platform.api.views import LOADERS, TENANT, WORKSHOP, me, url_object, workshop
 from visionswerk.platform.pipeline import current_tenant
 from visionswerk.platform.tenancy import invitations
 from visionswerk.tenants import services
-from visionswerk.tenants.accounts import InvalidField
 from visionswerk.tenants.models import Invitation, Membership, Role, Tenant
 from visionswerk.tenants.policy import require
 
+TAG = "Onboarding"
+INVITATION = TENANT + f"/invitations/<{ID}:invitation_id>"
+MEMBERSHIP = TENANT + f"/memberships/<{ID}:membership_id>"
 
-def tenant_of(t: Tenant) -> dict[str, Any]:
-    return {
-        "slug": t.slug,
-        "name": t.name,
-        "kind": t.kind.value,
-        "parent_slug": t.parent.slug if t.parent is not None else None,
-    }
+# the ids of this module's URLs, loaded (and 404'd) before the body is read
+LOADERS["invitation_id"] = lambda _user, ident: services.invitation_in(current_tenant(), ident)
+LOADERS["membership_id"] = lambda _user, ident: services.membership_in(current_tenant(), ident)
+
+# what the services accept, as patterns the description states (no NUL, no control
+# characters, at least one visible character; ``tenants.accounts.EMAIL_RE``)
+_VISIBLE = r"[^\s\x00-\x1f\x7f]"
+_EMAIL_PART = r"[^@\s\x00-\x1f\x7f]+"
+Email = Annotated[
+    str,
+    Field(
+        max_length=254,
+        pattern=rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$",
+        description="An e-mail address (compared in lower case).",
+        examples=["person@musterhausen.example"],
+    ),
+]
+Name = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        pattern=rf"^[^\x00]*{_VISIBLE}[^\x00]*$",
+        description="Spaces are collapsed.",
+    ),
+]
+Slug = Annotated[
+    str,
+    Field(
+        pattern=services.SLUG_RE.pattern,
+        description="The short name in addresses (lower-case letters, digits, hyphens); "
+        "made from the name when left out.",
+    ),
+]
 
 
-def invitation_of(i: Invitation) -> dict[str, Any]:
-    return {
-        "id": i.id,
-        "email": i.email,
-        "role": i.role.value,
-        "created_at": i.created_at.isoformat(),
-        "expires_at": i.expires_at.isoformat(),
-    }
+class TenantCreated(m.Tenant):
+    parent_slug: str | None = Field(description="The region of a municipality.")
+
+    @classmethod
+    def of(cls, t: Any) -> TenantCreated:
+        parent = t.parent.slug if t.parent is not None else None
+        return cls(slug=t.slug, name=t.name, kind=t.kind.value, parent_slug=parent)
 
 
-def membership_of(m: Membership) -> dict[str, Any]:
-    return {
-        "id": m.id,
-        "user_id": m.user_id,
-        "display_name": m.user.display_name,
-        "email": m.user.email,
-        "role": m.role.value,
-        "created_at": m.created_at.isoformat(),
-    }
+class MunicipalityCreate(m.Request):
+    """A new municipality in this region."""
+
+    name: Name
+    slug: Slug | None = None
 
 
-def _role(data: dict[str, Any]) -> Role:
-    value = b.text(data, "role", required=True)
-    try:
-        return Role(value)
-    except ValueError:
-        raise InvalidField("role", N_("Bitte wählen Sie eine Rolle aus.")) from None
+class RegionCreate(MunicipalityCreate):
+    """A new ILE region and the invitation of its first coordinator."""
+
+    coordinator_email: Email
+
+
+class InvitationCreate(m.Request):
+    email: Email
+    role: m.Role = Field(
+        description="participant (facilitators may), facilitator (coordinators), "
+        "coordinator (a region's coordinators)."
+    )
+
+
+class InvitationOut(m.Answer):
+    id: int
+    email: str
+    role: m.Role
+    created_at: DateTime
+    expires_at: DateTime
+
+    @classmethod
+    def of(cls, i: Invitation) -> InvitationOut:
+        return cls(
+            id=i.id,
+            email=i.email,
+            role=i.role.value,
+            created_at=i.created_at,
+            expires_at=i.expires_at,
+        )
+
+
+class Invitations(m.Answer):
+    invitations: list[InvitationOut] = Field(description="Not accepted yet and not expired.")
+
+
+class WorkshopInvite(m.Request):
+    emails: list[Email] = Field(min_length=1, max_length=100)
+
+
+class WorkshopInvited(m.Answer):
+    joined: list[int] = Field(description="Members of the tenant who take part now (user ids).")
+    invited: list[InvitationOut] = Field(description="Invited by mail; they join on accepting.")
+
+
+class Member(m.Answer):
+    id: int
+    user_id: int
+    display_name: str
+    email: str
+    role: m.Role
+    created_at: DateTime
+
+    @classmethod
+    def of(cls, ms: Membership) -> Member:
+        return cls(
+            id=ms.id,
+            user_id=ms.user_id,
+            display_name=ms.user.display_name,
+            email=ms.user.email,
+            role=ms.role.value,
+            created_at=ms.created_at,
+        )
+
+
+class Members(m.Answer):
+    memberships: list[Member]
+
+
+def _created(t: Tenant):  # type: ignore[no-untyped-def]
+    return created(TenantCreated.of(t), url_for("api.list_memberships", tenant_slug=t.slug))
 
 
 # --- regions and municipalities ------------------------------------------------------
 
 
 @bp.post("/regions")
-def create_region():  # type: ignore[no-untyped-def]
+@api(ok=TenantCreated, status=201, tag=TAG)
+def create_region(json: RegionCreate):  # type: ignore[no-untyped-def]
+    """Create an ILE region and invite its first coordinator (platform admins)"""
     require(me(), "region.create")
-    data = b.json_body()
-    region = invitations.create_region(
-        me(),
-        b.text(data, "name", required=True) or "",
-        b.text(data, "slug"),
-        b.text(data, "coordinator_email", required=True) or "",
-    )
-    return ok(tenant_of(region), 201, url_for("api.list_memberships", tenant_slug=region.slug))
+    return _created(invitations.create_region(me(), json.name, json.slug, json.coordinator_email))
 
 
 @bp.post(TENANT + "/municipalities")
-def create_municipality():  # type: ignore[no-untyped-def]
-    region = current_tenant()
-    require(me(), "municipality.create", region)
-    data = b.json_body()
-    town = services.create_municipality(
-        me(), region, b.text(data, "name", required=True) or "", b.text(data, "slug")
-    )
-    return ok(tenant_of(town), 201, url_for("api.list_memberships", tenant_slug=town.slug))
+@api(ok=TenantCreated, status=201, tag=TAG, errors=(409,))
+def create_municipality(json: MunicipalityCreate):  # type: ignore[no-untyped-def]
+    """Create a municipality in this region (its coordinators, platform admins)"""
+    town = services.create_municipality(me(), current_tenant(), json.name, json.slug)
+    return _created(town)
 
 
 # --- invitations ----------------------------------------------------------------------
 
 
 @bp.get(TENANT + "/invitations")
+@api(ok=Invitations, tag=TAG)
 def list_invitations():  # type: ignore[no-untyped-def]
+    """The tenant's open invitations (facilitators, coordinators, admins)"""
     pending = services.pending_invitations(me(), current_tenant())
-    return ok({"invitations": [invitation_of(i) for i in pending]})
+    return Invitations(invitations=[InvitationOut.of(i) for i in pending])
 
 
 @bp.post(TENANT + "/invitations")
-def create_invitation():  # type: ignore[no-untyped-def]
-    tenant = current_tenant()
-    require(me(), "member.invite.participant", tenant)  # the weakest right: else 403
-    data = b.json_body()
-    invitation = invitations.invite_to_tenant(
-        me(), tenant, b.text(data, "email", required=True) or "", _role(data)
-    )
-    return ok(invitation_of(invitation), 201)
+@api(ok=InvitationOut, status=201, tag=TAG)
+def create_invitation(json: InvitationCreate):  # type: ignore[no-untyped-def]
+    """Invite an address to the tenant with a role; the mail carries the link"""
+    invitation = invitations.invite_to_tenant(me(), current_tenant(), json.email, Role(json.role))
+    return created(InvitationOut.of(invitation))
 
 
-@bp.post(TENANT + "/invitations/<int:invitation_id>/resend")
+@bp.post(INVITATION + "/resend")
+@api(ok=InvitationOut, tag=TAG, errors=(409,))
 def resend_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
-    invitation = services.invitation_in(current_tenant(), invitation_id)
-    return ok(invitation_of(invitations.resend(me(), invitation)))
+    """Send the invitation again with a new link (the old one stops working)"""
+    invitation = url_object("invitation_id", invitation_id)
+    return InvitationOut.of(invitations.resend(me(), invitation))
 
 
-@bp.delete(TENANT + "/invitations/<int:invitation_id>")
+@bp.delete(INVITATION)
+@api(ok=None, status=204, tag=TAG, errors=(409,))
 def withdraw_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
-    invitations.withdraw(me(), services.invitation_in(current_tenant(), invitation_id))
+    """Withdraw an invitation nobody has accepted: its link stops working"""
+    invitations.withdraw(me(), url_object("invitation_id", invitation_id))
     return Response(status=204)
 
 
 @bp.post(WORKSHOP + "/invitations")
-def invite_to_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
-    w = workshop(workshop_id)
-    data = b.json_body()
-    emails = b.strings(data, "emails") or []
-    if not emails:
-        raise InvalidField("emails", b.MISSING, name="emails")
-    results = invitations.invite_to_workshop(me(), w, emails)
-    return ok(
-        {
-            "joined": [r.participation.user_id for r in results if r.participation is not None],
-            "invited": [invitation_of(r.invitation) for r in results if r.invitation is not None],
-        }
+@api(ok=WorkshopInvited, tag=TAG, errors=(409,))
+def invite_to_workshop(workshop_id: int, json: WorkshopInvite):  # type: ignore[no-untyped-def]
+    """Invite people to the workshop by e-mail (members of the tenant join at once)"""
+    results = invitations.invite_to_workshop(me(), workshop(workshop_id), json.emails)
+    return WorkshopInvited(
+        joined=[r.participation.user_id for r in results if r.participation is not None],
+        invited=[InvitationOut.of(r.invitation) for r in results if r.invitation is not None],
     )
 
 
@@ -142,11 +224,15 @@ def invite_to_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get(TENANT + "/memberships")
+@api(ok=Members, tag=TAG)
 def list_memberships():  # type: ignore[no-untyped-def]
-    return ok({"memberships": [membership_of(m) for m in services.members(me(), current_tenant())]})
+    """The tenant's members with their roles (facilitators, coordinators, admins)"""
+    return Members(memberships=[Member.of(ms) for ms in services.members(me(), current_tenant())])
 
 
-@bp.delete(TENANT + "/memberships/<int:membership_id>")
+@bp.delete(MEMBERSHIP)
+@api(ok=None, status=204, tag=TAG)
 def remove_membership(membership_id: int):  # type: ignore[no-untyped-def]
-    services.remove_member(me(), services.membership_in(current_tenant(), membership_id))
+    """Remove a member (facilitators: participants; coordinators, admins: anyone else)"""
+    services.remove_member(me(), url_object("membership_id", membership_id))
     return Response(status=204)

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from visionswerk.platform.api import bp
-from visionswerk.platform.api.problems import MIMETYPE, json_response
-from visionswerk.platform.pipeline import public
+from visionswerk.platform.api.problems import MIMETYPE
 
 # --- small builders -------------------------------------------------------------------
 
@@ -551,6 +549,7 @@ ERRORS = {
     404: ("NotFound", "Not there — also another tenant's ids and objects the user may not see."),
     409: ("Conflict", "Stale version (both texts in `stored` and `submitted`), invalid "
           "move or guard (`from`/`to`), wrong hash."),
+    415: ("UnsupportedMediaType", "The body is not application/json."),
     422: ("InvalidInput", "Invalid input; `errors` names the fields."),
 }  # fmt: skip
 
@@ -580,7 +579,7 @@ def op(
         }
     codes = set(errors)
     if body is not None:
-        codes |= {400, 422}
+        codes |= {400, 415, 422}
     for code in sorted(codes):
         responses[str(code)] = {"$ref": f"#/components/responses/{ERRORS[code][0]}"}
     operation: dict[str, Any] = {
@@ -1022,11 +1021,3 @@ DOCUMENT: dict[str, Any] = {
         },
     },
 }
-
-
-@bp.get("/openapi.json")
-@public
-def openapi_document():  # type: ignore[no-untyped-def]
-    response = json_response(DOCUMENT)
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response

@@ -8,18 +8,23 @@ once. ``openapi.py`` describes every route (a test keeps the two in step).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Response, g, url_for
+from flask import Response, g, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from pydantic import BaseModel
 
 from visionswerk.errors import Conflict, NotAllowed
 from visionswerk.i18n import N_
 from visionswerk.platform.api import body as b
 from visionswerk.platform.api import bp
+from visionswerk.platform.api import models as m
 from visionswerk.platform.api import serialize as s
+from visionswerk.platform.api.fields import ID
 from visionswerk.platform.api.problems import json_response
+from visionswerk.platform.api.spec import api
 from visionswerk.platform.pipeline import current_tenant
 from visionswerk.tenants.accounts import InvalidField
 from visionswerk.tenants.models import User
@@ -31,7 +36,7 @@ from visionswerk.workshops.models import Aspect, Phase, Workshop
 from visionswerk.workshops.signing import NOT_SIGNING
 
 TENANT = "/<tenant_slug>"
-WORKSHOP = TENANT + "/workshops/<int:workshop_id>"
+WORKSHOP = TENANT + f"/workshops/<{ID}:workshop_id>"
 
 
 def me() -> User:
@@ -39,38 +44,68 @@ def me() -> User:
 
 
 def ok(data: Any, status: int = 200, location: str | None = None) -> Response:
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json", by_alias=True)
     response = json_response(data, status)
     if location:
         response.headers["Location"] = location
     return response
 
 
+#: how each id of a URL is loaded (NotFound: another tenant's, or not visible)
+LOADERS: dict[str, Callable[[User, int], Any]] = {
+    "workshop_id": ws.get_workshop,
+    "pair_id": ws.get_pair,
+    "proposal_id": ws.get_proposal,
+    "aspect_id": ws.get_aspect,
+    "group_id": ws.get_group,
+}
+
+
+@bp.before_request
+def _load_url_objects() -> None:
+    """The objects named in the URL are loaded before the body is validated: another
+    tenant's id answers 404 whatever the body (runs after authentication and CSRF)."""
+    loaded = g.setdefault("url_objects", {})
+    for name, value in (request.view_args or {}).items():
+        if name in LOADERS:
+            loaded[name] = LOADERS[name](me(), value)
+
+
+def url_object(name: str, value: int) -> Any:
+    loaded = g.get("url_objects") or {}
+    found = loaded.get(name)
+    if found is not None and found.id == value:
+        return found
+    return LOADERS[name](me(), value)
+
+
 def workshop(workshop_id: int) -> Workshop:
-    return ws.get_workshop(me(), workshop_id)
+    return url_object("workshop_id", workshop_id)  # type: ignore[no-any-return]
 
 
 # --- the user -----------------------------------------------------------------------
 
 
 @bp.get("/me")
+@api(ok=m.Me, tag="Me")
 def get_me():  # type: ignore[no-untyped-def]
+    """Who am I: account, memberships, and the CSRF token for session clients"""
     user = me()
     token_auth = bool(g.get("token_authenticated"))
-    return ok(
-        {
-            "id": user.id,
-            "email": user.email,
-            "display_name": user.display_name,
-            "locale": user.locale,
-            "is_platform_admin": user.is_platform_admin,
-            "memberships": [
-                {"tenant": s.tenant(m.tenant), "role": m.role.value}
-                for m in sorted(user.memberships, key=lambda m: m.tenant.name)
-            ],
-            "authenticated_by": "token" if token_auth else "session",
-            # session clients send this back as X-CSRFToken on every change
-            "csrf_token": None if token_auth else generate_csrf(),
-        }
+    return m.Me(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        locale=user.locale,
+        is_platform_admin=user.is_platform_admin,
+        memberships=[
+            m.Membership(tenant=m.Tenant.of(ms.tenant), role=ms.role.value)
+            for ms in sorted(user.memberships, key=lambda ms: ms.tenant.name)
+        ],
+        authenticated_by="token" if token_auth else "session",
+        # session clients send this back as X-CSRFToken on every change
+        csrf_token=None if token_auth else generate_csrf(),
     )
 
 
@@ -223,30 +258,54 @@ def confirm_pairs(workshop_id: int):  # type: ignore[no-untyped-def]
 # --- step 1: my draft ---------------------------------------------------------------
 
 
-def my_draft(w: Workshop) -> dict[str, Any]:
+def my_draft(w: Workshop) -> m.Draft:
     """The acting user's own draft in ``w`` as the API shows it."""
     user = me()
-    return s.draft(ws.draft_for(user, w), writable=can(user, "draft.write", w))
+    return m.Draft.of(ws.draft_for(user, w), writable=can(user, "draft.write", w))
 
 
 @bp.get(WORKSHOP + "/draft")
+@api(ok=m.Draft, tag="Step 1")
 def get_draft(workshop_id: int):  # type: ignore[no-untyped-def]
-    return ok(my_draft(workshop(workshop_id)))
+    """My step-1 draft (only ever my own)"""
+    return my_draft(workshop(workshop_id))
 
 
 @bp.put(WORKSHOP + "/draft")
-def save_draft(workshop_id: int):  # type: ignore[no-untyped-def]
+@api(ok=m.Draft, tag="Step 1", conflict=m.DraftConflict)
+def save_draft(workshop_id: int, json: m.DraftSave):  # type: ignore[no-untyped-def]
+    """Replace my draft (keywords and text), optionally submitting it"""
     w = workshop(workshop_id)
-    data = b.json_body()
     ws.save_draft(
         me(),
         w,
-        keywords=b.strings(data),
-        text=b.text(data, "text"),
-        base_version=b.integer(data, "base_version"),
-        submit=bool(b.boolean(data, "submit", False)),
+        keywords=json.keywords,
+        text=json.text,
+        base_version=json.base_version,
+        submit=json.submit,
     )
-    return ok(my_draft(w))
+    return my_draft(w)
+
+
+@bp.patch(WORKSHOP + "/draft")
+@api(ok=m.Draft, tag="Step 1", conflict=m.DraftConflict)
+def change_draft(workshop_id: int, json: m.DraftPatch):  # type: ignore[no-untyped-def]
+    """Change my draft's keywords or text (what is not sent stays), optionally submitting it"""
+    w = workshop(workshop_id)
+    stored = ws.draft_for(me(), w)
+    ws.save_draft(
+        me(),
+        w,
+        keywords=json.keywords if json.keywords is not None else _kept(stored, "keywords", []),
+        text=json.text if json.text is not None else _kept(stored, "text", ""),
+        base_version=json.base_version,
+        submit=json.submit,
+    )
+    return my_draft(w)
+
+
+def _kept(stored: Any, name: str, empty: Any) -> Any:
+    return getattr(stored, name) if stored is not None else empty
 
 
 @bp.post(WORKSHOP + "/draft/submit")
@@ -283,7 +342,7 @@ def get_my_pair(workshop_id: int):  # type: ignore[no-untyped-def]
     return ok({"workshop_id": w.id, "pair": s.my_pair(me(), pair) if pair else None})
 
 
-@bp.put(TENANT + "/pairs/<int:pair_id>/feedback")
+@bp.put(TENANT + f"/pairs/<{ID}:pair_id>/feedback")
 def save_feedback(pair_id: int):  # type: ignore[no-untyped-def]
     pair = ws.get_pair(me(), pair_id)
     data = b.json_body()
@@ -298,13 +357,13 @@ def save_feedback(pair_id: int):  # type: ignore[no-untyped-def]
     return ok(s.feedback(feedback))
 
 
-@bp.get(TENANT + "/pairs/<int:pair_id>/proposal")
+@bp.get(TENANT + f"/pairs/<{ID}:pair_id>/proposal")
 def get_proposal(pair_id: int):  # type: ignore[no-untyped-def]
     pair = ws.get_pair(me(), pair_id)
     return ok(s.proposal(ws.proposal_of(me(), pair)))
 
 
-@bp.put(TENANT + "/pairs/<int:pair_id>/proposal")
+@bp.put(TENANT + f"/pairs/<{ID}:pair_id>/proposal")
 def save_proposal(pair_id: int):  # type: ignore[no-untyped-def]
     pair = ws.get_pair(me(), pair_id)
     data = b.json_body()
@@ -324,12 +383,12 @@ def _ready(pair_id: int, ready: bool) -> Response:
     return ok(s.pair(pair))
 
 
-@bp.post(TENANT + "/pairs/<int:pair_id>/ready")
+@bp.post(TENANT + f"/pairs/<{ID}:pair_id>/ready")
 def mark_ready(pair_id: int):  # type: ignore[no-untyped-def]
     return _ready(pair_id, True)
 
 
-@bp.delete(TENANT + "/pairs/<int:pair_id>/ready")
+@bp.delete(TENANT + f"/pairs/<{ID}:pair_id>/ready")
 def unmark_ready(pair_id: int):  # type: ignore[no-untyped-def]
     return _ready(pair_id, False)
 
@@ -342,7 +401,7 @@ def get_plenary(workshop_id: int):  # type: ignore[no-untyped-def]
     return ok(s.plenary(ws.plenary_overview(me(), workshop(workshop_id))))
 
 
-@bp.post(TENANT + "/proposals/<int:proposal_id>/strengths")
+@bp.post(TENANT + f"/proposals/<{ID}:proposal_id>/strengths")
 def mark_strength(proposal_id: int):  # type: ignore[no-untyped-def]
     proposal = ws.get_proposal(me(), proposal_id)
     data = b.json_body()
@@ -350,21 +409,21 @@ def mark_strength(proposal_id: int):  # type: ignore[no-untyped-def]
     return ok(s.strengths_of(me(), proposal))
 
 
-@bp.delete(TENANT + "/proposals/<int:proposal_id>/strengths")
+@bp.delete(TENANT + f"/proposals/<{ID}:proposal_id>/strengths")
 def unmark_strength(proposal_id: int):  # type: ignore[no-untyped-def]
     proposal = ws.get_proposal(me(), proposal_id)
     ws.unmark_strength(me(), proposal)
     return ok(s.strengths_of(me(), proposal))
 
 
-@bp.get(TENANT + "/proposals/<int:proposal_id>/comments")
+@bp.get(TENANT + f"/proposals/<{ID}:proposal_id>/comments")
 def list_comments(proposal_id: int):  # type: ignore[no-untyped-def]
     proposal = ws.get_proposal(me(), proposal_id)
     comments = sorted(proposal.comments, key=lambda c: (c.created_at, c.id))
     return ok({"proposal_id": proposal.id, "comments": [s.comment(c) for c in comments]})
 
 
-@bp.post(TENANT + "/proposals/<int:proposal_id>/comments")
+@bp.post(TENANT + f"/proposals/<{ID}:proposal_id>/comments")
 def add_comment(proposal_id: int):  # type: ignore[no-untyped-def]
     proposal = ws.get_proposal(me(), proposal_id)
     data = b.json_body()
@@ -397,7 +456,7 @@ def _aspect(aspect: Aspect):  # type: ignore[no-untyped-def]
     return ok(s.aspect(aspect, people))
 
 
-@bp.put(TENANT + "/aspects/<int:aspect_id>/decision")
+@bp.put(TENANT + f"/aspects/<{ID}:aspect_id>/decision")
 def decide_aspect(aspect_id: int):  # type: ignore[no-untyped-def]
     aspect = ws.get_aspect(me(), aspect_id)
     status, value = _decision(b.json_body())
@@ -408,7 +467,7 @@ def decide_aspect(aspect_id: int):  # type: ignore[no-untyped-def]
     return _aspect(aspect)
 
 
-@bp.delete(TENANT + "/aspects/<int:aspect_id>/decision")
+@bp.delete(TENANT + f"/aspects/<{ID}:aspect_id>/decision")
 def reopen_aspect(aspect_id: int):  # type: ignore[no-untyped-def]
     aspect = ws.get_aspect(me(), aspect_id)
     ws.reopen_aspect(me(), aspect)
@@ -425,7 +484,7 @@ def group_aspects(workshop_id: int):  # type: ignore[no-untyped-def]
     return ok(s.group(group), 201)
 
 
-@bp.put(TENANT + "/aspect-groups/<int:group_id>/decision")
+@bp.put(TENANT + f"/aspect-groups/<{ID}:group_id>/decision")
 def decide_group(group_id: int):  # type: ignore[no-untyped-def]
     group = ws.get_group(me(), group_id)
     status, value = _decision(b.json_body())
@@ -437,7 +496,7 @@ def decide_group(group_id: int):  # type: ignore[no-untyped-def]
     return ok({**s.group(group), "aspects": [s.aspect(a, people) for a in aspects]})
 
 
-@bp.delete(TENANT + "/aspect-groups/<int:group_id>")
+@bp.delete(TENANT + f"/aspect-groups/<{ID}:group_id>")
 def dissolve_group(group_id: int):  # type: ignore[no-untyped-def]
     group = ws.get_group(me(), group_id)
     ws.dissolve_group(me(), group)

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from visionswerk.platform.api import body as b
 from visionswerk.platform.api import bp, serialize
+from visionswerk.platform.api.fields import ID
 from visionswerk.platform.api.openapi import (
     DOCUMENT,
     EMBEDDED_PARENT,
@@ -32,7 +33,7 @@ from visionswerk.platform.api.openapi import (
     ref,
 )
 from visionswerk.platform.api.problems import json_response
-from visionswerk.platform.api.views import me, my_draft, ok, workshop
+from visionswerk.platform.api.views import LOADERS, me, my_draft, ok, url_object, workshop
 from visionswerk.platform.pipeline import current_tenant
 from visionswerk.tenants.policy import can, require
 from visionswerk.visions import services as vs
@@ -40,6 +41,7 @@ from visionswerk.workshops import signing
 from visionswerk.workshops.models import VisionVersion, Workshop
 
 TENANT = "/<tenant_slug>"
+LOADERS["version_id"] = vs.get_version
 DT_: dict[str, Any] = {"type": "string", "format": "date-time"}
 
 
@@ -117,9 +119,9 @@ def list_vision_versions():  # type: ignore[no-untyped-def]
     return json_response({"versions": [version_json(v) for v in versions]})
 
 
-@bp.get(TENANT + "/visions/<int:version_id>")
+@bp.get(TENANT + f"/visions/<{ID}:version_id>")
 def get_vision_version(version_id: int):  # type: ignore[no-untyped-def]
-    return json_response(version_json(vs.get_version(current_user, version_id), with_text=True))
+    return json_response(version_json(url_object("version_id", version_id), with_text=True))
 
 
 @bp.get(TENANT + "/visions/parent-changes")
@@ -201,12 +203,12 @@ def _parent_json(w: Workshop) -> dict[str, Any]:
     }
 
 
-@bp.get(TENANT + "/workshops/<int:workshop_id>/parent")
+@bp.get(TENANT + f"/workshops/<{ID}:workshop_id>/parent")
 def get_workshop_parent(workshop_id: int):  # type: ignore[no-untyped-def]
     return ok(_parent_json(workshop(workshop_id)))
 
 
-@bp.put(TENANT + "/workshops/<int:workshop_id>/parent")
+@bp.put(TENANT + f"/workshops/<{ID}:workshop_id>/parent")
 def set_workshop_parent(workshop_id: int):  # type: ignore[no-untyped-def]
     w = workshop(workshop_id)
     data = b.json_body()
@@ -216,7 +218,7 @@ def set_workshop_parent(workshop_id: int):  # type: ignore[no-untyped-def]
     return ok(_parent_json(w))
 
 
-@bp.post(TENANT + "/workshops/<int:workshop_id>/parent/take")
+@bp.post(TENANT + f"/workshops/<{ID}:workshop_id>/parent/take")
 def take_parent_statement(workshop_id: int):  # type: ignore[no-untyped-def]
     w = workshop(workshop_id)
     statement = b.text(b.json_body(), "statement", required=True) or ""
@@ -224,7 +226,7 @@ def take_parent_statement(workshop_id: int):  # type: ignore[no-untyped-def]
     return ok(my_draft(w))
 
 
-@bp.post(TENANT + "/workshops/<int:workshop_id>/rebase")
+@bp.post(TENANT + f"/workshops/<{ID}:workshop_id>/rebase")
 def rebase_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
     w = workshop(workshop_id)
     vs.rebase(me(), w)

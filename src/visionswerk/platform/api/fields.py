@@ -1,0 +1,139 @@
+"""The value types every API model is built from: strict JSON types with their bounds,
+so that what the OpenAPI description states (``maximum``, ``maxLength``, ``maxItems`` …)
+is exactly what validation enforces.
+
+Decisions (documented in the README):
+
+* JSON types are strict: ``"1"`` is not an integer, ``1`` is not a text, ``"true"`` is not
+  a boolean. An integer-valued number (``7.0``) *is* an integer, as in JSON Schema
+  (2020-12 counts a number with a zero fraction as ``integer``); ``7.5`` is refused.
+* Ids are bounded by their column: every id column is PostgreSQL ``INTEGER``, so an id
+  is 1 … 2³¹−1. A larger id in a path answers 404 (no such object can exist), in a body
+  422. Other integers are bounded by what the domain allows.
+* Texts never contain NUL (PostgreSQL cannot store it); their length is the service's
+  limit (``workshops/text.py``).
+* Timestamps are ISO 8601 with a time zone and lie between the years 1970 and 9998
+  (in UTC): anything else is a 422, never an overflow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, PlainSerializer, Strict, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+INT32_MAX = 2**31 - 1  # PostgreSQL INTEGER, the type of every id and counter column
+
+#: the URL converter of every id in a path: anything else does not match (404)
+ID = f"int(min=1, max={INT32_MAX})"
+
+NO_NUL = r"^[^\x00]*$"
+
+
+def _whole_number(value: Any) -> Any:
+    """7.0 → 7 (JSON Schema's ``integer``); everything else is left to strict ``int``."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def Integer(minimum: int, maximum: int, description: str | None = None) -> Any:  # noqa: N802
+    """An integer between ``minimum`` and ``maximum`` (both included)."""
+    return Annotated[
+        int,
+        BeforeValidator(_whole_number),
+        Strict(),
+        Field(ge=minimum, le=maximum, description=description),
+    ]
+
+
+Id = Integer(1, INT32_MAX)
+#: a version counter (optimistic locking): 0 = nothing saved yet
+Version = Integer(0, INT32_MAX)
+
+
+def Text(max_length: int, *, min_length: int = 0, description: str | None = None) -> Any:  # noqa: N802
+    """A text of at most ``max_length`` characters, without NUL."""
+    return Annotated[
+        str,
+        Strict(),
+        Field(
+            min_length=min_length or None,
+            max_length=max_length,
+            pattern=NO_NUL,
+            description=description,
+        ),
+    ]
+
+
+Flag = Annotated[bool, Strict()]
+
+TIMESTAMP_DESCRIPTION = (
+    "ISO 8601 date and time with a time zone, e.g. 2035-05-01T18:00:00+02:00; "
+    "between the years 1970 and 9998."
+)
+
+
+def _timestamp(value: Any) -> dt.datetime:
+    message = "„{field}“ muss Datum und Uhrzeit mit Zeitzone sein, z. B. 2035-05-01T18:00:00+02:00."
+    if isinstance(value, dt.datetime):  # already parsed (e.g. a model built in code)
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("timestamp", message)
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            raise ValueError(value)
+        utc = parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        raise PydanticCustomError("timestamp", message) from None
+    if not 1970 <= utc.year <= 9998:
+        raise PydanticCustomError(
+            "timestamp_range", "„{field}“ muss zwischen den Jahren 1970 und 9998 liegen."
+        )
+    return utc
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    message = "„{field}“ muss ein Datum wie 2021-03-15 sein."
+    if not isinstance(value, str) or len(value) != 10:
+        raise PydanticCustomError("date", message)
+    try:
+        parsed = dt.date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("date", message) from None
+    if not 1900 <= parsed.year <= 9998:
+        raise PydanticCustomError(
+            "timestamp_range", "„{field}“ muss zwischen den Jahren 1900 und 9998 liegen."
+        )
+    return parsed
+
+
+#: a timestamp sent by a client (returned in UTC)
+Timestamp = Annotated[
+    dt.datetime,
+    BeforeValidator(_timestamp),
+    WithJsonSchema({"type": "string", "format": "date-time", "description": TIMESTAMP_DESCRIPTION}),
+]
+#: an ISO 8601 date sent by a client
+Date = Annotated[
+    dt.date,
+    BeforeValidator(_date),
+    WithJsonSchema({"type": "string", "format": "date", "description": "e.g. 2021-03-15"}),
+]
+
+
+def _iso(value: dt.datetime) -> str:
+    return value.isoformat()
+
+
+#: a timestamp the server answers with: ISO 8601 as stored (UTC)
+DateTime = Annotated[
+    dt.datetime,
+    PlainSerializer(_iso, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]

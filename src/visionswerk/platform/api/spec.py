@@ -1,0 +1,415 @@
+"""How a route of ``/api/v1`` declares its shapes, and the OpenAPI document made from them.
+
+A route names its request model as the annotation of a ``json`` parameter and its answer
+with ``@api(ok=Model, …)`` (see README.md in this folder). From that one declaration
+spectree (with pydantic v2) validates the body, serialises the answer and writes the
+route into the OpenAPI 3.1 description; ``document()`` only adds what is the same for
+every route (servers, security, the problem responses, the list of problem types).
+
+Before spectree sees a body, ``_read_json`` makes sure it is one: ``application/json``
+(else 415) and parseable without nesting deeper than ``MAX_DEPTH`` (else 400). Pydantic's
+errors become one 422 problem whose ``errors`` name the request's fields in German.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, get_type_hints
+
+from flask import Flask, current_app, g, request
+from flask_babel import gettext as _
+from pydantic import BaseModel, ValidationError
+from spectree import Response as Responses
+from spectree import SecurityScheme, SpecTree
+from spectree.models import SecuritySchemeData
+
+from visionswerk.i18n import N_
+from visionswerk.platform.api import bp
+from visionswerk.platform.api.models import ConflictProblem, OpenAPIDocument, Problem
+from visionswerk.platform.api.problems import (
+    MIMETYPE,
+    PROBLEM_TYPES,
+    BadBody,
+    RequestInvalid,
+    WrongMediaType,
+    problem_type,
+)
+from visionswerk.platform.pipeline import public
+
+PREFIX = "/api/v1"
+MAX_DEPTH = 32  # no request shape nests deeper than 4; json's own limit is ~1,000 frames
+
+DESCRIPTION = """The 1-2-all vision workshop over JSON: the same permissions and privacy
+rules as the pages. Until step 1 closes nobody but its author reads a draft — no route
+returns it. Authenticate with a personal API token (account page → API-Schlüssel) as
+`Authorization: Bearer <token>`, or with the browser session; session requests that change
+something send the CSRF token from `GET /me` in the `X-CSRFToken` header. Another tenant's
+ids answer 404.
+
+**Input.** Bodies are `application/json` (anything else: 415) objects; unknown fields are
+refused (422). Types are strict (`"1"` is no integer), but an integer-valued number such as
+`7.0` is an integer, as in JSON Schema. Ids are 1 … 2³¹−1 (the database's INTEGER); a
+larger id in a path answers 404. `PUT` replaces and needs every field it replaces; `PATCH`
+changes only the fields sent.
+
+**Errors** are `application/problem+json` (RFC 9457) with a plain-language `detail`
+(German; English for accounts set to English), `errors` naming the request's own fields
+(`deadlines.individual`, `user_ids[1]`), and a stable `type` per kind of error:
+
+{types}
+
+**Signed visions.** `sha256` of a vision version is the SHA-256 (hex) of its `canonical`
+form, a UTF-8 string: compact JSON (`separators=(",", ":")`, keys sorted, non-ASCII
+characters written as they are) of the object `{{"format": "visionswerk-vision/1",
+"title": …, "text": …}}`, plus `"parent": {{"sha256": …, "statements": [...] or null}}`
+when the version embeds a parent vision. Every vision version answer carries `canonical`,
+so a client can verify a version in a few lines: check that
+`sha256(canonical.encode("utf-8")).hexdigest() == sha256` and that `json.loads(canonical)`
+has the `title`, `text` (and parent hash) shown (`scripts/verify-vision.py`).
+"""
+
+
+def _problem_list() -> str:
+    return "\n".join(
+        f"- `{problem_type(kind)}` ({status}): {meaning}"
+        for kind, (status, meaning) in PROBLEM_TYPES.items()
+    )
+
+
+spec = SpecTree(
+    "flask",
+    mode="strict",
+    title="Visionswerk API",
+    version="1",
+    description=DESCRIPTION.format(types=_problem_list()),
+    annotations=True,
+    validation_error_model=Problem,
+    naming_strategy=lambda model: model.__name__,
+    nested_naming_strategy=lambda _parent, child: child,
+    security_schemes=[
+        SecurityScheme(
+            name="bearerAuth",
+            data=SecuritySchemeData(
+                type="http",
+                scheme="bearer",
+                description="A personal API token from the account page.",
+            ),
+        ),
+        SecurityScheme(
+            name="session",
+            data=SecuritySchemeData(
+                type="apiKey",
+                field_in="cookie",
+                name="visionswerk_session",
+                description="The browser session; changes need the X-CSRFToken header.",
+            ),
+        ),
+    ],
+    security=[{"bearerAuth": []}, {"session": []}],
+)
+
+# --- reading the body ---------------------------------------------------------------
+
+
+def _depth(value: Any, limit: int) -> bool:
+    """True when ``value`` nests no deeper than ``limit``."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return True
+
+
+def _read_json() -> None:
+    """Parse the body once, for spectree (Flask caches ``get_json``): ``{}`` when empty."""
+    raw = request.get_data(cache=True)
+    if not raw:
+        data: Any = {}
+    elif not request.is_json:
+        raise WrongMediaType(
+            N_(
+                "Bitte senden Sie den Inhalt als JSON (Content-Type: application/json). "
+                "Es wurde nichts gespeichert."
+            )
+        )
+    else:
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise BadBody(
+                N_("Der Inhalt ist kein gültiges JSON (oder zu tief verschachtelt).")
+            ) from None
+        if not _depth(data, MAX_DEPTH):
+            raise BadBody(N_("Der Inhalt ist zu tief verschachtelt."))
+    request._cached_json = (data, data)  # type: ignore[attr-defined]
+
+
+# --- pydantic's errors in plain German ------------------------------------------------
+
+MESSAGES = {
+    "missing": N_("Bitte geben Sie „%(name)s“ an."),
+    "extra_forbidden": N_("„%(name)s“ gibt es hier nicht; bitte lassen Sie es weg."),
+    "string_type": N_("„%(name)s“ muss ein Text sein."),
+    "int_type": N_("„%(name)s“ muss eine ganze Zahl sein."),
+    "int_from_float": N_("„%(name)s“ muss eine ganze Zahl sein."),
+    "bool_type": N_("„%(name)s“ muss true oder false sein."),
+    "list_type": N_("„%(name)s“ muss eine Liste sein."),
+    "dict_type": N_("„%(name)s“ muss ein Objekt sein."),
+    "model_type": N_("„%(name)s“ muss ein Objekt sein."),
+    "model_attributes_type": N_("„%(name)s“ muss ein Objekt sein."),
+    "string_too_long": N_("„%(name)s“ darf höchstens %(max_length)s Zeichen lang sein."),
+    "string_too_short": N_("Bitte füllen Sie „%(name)s“ aus."),
+    "too_long": N_("„%(name)s“ darf höchstens %(max_length)s Einträge haben."),
+    "too_short": N_("„%(name)s“ braucht mindestens %(min_length)s Einträge."),
+    "greater_than_equal": N_("„%(name)s“ muss mindestens %(ge)s sein."),
+    "less_than_equal": N_("„%(name)s“ darf höchstens %(le)s sein."),
+    "string_pattern_mismatch": N_("„%(name)s“ hat nicht die erwartete Form."),
+    "literal_error": N_("„%(name)s“ muss einer dieser Werte sein: %(expected)s."),
+    "enum": N_("„%(name)s“ muss einer dieser Werte sein: %(expected)s."),
+    "timestamp": N_(
+        "„%(name)s“ muss Datum und Uhrzeit mit Zeitzone sein, z. B. 2035-05-01T18:00:00+02:00."
+    ),
+    "timestamp_range": N_("„%(name)s“ muss zwischen den Jahren 1970 und 9998 liegen."),
+    "date": N_("„%(name)s“ muss ein Datum wie 2021-03-15 sein."),
+    "one_of": N_("Bitte geben Sie entweder „%(first)s“ oder „%(second)s“ an."),
+    "body": N_("Bitte senden Sie ein JSON-Objekt."),
+}
+INVALID = N_("„%(name)s“ ist nicht gültig.")
+
+
+def field_name(loc: Iterable[Any]) -> str:
+    """pydantic's location → the request's name: ``deadlines.individual``, ``user_ids[1]``."""
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
+
+
+def _message(error: Any) -> str:
+    ctx = {k: (str(v) if not isinstance(v, int) else v) for k, v in error.get("ctx", {}).items()}
+    name = field_name(error["loc"])
+    if not name:
+        return _(MESSAGES["body"])
+    return _(MESSAGES.get(error["type"], INVALID), **{**ctx, "name": name})
+
+
+def _before(_req: Any, _resp: Any, error: Exception | None, _instance: Any, _adapter: Any) -> None:
+    if isinstance(error, ValidationError):
+        errors = [
+            {"field": field_name(e["loc"]) or "body", "detail": _message(e)}
+            for e in error.errors(include_url=False)
+        ]
+        raise RequestInvalid(errors)
+
+
+def _after(*_args: Any) -> None:
+    """Spectree answers a response that does not match its model with a 500 of its own;
+    that is our bug, so it is raised (and logged) like any other."""
+    error = _args[2]
+    if error is not None:
+        raise error
+
+
+# --- declaring a route ----------------------------------------------------------------
+
+AUTH_ERRORS = (401, 403, 404)
+PARAMETERS = {
+    "tenant_slug": "The municipality's or region's short name (as in page URLs).",
+    "workshop_id": "A workshop of the tenant.",
+    "pair_id": "A pair of a workshop of the tenant.",
+    "proposal_id": "A pair's joint proposal.",
+    "aspect_id": "An aspect of the ledger.",
+    "group_id": "A group of aspects.",
+    "version_id": "A vision version of the tenant.",
+}
+#: operationId → the statuses the route declared (spectree adds a 422 to every route)
+_DECLARED: dict[str, set[str]] = {}
+#: operationId → (status, media type) of an answer that is a file, not JSON
+_MEDIA: dict[str, tuple[str, str]] = {}
+
+
+def api(
+    *,
+    ok: type[BaseModel] | None,
+    status: int = 200,
+    tag: str,
+    errors: Iterable[int] = (),
+    conflict: type[BaseModel] | None = None,
+    fields: dict[str, str] | None = None,
+    public: bool = False,
+    media: str | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a route: its answer ``ok`` (None: 204, no content) with ``status``, its
+    tag, the error statuses it can answer besides 401/403/404 (a body adds 400/415/422),
+    ``conflict``: the model of its 409 problem, ``fields``: renames of the field names a
+    service raises to the request's names, ``media``: the answer is a file of this type
+    (``ok=None``; the view returns a Flask response). The request model is the annotation
+    of the view's ``json`` parameter; the view returns an instance of ``ok``."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        body = get_type_hints(func).get("json")
+        codes = set() if public else {*AUTH_ERRORS, *errors}
+        if conflict is not None:
+            codes.add(409)
+        if body is not None:
+            codes |= {400, 415, 422}
+        responses: dict[str, Any] = {f"HTTP_{status}": ok}
+        responses.update({f"HTTP_{c}": Problem for c in sorted(codes) if c != 409})
+        if 409 in codes:
+            responses["HTTP_409"] = conflict or ConflictProblem
+        _DECLARED[func.__name__] = {str(status), *(str(c) for c in codes)}
+        if media is not None:
+            _MEDIA[func.__name__] = (str(status), media)
+        validated = spec.validate(
+            resp=Responses(**responses),
+            tags=[tag],
+            operation_id=func.__name__,
+            before=_before,
+            after=_after,
+            security={} if public else None,
+            path_parameter_descriptions=PARAMETERS,
+        )(func)
+
+        @functools.wraps(validated)
+        def view(*args: Any, **kwargs: Any) -> Any:
+            g.api_fields = fields or {}
+            if body is not None:
+                _read_json()
+            return validated(*args, **kwargs)
+
+        return view
+
+    return decorate
+
+
+def created(model: BaseModel, location: str | None = None) -> tuple[BaseModel, int, dict]:
+    """A 201 answer (with ``Location`` when the new object has an address)."""
+    return model, 201, ({"Location": location} if location else {})
+
+
+# --- the document ---------------------------------------------------------------------
+
+ERROR_RESPONSES = {
+    "400": ("BadRequest", "The body is not JSON or nested too deeply, or the CSRF token is "
+            "missing (session authentication)."),
+    "401": ("Unauthorized", "Not logged in, or the token is unknown or revoked."),
+    "403": ("Forbidden", "The object is visible, but this action is not allowed."),
+    "404": ("NotFound", "Not there — also another tenant's ids, ids out of range and objects "
+            "the user may not see."),
+    "409": ("Conflict", "The workshop's state does not allow this now; `detail` says why."),
+    "415": ("UnsupportedMediaType", "The body is not application/json."),
+    "422": ("InvalidInput", "Invalid input; `errors` names the request's fields."),
+}  # fmt: skip
+_PARAM = re.compile(r"{([a-z_]+)}")
+
+
+def _finish(raw: dict[str, Any]) -> dict[str, Any]:
+    document = copy.deepcopy(raw)
+    document["servers"] = [{"url": PREFIX}]
+    paths: dict[str, Any] = {}
+    for path, item in document["paths"].items():
+        short = path.removeprefix(PREFIX) or "/"
+        for operation in item.values():
+            _finish_operation(operation)
+        paths[short] = item
+    document["paths"] = dict(sorted(paths.items()))
+    document["components"]["responses"] = {
+        name: {
+            "description": description,
+            "content": {MIMETYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for name, description in ERROR_RESPONSES.values()
+    }
+    return document
+
+
+def _finish_operation(operation: dict[str, Any]) -> None:
+    declared = _DECLARED.get(operation["operationId"], set())
+    operation["responses"] = {
+        code: response
+        for code, response in sorted(operation["responses"].items())
+        if code in declared
+    }
+    if operation["operationId"] in _MEDIA:
+        code, media = _MEDIA[operation["operationId"]]
+        schema = {"type": "string", "contentMediaType": media}
+        operation["responses"][code]["content"] = {media: {"schema": schema}}
+    if not operation.get("description"):
+        operation.pop("description", None)
+    if not operation.get("parameters"):
+        operation.pop("parameters", None)
+    body = operation.get("requestBody")
+    if body:
+        ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        schema = spec.models.get(ref, {})
+        body["required"] = bool(schema.get("required"))
+    for code, response in operation["responses"].items():
+        content = response.get("content")
+        if not code.startswith(("4", "5")) or not content:
+            continue
+        schema = content.pop("application/json")["schema"]
+        if schema == {"$ref": "#/components/schemas/Problem"} and code in ERROR_RESPONSES:
+            operation["responses"][code] = {
+                "$ref": f"#/components/responses/{ERROR_RESPONSES[code][0]}"
+            }
+        else:
+            content[MIMETYPE] = {"schema": schema}
+    if operation.get("security") == []:
+        return
+    operation.pop("security", None)
+
+
+def document(app: Flask | None = None) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of ``/api/v1`` (made once per process)."""
+    cached = getattr(spec, "_visionswerk_document", None)
+    if cached is None:
+        if app is not None:
+            with app.app_context():
+                raw = spec.spec
+        else:
+            raw = spec.spec
+        cached = _with_legacy(_finish(raw))
+        spec._visionswerk_document = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def current_document() -> dict[str, Any]:
+    return document(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def _with_legacy(document: dict[str, Any]) -> dict[str, Any]:
+    """While routes move over: the hand-written description of the routes not yet
+    declared with models (goes with ``openapi.py``)."""
+    from visionswerk.platform.api.openapi import DOCUMENT as legacy  # noqa: N811
+
+    for path, item in legacy["paths"].items():
+        target = document["paths"].setdefault(path, {})
+        for key, value in item.items():
+            if key not in target and (key != "parameters" or len(target) == 0):
+                target[key] = value
+    for name, schema in legacy["components"]["schemas"].items():
+        document["components"]["schemas"].setdefault(name, schema)
+    document["components"].setdefault("parameters", {}).update(legacy["components"]["parameters"])
+    document["tags"] = legacy["tags"]
+    return document
+
+
+@bp.get("/openapi.json")
+@public
+@api(ok=OpenAPIDocument, tag="API", public=True)
+def openapi_document():  # type: ignore[no-untyped-def]
+    """This description (OpenAPI 3.1)"""
+    response = current_app.response_class(
+        json.dumps(current_document(), ensure_ascii=False), mimetype="application/json"
+    )
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
