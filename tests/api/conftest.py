@@ -24,10 +24,17 @@ BASE = "/api/v1"
 _URN = "urn:visionswerk:openapi"
 
 
+_REGISTRIES: dict[int, Registry] = {}
+
+
 def _registry(app: Flask) -> Registry:
-    return Registry().with_resource(
-        _URN, Resource.from_contents(document(app), default_specification=DRAFT202012)
-    )
+    """One registry per document (the document is made once per process)."""
+    doc = document(app)
+    if id(doc) not in _REGISTRIES:
+        _REGISTRIES[id(doc)] = Registry().with_resource(
+            _URN, Resource.from_contents(doc, default_specification=DRAFT202012)
+        )
+    return _REGISTRIES[id(doc)]
 
 
 def openapi_path(rule: str) -> str:

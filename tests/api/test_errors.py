@@ -59,7 +59,7 @@ def test_problem_shapes(app: Flask, make: Factory) -> None:
     wrong_type = facilitator.patch(W, {"title": 42}, status=422)
     assert wrong_type["errors"][0]["field"] == "title"
     bad_deadline = facilitator.patch(W, {"deadlines": {"pairs": "nächsten Dienstag"}}, status=422)
-    assert bad_deadline["errors"][0]["field"] == "deadline_pairs"
+    assert bad_deadline["errors"][0]["field"] == "deadlines.pairs"
     no_target = facilitator.post(f"{W}/phase", {}, status=422)
     assert no_target["errors"][0]["field"] == "to"
 

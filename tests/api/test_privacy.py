@@ -60,7 +60,12 @@ def test_no_api_route_shows_step1_content_to_anybody_else(
     for i, api in enumerate(authors):
         api.put(
             f"{W}/draft",
-            {"keywords": [marker(i, "STICHPUNKT")], "text": marker(i, "TEXT"), "submit": True},
+            {
+                "keywords": [marker(i, "STICHPUNKT")],
+                "text": marker(i, "TEXT"),
+                "base_version": 0,
+                "submit": True,
+            },
         )
     facilitator = Api(app, token_for(setup.facilitator))
     if stage == "pairs proposed":
@@ -122,8 +127,10 @@ def test_a_conflict_on_ones_own_draft_shows_only_ones_own_texts(app: Flask, make
     slug = setup.tenant.slug
     one, two = (Api(app, token_for(p)) for p in setup.participants)
     W = f"/{slug}/workshops/{setup.id}"  # noqa: N806
-    one.put(f"{W}/draft", {"text": "ERSTE-PERSON-GEHEIM", "base_version": 0})
-    conflict = two.put(f"{W}/draft", {"text": "Meins", "base_version": 5}, status=409)
+    one.put(f"{W}/draft", {"keywords": [], "text": "ERSTE-PERSON-GEHEIM", "base_version": 0})
+    conflict = two.put(
+        f"{W}/draft", {"keywords": [], "text": "Meins", "base_version": 5}, status=409
+    )
     assert "ERSTE-PERSON-GEHEIM" not in str(conflict)
     assert conflict["submitted"]["text"] == "Meins"
     assert conflict["stored"]["version"] == 0

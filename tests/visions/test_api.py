@@ -53,7 +53,7 @@ def test_api_vision_with_embedded_parent_and_changes(client, make) -> None:  # t
     assert data["embedded_parent"]["number"] == 1 and data["embedded_parent"]["outdated"]
     assert data["verified"] is True
     assert [v["id"] for v in client.get(f"/api/v1/{slug}/visions").get_json()["versions"]] == [vid]
-    changes = client.get(f"/api/v1/{slug}/visions/parent-changes").get_json()["changes"]
+    changes = client.get(f"/api/v1/{slug}/parent-changes").get_json()["changes"]
     assert changes[0]["new_number"] == 2
     assert {"op": "insert", "text": "Rufbus rund um die Uhr"} in changes[0]["diff"]
     assert client.get("/api/v1/me/notices").get_json()["notices"][0]["new_number"] == 2

@@ -102,7 +102,7 @@ def test_parent_take_and_rebase_through_the_api(app: Flask, make: Factory) -> No
     seen = participant.get(path)
     assert seen["may_take"] is False and seen["may_set"] is False and seen["candidates"] == []
     participant.request("POST", path + "/take", {"statement": "Bus im Stundentakt"}, status=409)
-    participant.put(f"/{slug}/workshops/{wid}/draft", {"keywords": ["Eigener Gedanke"]})
+    participant.patch(f"/{slug}/workshops/{wid}/draft", {"keywords": ["Eigener Gedanke"]})
     assert participant.get(path)["may_take"] is True
     draft = participant.post(path + "/take", {"statement": "Bus im Stundentakt"})
     assert draft["keywords"] == ["Eigener Gedanke", "Bus im Stundentakt"]

@@ -41,11 +41,12 @@ def _whole_number(value: Any) -> Any:
 
 def Integer(minimum: int, maximum: int, description: str | None = None) -> Any:  # noqa: N802
     """An integer between ``minimum`` and ``maximum`` (both included)."""
+    # the bounds before the validator, or pydantic writes them as ge/le into the schema
     return Annotated[
         int,
-        BeforeValidator(_whole_number),
         Strict(),
         Field(ge=minimum, le=maximum, description=description),
+        BeforeValidator(_whole_number),
     ]
 
 

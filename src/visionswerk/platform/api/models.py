@@ -12,10 +12,22 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+from pydantic_core import PydanticCustomError
 
-from visionswerk.platform.api.fields import DateTime, Flag, Text, Version
+from visionswerk.platform.api.fields import (
+    INT32_MAX,
+    Date,
+    DateTime,
+    Flag,
+    Id,
+    Integer,
+    Text,
+    Timestamp,
+    Version,
+)
 from visionswerk.workshops import text as limits
+from visionswerk.workshops.tasks import TaskKind
 from visionswerk.workshops.text import render_markdown
 
 
@@ -214,3 +226,795 @@ class DraftConflict(ConflictProblem):
 
     stored: DraftStored | None = None
     submitted: DraftSubmitted | None = None
+
+
+# --- shared pieces --------------------------------------------------------------------
+
+PhaseName = Literal["preparation", "individual", "pairs", "plenary", "signing", "adopted"]
+DeadlinePhase = Literal["individual", "pairs", "plenary", "signing"]
+
+
+class Person(Answer):
+    user_id: int
+    display_name: str
+
+
+class PersonReady(Person):
+    ready: bool
+
+
+class TenantRef(Answer):
+    slug: str
+    name: str
+
+
+# --- me -------------------------------------------------------------------------------
+
+
+class TaskWorkshop(Answer):
+    id: int
+    title: str
+
+
+class TaskTenant(Answer):
+    id: int
+    slug: str
+    name: str
+
+
+class Task(Answer):
+    kind: TaskKind
+    label: str
+    workshop: TaskWorkshop
+    tenant: TaskTenant
+    phase: PhaseName
+    phase_label: str
+    deadline: DateTime | None
+    pair_id: int | None
+    signatory_id: int | None
+    count: int | None
+
+
+class TaskList(Answer):
+    tasks: list[Task]
+
+
+# --- workshops ------------------------------------------------------------------------
+
+
+class Deadlines(Answer):
+    individual: DateTime | None
+    pairs: DateTime | None
+    plenary: DateTime | None
+    signing: DateTime | None
+
+
+class MyRights(Answer):
+    manages: bool
+    sees_status: bool
+    writes_draft: bool
+
+
+class Workshop(Answer):
+    id: int
+    title: str
+    guiding_question: str
+    guiding_question_html: str
+    phase: PhaseName
+    phase_label: str
+    deadlines: Deadlines
+    reminder_offsets: list[int]
+    step1_closed: bool
+    pairs_confirmed_at: DateTime | None
+    created_at: DateTime
+    updated_at: DateTime
+    me: MyRights
+    allowed_moves: list[PhaseName]
+
+
+class WorkshopList(Answer):
+    workshops: list[Workshop]
+
+
+class Submission(Person):
+    submitted: bool
+    submitted_at: DateTime | None
+
+
+class PairProgress(Answer):
+    pair_id: int
+    number: int
+    members: list[PersonReady]
+    proposal_version: int
+    has_text: bool
+    feedback_given: int
+    feedback_expected: int
+    updated_at: DateTime | None
+    ready_count: int
+    all_ready: bool
+
+
+class WorkshopDetail(Workshop):
+    participants: list[Person]
+    submissions: list[Submission] | None = Field(
+        None,
+        description="Who has submitted (never what) — facilitators, coordinators and admins "
+        "only; absent otherwise.",
+    )
+    pair_progress: list[PairProgress] | None = Field(None, description="As `submissions`.")
+    invited_emails: list[str] | None = Field(None, description="Facilitators only.")
+
+
+Offsets = Annotated[
+    list[Integer(1, 24 * 30)],
+    Field(max_length=5, description="Reminders: hours before a deadline (1 … 720), up to 5."),
+]
+
+
+class DeadlinesIn(Request):
+    """Per step an ISO 8601 date and time with a time zone, or null (no deadline)."""
+
+    individual: Timestamp | None = None
+    pairs: Timestamp | None = None
+    plenary: Timestamp | None = None
+    signing: Timestamp | None = None
+
+
+UserIds = Annotated[list[Id], Field(max_length=500)]
+
+
+class WorkshopCreate(Request):
+    title: Text(limits.TITLE_MAX, min_length=1)  # type: ignore[valid-type]
+    guiding_question: Text(limits.GUIDING_QUESTION_MAX) = ""  # type: ignore[valid-type]
+    deadlines: DeadlinesIn | None = None
+    participant_ids: UserIds = Field(
+        default_factory=list, description="Members of the tenant to take part."
+    )
+    reminder_offsets: Offsets | None = None
+
+
+class WorkshopPatch(Request):
+    """Change what is sent; a deadline sent as null is removed."""
+
+    title: Text(limits.TITLE_MAX, min_length=1) | None = None  # type: ignore[valid-type]
+    guiding_question: Text(limits.GUIDING_QUESTION_MAX) | None = None  # type: ignore[valid-type]
+    deadlines: DeadlinesIn | None = None
+    reminder_offsets: Offsets | None = None
+
+
+class ParticipantsAdd(Request):
+    user_ids: Annotated[list[Id], Field(min_length=1, max_length=500)]
+
+
+class PhaseMove(Request):
+    to: PhaseName
+    include_without_draft: Flag | None = Field(
+        None, description="Move to pairs only: pair participants without a draft too."
+    )
+    seed: Integer(0, INT32_MAX) | None = Field(  # type: ignore[valid-type]
+        None, description="Move to pairs only: the shuffle's seed."
+    )
+
+
+# --- pairing --------------------------------------------------------------------------
+
+
+class PairOfPeople(Answer):
+    id: int
+    number: int
+    members: list[Person]
+
+
+class Unpaired(Person):
+    submitted: bool
+
+
+class Pairing(Answer):
+    workshop_id: int
+    confirmed: bool
+    pairs: list[PairOfPeople]
+    seed: int | None = Field(None, description="Facilitators only.")
+    include_without_draft: bool | None = Field(None, description="Facilitators only.")
+    unpaired: list[Unpaired] | None = Field(None, description="Facilitators only.")
+
+
+class PairingPropose(Request):
+    include_without_draft: Flag = False
+    seed: Integer(0, INT32_MAX) | None = None  # type: ignore[valid-type]
+
+
+class PairingSwap(Request):
+    user_a_id: Id
+    user_b_id: Id
+
+
+class PairingMove(Request):
+    user_id: Id
+    pair_id: Id | None = Field(description="null: out of every pair.")
+
+
+# --- step 1 (rest) --------------------------------------------------------------------
+
+
+class NameConsent(Request):
+    agreed: Flag
+
+
+# --- step 2 ---------------------------------------------------------------------------
+
+
+class Proposal(Answer):
+    id: int
+    pair_id: int
+    pair_number: int
+    text: str
+    text_html: str
+    keywords: list[str]
+    version: int = Field(description="0 = nothing saved yet")
+    updated_at: DateTime | None
+    updated_by: str | None
+
+
+class PartnerDraft(Answer):
+    id: int
+    author: Person
+    keywords: list[str]
+    text: str
+    text_html: str
+    submitted_at: DateTime | None
+
+
+class Feedback(Answer):
+    id: int
+    draft_id: int
+    author: Person | None
+    especially_good: str
+    to_sharpen: str
+    updated_at: DateTime
+
+
+class Pair(Answer):
+    id: int
+    number: int
+    members: list[PersonReady]
+
+
+class MyPair(Pair):
+    proposal: Proposal
+    partner_drafts: list[PartnerDraft]
+    feedback: list[Feedback]
+    can_work: bool
+
+
+class MyPairAnswer(Answer):
+    workshop_id: int
+    pair: MyPair | None
+
+
+FeedbackText = Text(limits.FEEDBACK_MAX)
+
+
+class FeedbackSave(Request):
+    """Replace my feedback on a partner's draft."""
+
+    draft_id: Id
+    especially_good: FeedbackText  # type: ignore[valid-type]
+    to_sharpen: FeedbackText  # type: ignore[valid-type]
+
+
+ProposalText = Text(limits.PROPOSAL_TEXT_MAX, description="Markdown.")
+
+
+class ProposalSave(Request):
+    """Replace the joint proposal, from the version the editor started from."""
+
+    text: ProposalText  # type: ignore[valid-type]
+    keywords: Keywords
+    base_version: Version
+
+
+class ProposalPatch(Request):
+    """Change the proposal's text or keywords; what is not sent stays."""
+
+    text: ProposalText | None = None  # type: ignore[valid-type]
+    keywords: Keywords | None = None
+    base_version: Version
+
+
+class ProposalStored(Answer):
+    text: str
+    keywords: list[str]
+    version: int
+    updated_by: str | None
+
+
+class ProposalSubmitted(Answer):
+    text: str
+    keywords: list[str]
+    base_version: int
+
+
+class ProposalConflict(ConflictProblem):
+    """409 `veraltet`: a partner saved meanwhile — both texts, nothing is lost."""
+
+    stored: ProposalStored | None = None
+    submitted: ProposalSubmitted | None = None
+
+
+# --- step 3 ---------------------------------------------------------------------------
+
+
+class Strength(Person):
+    note: str
+
+
+class Strengths(Answer):
+    proposal_id: int
+    strengths: list[Strength]
+    strength_count: int
+    marked_by_me: bool
+
+
+class StrengthMark(Request):
+    note: Text(limits.STRENGTH_NOTE_MAX) = ""  # type: ignore[valid-type]
+
+
+class Comment(Answer):
+    id: int
+    proposal_id: int
+    author: Person | None
+    text: str
+    text_html: str
+    created_at: DateTime
+
+
+class CommentList(Answer):
+    proposal_id: int
+    comments: list[Comment]
+
+
+class CommentCreate(Request):
+    text: Text(limits.COMMENT_MAX, min_length=1, description="Markdown.")  # type: ignore[valid-type]
+
+
+class PlenaryProposal(Proposal):
+    members: list[Person]
+    strengths: list[Strength]
+    strength_count: int
+    marked_by_me: bool
+    comments: list[Comment]
+
+
+class KeywordAuthor(Answer):
+    user_id: int | None = Field(
+        description="null unless the author agreed to be named (then display_name is "
+        "their name, else „Beitrag A“, …)"
+    )
+    display_name: str
+
+
+class DraftKeywords(Answer):
+    draft_id: int
+    author: KeywordAuthor
+    keywords: list[str]
+
+
+class Plenary(Answer):
+    workshop_id: int
+    proposals: list[PlenaryProposal]
+    draft_keywords: list[DraftKeywords]
+
+
+class FromParticipant(Answer):
+    participant_id: int | None
+    participant_name: str | None
+
+
+class FromPair(Answer):
+    pair_id: int
+    pair_number: int | None
+
+
+class Aspect(Answer):
+    id: int
+    label: str
+    source: Literal["draft", "proposal"]
+    provenance: FromParticipant | FromPair
+    group_id: int | None
+    status: Literal["open", "taken_up", "set_aside"]
+    passage: str | None
+    reason: str | None
+    decided_at: DateTime | None
+
+
+class AspectGroup(Answer):
+    id: int
+    label: str
+    aspect_ids: list[int]
+
+
+class AspectGroupDecided(AspectGroup):
+    aspects: list[Aspect]
+
+
+class AspectGroupCreate(Request):
+    aspect_ids: Annotated[list[Id], Field(min_length=2, max_length=1000)]
+    label: Text(limits.GROUP_LABEL_MAX) | None = None  # type: ignore[valid-type]
+
+
+class Decision(Request):
+    """Take the aspect up (with the passage) or set it aside (with a reason)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"properties": {"status": {"const": "taken_up"}}, "required": ["passage"]},
+                {"properties": {"status": {"const": "set_aside"}}, "required": ["reason"]},
+            ]
+        },
+    )
+
+    status: Literal["taken_up", "set_aside"]
+    passage: Text(limits.PASSAGE_MAX, min_length=1) | None = Field(  # type: ignore[valid-type]
+        None, description="taken_up: where the saved vision text carries the aspect."
+    )
+    reason: Text(limits.REASON_MAX, min_length=1) | None = Field(  # type: ignore[valid-type]
+        None, description="set_aside: why, briefly."
+    )
+
+    @model_validator(mode="after")
+    def _with_its_text(self) -> Decision:
+        needed = "passage" if self.status == "taken_up" else "reason"
+        if getattr(self, needed) is None:
+            raise PydanticCustomError("needs", "missing {field}", {"field": needed})
+        return self
+
+
+class Share(Answer):
+    taken_up: int
+    set_aside: int
+    open: int
+    total: int
+    percent: int | None
+
+
+class PairShare(Share):
+    pair_id: int
+    number: int
+    member_names: list[str]
+
+
+class ParticipantShare(Share):
+    user_id: int
+    display_name: str
+
+
+class Coverage(Answer):
+    overall: Share
+    per_pair: list[PairShare]
+    per_participant: list[ParticipantShare]
+
+
+class Ledger(Answer):
+    aspects: list[Aspect]
+    groups: list[AspectGroup]
+    coverage: Coverage
+    open_count: int
+
+
+class Vision(Answer):
+    workshop_id: int
+    title: str
+    text: str
+    text_html: str
+    version: int
+    updated_at: DateTime | None
+    updated_by: str | None
+
+
+VisionTitle = Text(limits.TITLE_MAX)
+VisionText = Text(limits.VISION_TEXT_MAX, description="Markdown.")
+
+
+class VisionSave(Request):
+    """Replace the vision's title and text, from the version the editor started from."""
+
+    title: VisionTitle  # type: ignore[valid-type]
+    text: VisionText  # type: ignore[valid-type]
+    base_version: Version
+
+
+class VisionPatch(Request):
+    """Change the title or the text; what is not sent stays."""
+
+    title: VisionTitle | None = None  # type: ignore[valid-type]
+    text: VisionText | None = None  # type: ignore[valid-type]
+    base_version: Version
+
+
+class VisionStored(Answer):
+    title: str
+    text: str
+    version: int
+
+
+class VisionSubmitted(Answer):
+    title: str | None
+    text: str | None
+    base_version: int
+
+
+class VisionConflict(ConflictProblem):
+    """409 `veraltet`: saved meanwhile — both texts, nothing is lost."""
+
+    stored: VisionStored | None = None
+    submitted: VisionSubmitted | None = None
+
+
+# --- signing --------------------------------------------------------------------------
+
+
+class EmbeddedParent(Answer):
+    """The parent version this version embeds (part of what the SHA-256 covers)."""
+
+    tenant: TenantRef
+    id: int
+    number: int
+    sha256: str
+    statements: list[str] | None = Field(
+        description="The chosen statements; null: the whole parent text is embedded."
+    )
+    outdated: bool
+
+
+CANONICAL = Field(
+    description="The exact UTF-8 string whose SHA-256 is `sha256`: compact JSON, keys "
+    'sorted, with `"format": "visionswerk-vision/1"`, `title`, `text` and, when a parent '
+    "is embedded, `parent` (its `sha256` and `statements`)."
+)
+
+
+class SigningVersion(Answer):
+    id: int
+    number: int
+    title: str
+    sha256: str
+    created_at: DateTime
+    adopted_at: DateTime | None
+    text: str | None = Field(None, description="Readers of the vision only.")
+    text_html: str | None = None
+    canonical: str | None = CANONICAL
+    embedded_parent: EmbeddedParent | None = None
+    verified: bool | None = Field(
+        None, description="The SHA-256 matches the text and the embedded parent."
+    )
+
+
+class Signature(Answer):
+    name: str
+    function: str
+    sha256: str
+    signed_at: DateTime
+
+
+class Signatory(Answer):
+    id: int
+    kind: Literal["account", "named"]
+    user_id: int | None
+    name: str
+    function: str
+    is_me: bool
+    signature: Signature | None
+
+
+class Signing(Answer):
+    workshop_id: int
+    phase: PhaseName
+    phase_label: str
+    version: SigningVersion | None
+    signatories: list[Signatory]
+    signed_count: int
+    total: int
+    my_signatory_id: int | None
+
+
+SignatoryFunction = Text(limits.FUNCTION_MAX)
+
+
+class SignatoryCreate(Request):
+    """Either an account of the tenant (`user_id`; it signs in the app) or a named person
+    (`name`; it signs through a single-use link)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"anyOf": [{"required": ["user_id"]}, {"required": ["name"]}]},
+    )
+
+    user_id: Id | None = Field(None, description="An account of the tenant …")
+    name: Text(limits.NAME_MAX, min_length=1) | None = Field(  # type: ignore[valid-type]
+        None, description="… or a named person (for an account: how the name is printed)."
+    )
+    function: SignatoryFunction = ""  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _someone(self) -> SignatoryCreate:
+        if self.user_id is None and self.name is None:
+            raise PydanticCustomError("needs", "user_id or name", {"field": "user_id"})
+        return self
+
+
+class SignatoryCreated(Answer):
+    signatory: Signatory
+    link_token: str | None = Field(
+        description="Named persons: the single-use signing link's token, shown only now."
+    )
+
+
+class SignatureCreate(Request):
+    hash: str = Field(
+        pattern="^[0-9a-fA-F]{64}$",
+        description="SHA-256 of the version the signer read (signing.version.sha256).",
+    )
+
+
+class SignatureCreated(Answer):
+    signatory_id: int
+    signature: Signature
+
+
+class SigningConflict(ConflictProblem):
+    """409: `anderer-text` (a new version: `current_sha256`) or the state."""
+
+
+# --- visions: the region's overview, versions, a workshop's parent ---------------------
+
+Stage = Literal["none", "preparation", "individual", "pairs", "plenary", "signing", "adopted"]
+
+
+class Ratio(Answer):
+    done: int
+    total: int
+    percent: int | None
+
+
+class Place(Answer):
+    id: int
+    slug: str
+    name: str
+
+
+class RowWorkshop(Answer):
+    id: int
+    title: str
+    phase: Stage
+
+
+class AdoptedVision(Answer):
+    number: int
+    title: str
+    adopted_at: DateTime | None
+
+
+class RowParent(Answer):
+    tenant: str
+    number: int
+    adopted_at: DateTime | None
+    outdated: bool
+    newest_number: int | None
+
+
+class OverviewRow(Answer):
+    region: Place
+    municipality: Place
+    workshop: RowWorkshop | None
+    deadline: DateTime | None
+    overdue: bool
+    participants: int
+    drafts_submitted: Ratio
+    pairs_ready: Ratio
+    coverage: Ratio
+    signatures: Ratio
+    adopted_vision: AdoptedVision | None
+    parent: RowParent | None
+    last_activity: DateTime | None
+
+
+class StageCount(Answer):
+    stage: Stage = Field(description="`none`: no workshop yet; else the workshop's step.")
+    count: int
+
+
+class Overview(Answer):
+    regions: list[TenantRef]
+    stages: list[StageCount]
+    municipalities: list[OverviewRow]
+
+
+class VisionVersion(Answer):
+    id: int
+    number: int
+    title: str
+    source: Literal["workshop", "imported"]
+    source_note: str
+    adopted_at: DateTime | None
+    sha256: str = Field(description="SHA-256 (hex) of `canonical` encoded as UTF-8.")
+    canonical: str = CANONICAL
+    embedded_parent: EmbeddedParent | None
+    text: str | None = Field(None, description="Single versions only.")
+    verified: bool | None = Field(
+        None, description="Single versions only: the SHA-256 matches the text and parent."
+    )
+
+
+class VisionVersionList(Answer):
+    versions: list[VisionVersion]
+
+
+class VisionImport(Request):
+    title: Text(limits.TITLE_MAX, min_length=1)  # type: ignore[valid-type]
+    text: Text(limits.VISION_TEXT_MAX, min_length=1, description="Markdown")  # type: ignore[valid-type]
+    adopted_on: Date = Field(description="When it was adopted.")
+    source_note: Text(500, description="e.g. „Gemeinderatsbeschluss vom …“") = ""  # type: ignore[valid-type]
+
+
+class Parent(Answer):
+    tenant: TenantRef
+    version: VisionVersion
+    statements: list[str]
+    chosen: list[str] | None
+    outdated: bool
+    newest_number: int | None
+
+
+class WorkshopParent(Answer):
+    parent: Parent | None
+    may_set: bool
+    may_take: bool
+    candidates: list[VisionVersion]
+
+
+Statement = Text(limits.VISION_TEXT_MAX, min_length=1)
+
+
+class WorkshopParentSet(Request):
+    """Build on this version; removing the parent is `DELETE`."""
+
+    version_id: Id = Field(description="One of `candidates`.")
+    statements: Annotated[list[Statement], Field(max_length=500)] | None = Field(  # type: ignore[valid-type]
+        None, description="The parent's statements to embed; null or empty: the whole text."
+    )
+
+
+class StatementTake(Request):
+    statement: Statement  # type: ignore[valid-type]
+
+
+class DiffLine(Answer):
+    op: Literal["equal", "insert", "delete"]
+    text: str
+
+
+class ParentChange(Answer):
+    workshop_id: int | None
+    version_id: int | None
+    old_number: int
+    new_number: int
+    diff: list[DiffLine]
+
+
+class ParentChanges(Answer):
+    changes: list[ParentChange]
+
+
+class Notice(Answer):
+    id: int
+    kind: Literal["parent_changed"]
+    tenant: TenantRef
+    new_number: int | None
+    old_number: int | None
+    created_at: DateTime
+
+
+class NoticeList(Answer):
+    notices: list[Notice]

@@ -43,6 +43,15 @@ def _load(user: User, report_id: int) -> Report:
 
 LOADERS["report_id"] = _load
 
+PDF = {
+    "200": {
+        "description": "The PDF; `Content-Disposition: attachment` names the file (ASCII "
+        "`filename`, and `filename*` in UTF-8 when the name has umlauts).",
+        "content": {
+            "application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}
+        },
+    }
+}
 Kind = Literal["vision", "process", "region"]
 Nonce = Annotated[
     str,
@@ -153,7 +162,7 @@ def get_report(report_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get(REPORT + "/pdf")
-@api(ok=None, media="application/pdf", tag=TAG, errors=(409,))
+@api(ok=None, tag=TAG, errors=(409,), responses=PDF)
 def download_report(report_id: int):  # type: ignore[no-untyped-def]
     """The finished report as PDF, under a name a person recognises (Content-Disposition)"""
     report = url_object("report_id", report_id)

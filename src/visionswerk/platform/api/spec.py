@@ -150,6 +150,8 @@ def _read_json() -> None:
             ) from None
         if not _depth(data, MAX_DEPTH):
             raise BadBody(N_("Der Inhalt ist zu tief verschachtelt."))
+        if not isinstance(data, dict):  # every request shape is an object
+            raise BadBody(N_("Bitte senden Sie ein JSON-Objekt (Content-Type: application/json)."))
     request._cached_json = (data, data)  # type: ignore[attr-defined]
 
 
@@ -180,7 +182,6 @@ MESSAGES = {
     ),
     "timestamp_range": N_("„%(name)s“ muss zwischen den Jahren 1970 und 9998 liegen."),
     "date": N_("„%(name)s“ muss ein Datum wie 2021-03-15 sein."),
-    "one_of": N_("Bitte geben Sie entweder „%(first)s“ oder „%(second)s“ an."),
     "body": N_("Bitte senden Sie ein JSON-Objekt."),
 }
 INVALID = N_("„%(name)s“ ist nicht gültig.")
@@ -194,18 +195,24 @@ def field_name(loc: Iterable[Any]) -> str:
     return name
 
 
+def _field(error: Any) -> str:
+    """The field an error is about; a rule of the whole object names its field in ctx."""
+    return field_name(error["loc"]) or error.get("ctx", {}).get("field", "")
+
+
 def _message(error: Any) -> str:
     ctx = {k: (str(v) if not isinstance(v, int) else v) for k, v in error.get("ctx", {}).items()}
-    name = field_name(error["loc"])
+    name = _field(error)
     if not name:
         return _(MESSAGES["body"])
-    return _(MESSAGES.get(error["type"], INVALID), **{**ctx, "name": name})
+    kind = "missing" if error["type"] == "needs" else error["type"]
+    return _(MESSAGES.get(kind, INVALID), **{**ctx, "name": name})
 
 
 def _before(_req: Any, _resp: Any, error: Exception | None, _instance: Any, _adapter: Any) -> None:
     if isinstance(error, ValidationError):
         errors = [
-            {"field": field_name(e["loc"]) or "body", "detail": _message(e)}
+            {"field": _field(e) or "body", "detail": _message(e)}
             for e in error.errors(include_url=False)
         ]
         raise RequestInvalid(errors)
@@ -233,8 +240,7 @@ PARAMETERS = {
 }
 #: operationId → the statuses the route declared (spectree adds a 422 to every route)
 _DECLARED: dict[str, set[str]] = {}
-#: operationId → (status, media type) of an answer that is a file, not JSON
-_MEDIA: dict[str, tuple[str, str]] = {}
+_EXTRA: dict[str, dict[str, Any]] = {}
 
 
 def api(
@@ -246,14 +252,14 @@ def api(
     conflict: type[BaseModel] | None = None,
     fields: dict[str, str] | None = None,
     public: bool = False,
-    media: str | None = None,
+    responses: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route: its answer ``ok`` (None: 204, no content) with ``status``, its
     tag, the error statuses it can answer besides 401/403/404 (a body adds 400/415/422),
     ``conflict``: the model of its 409 problem, ``fields``: renames of the field names a
-    service raises to the request's names, ``media``: the answer is a file of this type
-    (``ok=None``; the view returns a Flask response). The request model is the annotation
-    of the view's ``json`` parameter; the view returns an instance of ``ok``."""
+    service raises to the request's names. The request model is the annotation of the
+    view's ``json`` parameter; the view returns an instance of ``ok``. ``responses``:
+    answers that are no model (CSV, redirects), as OpenAPI response objects."""
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         body = get_type_hints(func).get("json")
@@ -262,15 +268,14 @@ def api(
             codes.add(409)
         if body is not None:
             codes |= {400, 415, 422}
-        responses: dict[str, Any] = {f"HTTP_{status}": ok}
-        responses.update({f"HTTP_{c}": Problem for c in sorted(codes) if c != 409})
+        models: dict[str, Any] = {f"HTTP_{status}": ok}
+        models.update({f"HTTP_{c}": Problem for c in sorted(codes) if c != 409})
         if 409 in codes:
-            responses["HTTP_409"] = conflict or ConflictProblem
+            models["HTTP_409"] = conflict or ConflictProblem
         _DECLARED[func.__name__] = {str(status), *(str(c) for c in codes)}
-        if media is not None:
-            _MEDIA[func.__name__] = (str(status), media)
+        _EXTRA[func.__name__] = responses or {}
         validated = spec.validate(
-            resp=Responses(**responses),
+            resp=Responses(**models),
             tags=[tag],
             operation_id=func.__name__,
             before=_before,
@@ -336,13 +341,11 @@ def _finish_operation(operation: dict[str, Any]) -> None:
     declared = _DECLARED.get(operation["operationId"], set())
     operation["responses"] = {
         code: response
-        for code, response in sorted(operation["responses"].items())
-        if code in declared
+        for code, response in sorted(
+            {**operation["responses"], **_EXTRA.get(operation["operationId"], {})}.items()
+        )
+        if code in declared or code in _EXTRA.get(operation["operationId"], {})
     }
-    if operation["operationId"] in _MEDIA:
-        code, media = _MEDIA[operation["operationId"]]
-        schema = {"type": "string", "contentMediaType": media}
-        operation["responses"][code]["content"] = {media: {"schema": schema}}
     if not operation.get("description"):
         operation.pop("description", None)
     if not operation.get("parameters"):
@@ -377,30 +380,13 @@ def document(app: Flask | None = None) -> dict[str, Any]:
                 raw = spec.spec
         else:
             raw = spec.spec
-        cached = _with_legacy(_finish(raw))
+        cached = _finish(raw)
         spec._visionswerk_document = cached  # type: ignore[attr-defined]
     return cached
 
 
 def current_document() -> dict[str, Any]:
     return document(current_app._get_current_object())  # type: ignore[attr-defined]
-
-
-def _with_legacy(document: dict[str, Any]) -> dict[str, Any]:
-    """While routes move over: the hand-written description of the routes not yet
-    declared with models (goes with ``openapi.py``)."""
-    from visionswerk.platform.api.openapi import DOCUMENT as legacy  # noqa: N811
-
-    for path, item in legacy["paths"].items():
-        target = document["paths"].setdefault(path, {})
-        for key, value in item.items():
-            if key not in target and (key != "parameters" or len(target) == 0):
-                target[key] = value
-    for name, schema in legacy["components"]["schemas"].items():
-        document["components"]["schemas"].setdefault(name, schema)
-    document["components"].setdefault("parameters", {}).update(legacy["components"]["parameters"])
-    document["tags"] = legacy["tags"]
-    return document
 
 
 @bp.get("/openapi.json")

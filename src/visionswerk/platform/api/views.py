@@ -18,15 +18,13 @@ from pydantic import BaseModel
 
 from visionswerk.errors import Conflict, NotAllowed
 from visionswerk.i18n import N_
-from visionswerk.platform.api import body as b
 from visionswerk.platform.api import bp
 from visionswerk.platform.api import models as m
 from visionswerk.platform.api import serialize as s
 from visionswerk.platform.api.fields import ID
 from visionswerk.platform.api.problems import json_response
-from visionswerk.platform.api.spec import api
+from visionswerk.platform.api.spec import api, created
 from visionswerk.platform.pipeline import current_tenant
-from visionswerk.tenants.accounts import InvalidField
 from visionswerk.tenants.models import User
 from visionswerk.tenants.policy import can
 from visionswerk.workshops import services as ws
@@ -110,149 +108,142 @@ def get_me():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/me/tasks")
+@api(ok=m.TaskList, tag="Me")
 def my_tasks():  # type: ignore[no-untyped-def]
-    return ok({"tasks": [s.task(t) for t in ws.my_tasks(me())]})
+    """My tasks across all tenants: what is mine to do now, by when"""
+    return {"tasks": [s.task(t) for t in ws.my_tasks(me())]}
 
 
 # --- workshops ----------------------------------------------------------------------
 
+#: the services name a deadline ``deadline_<phase>``; the request says ``deadlines.<phase>``
+DEADLINE_FIELDS = {f"deadline_{p.value}": f"deadlines.{p.value}" for p in DEADLINE_PHASES}
 
-def _deadlines(data: dict[str, Any]) -> dict[str, Any] | None:
-    raw = data.get("deadlines")
-    if raw is None:
+
+def _deadlines(deadlines: m.DeadlinesIn | None) -> dict[str, Any] | None:
+    if deadlines is None:
         return None
-    if not isinstance(raw, dict):
-        raise InvalidField("deadlines", N_("„%(name)s“ muss ein Objekt sein."), name="deadlines")
-    allowed = {p.value for p in DEADLINE_PHASES}
-    result: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key not in allowed:
-            raise InvalidField("deadlines", N_("Für diesen Schritt gibt es keine Frist."))
-        result[key] = b.timestamp(value, f"deadline_{key}")
-    return result
-
-
-def _offsets(data: dict[str, Any]) -> list[int] | None:
-    if data.get("reminder_offsets") is None:
-        return None
-    return b.integers(data, "reminder_offsets")
+    return {name: getattr(deadlines, name) for name in deadlines.model_fields_set}
 
 
 @bp.get(TENANT + "/workshops")
+@api(ok=m.WorkshopList, tag="Workshops")
 def list_workshops():  # type: ignore[no-untyped-def]
+    """Workshops I may see"""
     user = me()
-    return ok({"workshops": [s.workshop(user, w) for w in ws.workshops_of(user, current_tenant())]})
+    return {"workshops": [s.workshop(user, w) for w in ws.workshops_of(user, current_tenant())]}
 
 
 @bp.post(TENANT + "/workshops")
-def create_workshop():  # type: ignore[no-untyped-def]
-    data = b.json_body()
+@api(ok=m.WorkshopDetail, status=201, tag="Workshops", fields=DEADLINE_FIELDS)
+def create_workshop(json: m.WorkshopCreate):  # type: ignore[no-untyped-def]
+    """Create a workshop (facilitators)"""
     user = me()
     w = ws.create_workshop(
         user,
         current_tenant(),
-        b.text(data, "title") or "",
-        b.text(data, "guiding_question") or "",
-        _deadlines(data),
-        b.integers(data, "participant_ids"),
-        reminder_offsets=_offsets(data),
+        json.title,
+        json.guiding_question,
+        _deadlines(json.deadlines),
+        json.participant_ids,
+        reminder_offsets=json.reminder_offsets,
     )
-    return ok(s.workshop_detail(user, w), 201, url_for("api.get_workshop", workshop_id=w.id))
+    return created(s.workshop_detail(user, w), url_for("api.get_workshop", workshop_id=w.id))
 
 
 @bp.get(WORKSHOP)
+@api(ok=m.WorkshopDetail, tag="Workshops")
 def get_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
-    return ok(s.workshop_detail(me(), workshop(workshop_id)))
+    """A workshop"""
+    return s.workshop_detail(me(), workshop(workshop_id))
 
 
 @bp.patch(WORKSHOP)
-def update_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
+@api(ok=m.WorkshopDetail, tag="Workshops", errors=(409,), fields=DEADLINE_FIELDS)
+def update_workshop(workshop_id: int, json: m.WorkshopPatch):  # type: ignore[no-untyped-def]
+    """Change title, guiding question, deadlines, reminders (what is sent)"""
     w = workshop(workshop_id)
-    data = b.json_body()
     ws.update_workshop(
         me(),
         w,
-        title=b.text(data, "title"),
-        guiding_question=b.text(data, "guiding_question"),
-        deadlines=_deadlines(data),
-        reminder_offsets=_offsets(data),
+        title=json.title,
+        guiding_question=json.guiding_question,
+        deadlines=_deadlines(json.deadlines),
+        reminder_offsets=json.reminder_offsets,
     )
-    return ok(s.workshop_detail(me(), w))
+    return s.workshop_detail(me(), w)
 
 
 @bp.post(WORKSHOP + "/participants")
-def add_participants(workshop_id: int):  # type: ignore[no-untyped-def]
+@api(ok=m.WorkshopDetail, tag="Workshops", errors=(409,), fields={"participant_ids": "user_ids"})
+def add_participants(workshop_id: int, json: m.ParticipantsAdd):  # type: ignore[no-untyped-def]
+    """Add members of the tenant as participants"""
     w = workshop(workshop_id)
-    data = b.json_body()
-    ws.add_participants(me(), w, b.integers(data, "user_ids", required=True))
-    return ok(s.workshop_detail(me(), w))
+    ws.add_participants(me(), w, json.user_ids)
+    return s.workshop_detail(me(), w)
 
 
 @bp.post(WORKSHOP + "/phase")
-def move(workshop_id: int):  # type: ignore[no-untyped-def]
+@api(ok=m.WorkshopDetail, tag="Workshops", errors=(409,))
+def move(workshop_id: int, json: m.PhaseMove):  # type: ignore[no-untyped-def]
+    """Move the workshop to another step
+
+    preparation → individual → pairs → plenary → signing → adopted (and back: pairs →
+    individual before confirmation, signing → plenary). A refused move is a 409 whose
+    `detail` says why (`from`/`to`), and changes nothing."""
     w = workshop(workshop_id)
-    data = b.json_body()
-    target = b.text(data, "to", required=True)
     options: dict[str, Any] = {}
-    if target == Phase.PAIRS.value:  # only individual → pairs takes options
-        options["include_without_draft"] = b.boolean(data, "include_without_draft")
-        options["seed"] = b.integer(data, "seed")
-    ws.move(me(), w, target or "", **options)
-    return ok(s.workshop_detail(me(), w))
+    if json.to == Phase.PAIRS.value:  # only individual → pairs takes options
+        options["include_without_draft"] = json.include_without_draft
+        options["seed"] = json.seed
+    ws.move(me(), w, json.to, **options)
+    return s.workshop_detail(me(), w)
 
 
 # --- pairing ------------------------------------------------------------------------
 
 
 @bp.get(WORKSHOP + "/pairing")
+@api(ok=m.Pairing, tag="Pairs")
 def get_pairing(workshop_id: int):  # type: ignore[no-untyped-def]
-    return ok(s.pairing(me(), workshop(workshop_id)))
+    """The pairs (facilitators: also proposed ones, seed, unpaired people)"""
+    return s.pairing(me(), workshop(workshop_id))
 
 
 @bp.post(WORKSHOP + "/pairing/propose")
-def propose_pairs(workshop_id: int):  # type: ignore[no-untyped-def]
+@api(ok=m.Pairing, tag="Pairs", errors=(409,))
+def propose_pairs(workshop_id: int, json: m.PairingPropose):  # type: ignore[no-untyped-def]
+    """Propose the pairs anew (before confirmation)"""
     w = workshop(workshop_id)
-    data = b.json_body()
-    ws.propose_pairs(
-        me(),
-        w,
-        include_without_draft=b.boolean(data, "include_without_draft"),
-        seed=b.integer(data, "seed"),
-    )
-    return ok(s.pairing(me(), w))
+    ws.propose_pairs(me(), w, include_without_draft=json.include_without_draft, seed=json.seed)
+    return s.pairing(me(), w)
 
 
 @bp.post(WORKSHOP + "/pairing/swap")
-def swap_members(workshop_id: int):  # type: ignore[no-untyped-def]
+@api(ok=m.Pairing, tag="Pairs", errors=(409,))
+def swap_members(workshop_id: int, json: m.PairingSwap):  # type: ignore[no-untyped-def]
+    """Swap two people between pairs"""
     w = workshop(workshop_id)
-    data = b.json_body()
-    ws.swap_members(
-        me(),
-        w,
-        b.integer(data, "user_a_id", required=True),  # type: ignore[arg-type]
-        b.integer(data, "user_b_id", required=True),  # type: ignore[arg-type]
-    )
-    return ok(s.pairing(me(), w))
+    ws.swap_members(me(), w, json.user_a_id, json.user_b_id)
+    return s.pairing(me(), w)
 
 
 @bp.post(WORKSHOP + "/pairing/move")
-def move_member(workshop_id: int):  # type: ignore[no-untyped-def]
+@api(ok=m.Pairing, tag="Pairs", errors=(409,))
+def move_member(workshop_id: int, json: m.PairingMove):  # type: ignore[no-untyped-def]
+    """Put someone into a pair, or out of every pair"""
     w = workshop(workshop_id)
-    data = b.json_body()
-    ws.move_member(
-        me(),
-        w,
-        b.integer(data, "user_id", required=True),  # type: ignore[arg-type]
-        b.integer(data, "pair_id"),
-    )
-    return ok(s.pairing(me(), w))
+    ws.move_member(me(), w, json.user_id, json.pair_id)
+    return s.pairing(me(), w)
 
 
 @bp.post(WORKSHOP + "/pairing/confirm")
+@api(ok=m.Pairing, tag="Pairs", errors=(409,))
 def confirm_pairs(workshop_id: int):  # type: ignore[no-untyped-def]
+    """Confirm the pairs: step 1 closes"""
     w = workshop(workshop_id)
     ws.confirm_pairs(me(), w)
-    return ok(s.pairing(me(), w))
+    return s.pairing(me(), w)
 
 
 # --- step 1: my draft ---------------------------------------------------------------
@@ -309,87 +300,112 @@ def _kept(stored: Any, name: str, empty: Any) -> Any:
 
 
 @bp.post(WORKSHOP + "/draft/submit")
+@api(ok=m.Draft, tag="Step 1", errors=(409, 422))
 def submit_draft(workshop_id: int):  # type: ignore[no-untyped-def]
+    """Submit my saved draft"""
     w = workshop(workshop_id)
     ws.submit_draft(me(), w)
-    return ok(my_draft(w))
+    return my_draft(w)
 
 
 @bp.put(WORKSHOP + "/draft/name-consent")
-def set_name_consent(workshop_id: int):  # type: ignore[no-untyped-def]
+@api(ok=m.Draft, tag="Step 1", errors=(409,))
+def set_name_consent(workshop_id: int, json: m.NameConsent):  # type: ignore[no-untyped-def]
+    """Agree (or no longer agree) to be named beside my keywords in the process
+    documentation; possible at any time"""
     w = workshop(workshop_id)
-    agreed = b.boolean(b.json_body(), "agreed")
-    if agreed is None:
-        raise InvalidField("agreed", N_("Bitte geben Sie „agreed“ an (true oder false)."))
-    ws.set_name_consent(me(), w, agreed)
-    return ok(my_draft(w))
+    ws.set_name_consent(me(), w, json.agreed)
+    return my_draft(w)
 
 
 @bp.post(WORKSHOP + "/draft/withdraw")
+@api(ok=m.Draft, tag="Step 1", errors=(409,))
 def withdraw_draft(workshop_id: int):  # type: ignore[no-untyped-def]
+    """Take my submission back (while step 1 runs)"""
     w = workshop(workshop_id)
     ws.withdraw_submission(me(), w)
-    return ok(my_draft(w))
+    return my_draft(w)
 
 
 # --- step 2: my pair, feedback, the joint proposal ----------------------------------
 
+PAIR = TENANT + f"/pairs/<{ID}:pair_id>"
+PROPOSAL = TENANT + f"/proposals/<{ID}:proposal_id>"
+
+
+def pair_of(pair_id: int):  # type: ignore[no-untyped-def]
+    return url_object("pair_id", pair_id)
+
 
 @bp.get(WORKSHOP + "/pair")
+@api(ok=m.MyPairAnswer, tag="Step 2")
 def get_my_pair(workshop_id: int):  # type: ignore[no-untyped-def]
+    """My pair: members, partners' drafts (after confirmation), feedback, proposal"""
     w = workshop(workshop_id)
     pair = ws.pair_of(me(), w)
-    return ok({"workshop_id": w.id, "pair": s.my_pair(me(), pair) if pair else None})
+    return {"workshop_id": w.id, "pair": s.my_pair(me(), pair) if pair else None}
 
 
-@bp.put(TENANT + f"/pairs/<{ID}:pair_id>/feedback")
-def save_feedback(pair_id: int):  # type: ignore[no-untyped-def]
-    pair = ws.get_pair(me(), pair_id)
-    data = b.json_body()
-    draft = ws.get_draft(me(), pair.workshop, b.integer(data, "draft_id", required=True))  # type: ignore[arg-type]
+@bp.put(PAIR + "/feedback")
+@api(ok=m.Feedback, tag="Step 2", errors=(409,))
+def save_feedback(pair_id: int, json: m.FeedbackSave):  # type: ignore[no-untyped-def]
+    """My feedback on a partner's draft: especially good / to sharpen"""
+    pair = pair_of(pair_id)
+    draft = ws.get_draft(me(), pair.workshop, json.draft_id)
     feedback = ws.save_feedback(
-        me(),
-        pair,
-        draft,
-        especially_good=b.text(data, "especially_good"),
-        to_sharpen=b.text(data, "to_sharpen"),
+        me(), pair, draft, especially_good=json.especially_good, to_sharpen=json.to_sharpen
     )
-    return ok(s.feedback(feedback))
+    return s.feedback(feedback)
 
 
-@bp.get(TENANT + f"/pairs/<{ID}:pair_id>/proposal")
+@bp.get(PAIR + "/proposal")
+@api(ok=m.Proposal, tag="Step 2")
 def get_proposal(pair_id: int):  # type: ignore[no-untyped-def]
-    pair = ws.get_pair(me(), pair_id)
-    return ok(s.proposal(ws.proposal_of(me(), pair)))
+    """The pair's joint proposal"""
+    return s.proposal(ws.proposal_of(me(), pair_of(pair_id)))
 
 
-@bp.put(TENANT + f"/pairs/<{ID}:pair_id>/proposal")
-def save_proposal(pair_id: int):  # type: ignore[no-untyped-def]
-    pair = ws.get_pair(me(), pair_id)
-    data = b.json_body()
-    proposal = ws.save_proposal(
-        me(),
-        pair,
-        b.text(data, "text"),
-        b.strings(data),
-        b.integer(data, "base_version", required=True),  # type: ignore[arg-type]
-    )
-    return ok(s.proposal(proposal))
+@bp.put(PAIR + "/proposal")
+@api(ok=m.Proposal, tag="Step 2", conflict=m.ProposalConflict)
+def save_proposal(pair_id: int, json: m.ProposalSave):  # type: ignore[no-untyped-def]
+    """Replace the joint proposal, from the version the editor started from
+
+    Two saves from the same `base_version`: the first wins (200, version + 1), the second
+    is a 409 carrying both texts (`stored`, `submitted`); nothing is lost. Every save
+    resets the members' readiness."""
+    pair = pair_of(pair_id)
+    proposal = ws.save_proposal(me(), pair, json.text, json.keywords, json.base_version)
+    return s.proposal(proposal)
 
 
-def _ready(pair_id: int, ready: bool) -> Response:
-    pair = ws.get_pair(me(), pair_id)
+@bp.patch(PAIR + "/proposal")
+@api(ok=m.Proposal, tag="Step 2", conflict=m.ProposalConflict)
+def change_proposal(pair_id: int, json: m.ProposalPatch):  # type: ignore[no-untyped-def]
+    """Change the joint proposal's text or keywords (what is not sent stays)"""
+    pair = pair_of(pair_id)
+    stored = ws.proposal_of(me(), pair)
+    text = json.text if json.text is not None else stored.text
+    keywords = json.keywords if json.keywords is not None else list(stored.keywords)
+    return s.proposal(ws.save_proposal(me(), pair, text, keywords, json.base_version))
+
+
+def _ready(pair_id: int, ready: bool) -> dict[str, Any]:
+    pair = pair_of(pair_id)
     ws.mark_ready(me(), pair, ready)
-    return ok(s.pair(pair))
+    return s.pair(pair)
 
 
-@bp.post(TENANT + f"/pairs/<{ID}:pair_id>/ready")
+@bp.post(PAIR + "/ready")
+@api(ok=m.Pair, tag="Step 2", errors=(409, 422))
 def mark_ready(pair_id: int):  # type: ignore[no-untyped-def]
+    """Mark the proposal ready (me)"""
     return _ready(pair_id, True)
 
 
-@bp.delete(TENANT + f"/pairs/<{ID}:pair_id>/ready")
+@bp.delete(PAIR + "/ready")
+@api(ok=m.Pair, tag="Step 2", errors=(409,))
 def unmark_ready(pair_id: int):  # type: ignore[no-untyped-def]
+    """Not ready after all (me)"""
     return _ready(pair_id, False)
 
 
@@ -397,172 +413,174 @@ def unmark_ready(pair_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get(WORKSHOP + "/plenary")
+@api(ok=m.Plenary, tag="Step 3")
 def get_plenary(workshop_id: int):  # type: ignore[no-untyped-def]
-    return ok(s.plenary(ws.plenary_overview(me(), workshop(workshop_id))))
+    """Step 3: every pair's proposal, strengths, comments, and all drafts' keywords"""
+    return s.plenary(ws.plenary_overview(me(), workshop(workshop_id)))
 
 
-@bp.post(TENANT + f"/proposals/<{ID}:proposal_id>/strengths")
-def mark_strength(proposal_id: int):  # type: ignore[no-untyped-def]
-    proposal = ws.get_proposal(me(), proposal_id)
-    data = b.json_body()
-    ws.mark_strength(me(), proposal, b.text(data, "note") or "")
-    return ok(s.strengths_of(me(), proposal))
+@bp.post(PROPOSAL + "/strengths")
+@api(ok=m.Strengths, tag="Step 3", errors=(409,))
+def mark_strength(proposal_id: int, json: m.StrengthMark):  # type: ignore[no-untyped-def]
+    """Mark a strength of the proposal (with an optional note)"""
+    proposal = url_object("proposal_id", proposal_id)
+    ws.mark_strength(me(), proposal, json.note)
+    return s.strengths_of(me(), proposal)
 
 
-@bp.delete(TENANT + f"/proposals/<{ID}:proposal_id>/strengths")
+@bp.delete(PROPOSAL + "/strengths")
+@api(ok=m.Strengths, tag="Step 3", errors=(409,))
 def unmark_strength(proposal_id: int):  # type: ignore[no-untyped-def]
-    proposal = ws.get_proposal(me(), proposal_id)
+    """Take my strength mark back"""
+    proposal = url_object("proposal_id", proposal_id)
     ws.unmark_strength(me(), proposal)
-    return ok(s.strengths_of(me(), proposal))
+    return s.strengths_of(me(), proposal)
 
 
-@bp.get(TENANT + f"/proposals/<{ID}:proposal_id>/comments")
+@bp.get(PROPOSAL + "/comments")
+@api(ok=m.CommentList, tag="Step 3")
 def list_comments(proposal_id: int):  # type: ignore[no-untyped-def]
-    proposal = ws.get_proposal(me(), proposal_id)
+    """Comments on the proposal"""
+    proposal = url_object("proposal_id", proposal_id)
     comments = sorted(proposal.comments, key=lambda c: (c.created_at, c.id))
-    return ok({"proposal_id": proposal.id, "comments": [s.comment(c) for c in comments]})
+    return {"proposal_id": proposal.id, "comments": [s.comment(c) for c in comments]}
 
 
-@bp.post(TENANT + f"/proposals/<{ID}:proposal_id>/comments")
-def add_comment(proposal_id: int):  # type: ignore[no-untyped-def]
-    proposal = ws.get_proposal(me(), proposal_id)
-    data = b.json_body()
-    comment = ws.add_comment(me(), proposal, b.text(data, "text"))
-    return ok(s.comment(comment), 201)
+@bp.post(PROPOSAL + "/comments")
+@api(ok=m.Comment, status=201, tag="Step 3", errors=(409,))
+def add_comment(proposal_id: int, json: m.CommentCreate):  # type: ignore[no-untyped-def]
+    """Comment on the proposal"""
+    proposal = url_object("proposal_id", proposal_id)
+    return created(s.comment(ws.add_comment(me(), proposal, json.text)))
 
 
 # --- step 3: the aspect ledger and the vision ---------------------------------------
 
 
 @bp.get(WORKSHOP + "/ledger")
+@api(ok=m.Ledger, tag="Step 3")
 def get_ledger(workshop_id: int):  # type: ignore[no-untyped-def]
-    return ok(s.ledger(ws.ledger(me(), workshop(workshop_id))))
+    """The aspect ledger: aspects with provenance and decisions, groups, coverage"""
+    return s.ledger(ws.ledger(me(), workshop(workshop_id)))
 
 
-def _decision(data: dict[str, Any]) -> tuple[str, str | None]:
-    status = b.text(data, "status", required=True)
-    if status == "taken_up":
-        return status, b.text(data, "passage")
-    if status == "set_aside":
-        return status, b.text(data, "reason")
-    raise InvalidField(
-        "status",
-        N_("„status“ ist entweder „taken_up“ (mit passage) oder „set_aside“ (mit reason)."),
-    )
-
-
-def _aspect(aspect: Aspect):  # type: ignore[no-untyped-def]
+def _aspect(aspect: Aspect) -> dict[str, Any]:
     people = contributors(me(), ws.get_workshop(me(), aspect.workshop_id))
-    return ok(s.aspect(aspect, people))
+    return s.aspect(aspect, people)
 
 
 @bp.put(TENANT + f"/aspects/<{ID}:aspect_id>/decision")
-def decide_aspect(aspect_id: int):  # type: ignore[no-untyped-def]
-    aspect = ws.get_aspect(me(), aspect_id)
-    status, value = _decision(b.json_body())
-    if status == "taken_up":
-        ws.take_up(me(), aspect, value)
+@api(ok=m.Aspect, tag="Step 3", errors=(409,))
+def decide_aspect(aspect_id: int, json: m.Decision):  # type: ignore[no-untyped-def]
+    """Take the aspect up (with the passage) or set it aside (with a reason)"""
+    aspect = url_object("aspect_id", aspect_id)
+    if json.status == "taken_up":
+        ws.take_up(me(), aspect, json.passage)
     else:
-        ws.set_aside(me(), aspect, value)
+        ws.set_aside(me(), aspect, json.reason)
     return _aspect(aspect)
 
 
 @bp.delete(TENANT + f"/aspects/<{ID}:aspect_id>/decision")
+@api(ok=m.Aspect, tag="Step 3", errors=(409,))
 def reopen_aspect(aspect_id: int):  # type: ignore[no-untyped-def]
-    aspect = ws.get_aspect(me(), aspect_id)
+    """Open the aspect again"""
+    aspect = url_object("aspect_id", aspect_id)
     ws.reopen_aspect(me(), aspect)
     return _aspect(aspect)
 
 
 @bp.post(WORKSHOP + "/aspect-groups")
-def group_aspects(workshop_id: int):  # type: ignore[no-untyped-def]
+@api(ok=m.AspectGroup, status=201, tag="Step 3", errors=(409,))
+def group_aspects(workshop_id: int, json: m.AspectGroupCreate):  # type: ignore[no-untyped-def]
+    """Group similar aspects"""
     w = workshop(workshop_id)
-    data = b.json_body()
-    group = ws.group_aspects(
-        me(), w, b.integers(data, "aspect_ids", required=True), b.text(data, "label")
-    )
-    return ok(s.group(group), 201)
+    return created(s.group(ws.group_aspects(me(), w, json.aspect_ids, json.label)))
 
 
 @bp.put(TENANT + f"/aspect-groups/<{ID}:group_id>/decision")
-def decide_group(group_id: int):  # type: ignore[no-untyped-def]
-    group = ws.get_group(me(), group_id)
-    status, value = _decision(b.json_body())
-    if status == "taken_up":
-        aspects = ws.decide_group(me(), group, passage=value or "")
+@api(ok=m.AspectGroupDecided, tag="Step 3", errors=(409,))
+def decide_group(group_id: int, json: m.Decision):  # type: ignore[no-untyped-def]
+    """Decide every aspect of the group at once"""
+    group = url_object("group_id", group_id)
+    if json.status == "taken_up":
+        aspects = ws.decide_group(me(), group, passage=json.passage or "")
     else:
-        aspects = ws.decide_group(me(), group, reason=value or "")
+        aspects = ws.decide_group(me(), group, reason=json.reason or "")
     people = contributors(me(), ws.get_workshop(me(), group.workshop_id))
-    return ok({**s.group(group), "aspects": [s.aspect(a, people) for a in aspects]})
+    return {**s.group(group), "aspects": [s.aspect(a, people) for a in aspects]}
 
 
 @bp.delete(TENANT + f"/aspect-groups/<{ID}:group_id>")
+@api(ok=None, status=204, tag="Step 3", errors=(409,))
 def dissolve_group(group_id: int):  # type: ignore[no-untyped-def]
-    group = ws.get_group(me(), group_id)
-    ws.dissolve_group(me(), group)
+    """Dissolve the group (its aspects keep their decisions)"""
+    ws.dissolve_group(me(), url_object("group_id", group_id))
     return Response(status=204)
 
 
 @bp.get(WORKSHOP + "/vision")
+@api(ok=m.Vision, tag="Step 3")
 def get_workshop_vision(workshop_id: int):  # type: ignore[no-untyped-def]
-    return ok(s.vision(ws.vision_draft(me(), workshop(workshop_id))))
+    """The vision text being composed"""
+    return s.vision(ws.vision_draft(me(), workshop(workshop_id)))
 
 
 @bp.put(WORKSHOP + "/vision")
-def save_workshop_vision(workshop_id: int):  # type: ignore[no-untyped-def]
+@api(ok=m.Vision, tag="Step 3", conflict=m.VisionConflict)
+def save_workshop_vision(workshop_id: int, json: m.VisionSave):  # type: ignore[no-untyped-def]
+    """Replace the vision's title and text, from the version the editor started from"""
     w = workshop(workshop_id)
-    data = b.json_body()
-    vision = ws.save_vision(
-        me(),
-        w,
-        b.text(data, "title"),
-        b.text(data, "text"),
-        b.integer(data, "base_version", required=True),  # type: ignore[arg-type]
-    )
-    return ok(s.vision(vision))
+    return s.vision(ws.save_vision(me(), w, json.title, json.text, json.base_version))
+
+
+@bp.patch(WORKSHOP + "/vision")
+@api(ok=m.Vision, tag="Step 3", conflict=m.VisionConflict)
+def change_workshop_vision(workshop_id: int, json: m.VisionPatch):  # type: ignore[no-untyped-def]
+    """Change the vision's title or text (what is not sent stays)"""
+    w = workshop(workshop_id)
+    stored = ws.vision_draft(me(), w)
+    title = json.title if json.title is not None else stored.title
+    text = json.text if json.text is not None else stored.text
+    return s.vision(ws.save_vision(me(), w, title, text, json.base_version))
 
 
 # --- signing ------------------------------------------------------------------------
 
 
 @bp.get(WORKSHOP + "/signing")
+@api(ok=m.Signing, tag="Signing")
 def get_signing(workshop_id: int):  # type: ignore[no-untyped-def]
+    """The version being signed (text, SHA-256, canonical form) and its signatories"""
     w = workshop(workshop_id)
-    return ok(s.signing(me(), w, ws.signing_status(me(), w)))
+    return s.signing(me(), w, ws.signing_status(me(), w))
 
 
 @bp.post(WORKSHOP + "/signatories")
-def add_signatory(workshop_id: int):  # type: ignore[no-untyped-def]
+@api(ok=m.SignatoryCreated, status=201, tag="Signing", errors=(409,))
+def add_signatory(workshop_id: int, json: m.SignatoryCreate):  # type: ignore[no-untyped-def]
+    """List a signatory: an account of the tenant or a named person"""
     w = workshop(workshop_id)
-    data = b.json_body()
     signatory, token = ws.add_signatory(
-        me(),
-        w,
-        user_id=b.integer(data, "user_id"),
-        name=b.text(data, "name"),
-        function=b.text(data, "function") or "",
+        me(), w, user_id=json.user_id, name=json.name, function=json.function
     )
     # a named person signs through a single-use link built from this token; it is
     # shown only now
-    return ok({"signatory": s.signatory(signatory, me()), "link_token": token}, 201)
+    return created({"signatory": s.signatory(signatory, me()), "link_token": token})
 
 
 @bp.post(WORKSHOP + "/signatures")
-def sign(workshop_id: int):  # type: ignore[no-untyped-def]
+@api(ok=m.SignatureCreated, status=201, tag="Signing", conflict=m.SigningConflict)
+def sign(workshop_id: int, json: m.SignatureCreate):  # type: ignore[no-untyped-def]
+    """Sign the current version as a listed account signatory
+
+    `hash` must be the SHA-256 of the version the signer read; any other hash (a new
+    version) is a 409 `anderer-text` with `current_sha256`."""
     w = workshop(workshop_id)
-    data = b.json_body()
-    digest = b.text(data, "hash") or b.text(data, "sha256")
-    if not digest:
-        raise InvalidField(
-            "hash", N_("Bitte geben Sie den SHA-256 des Textes an, den Sie unterschreiben.")
-        )
     signatory = ws.my_signatory(me(), w)
     if signatory is None:
         if w.phase != Phase.SIGNING:
             raise Conflict(NOT_SIGNING)
         raise NotAllowed(N_("Sie stehen nicht auf der Liste der Unterzeichnenden."))
-    signature = ws.sign(me(), signatory, digest)
-    return ok(
-        {"signatory_id": signatory.id, "signature": s.signature(signature)},
-        201,
-    )
+    signature = ws.sign(me(), signatory, json.hash)
+    return created({"signatory_id": signatory.id, "signature": s.signature(signature)})
