@@ -18,6 +18,7 @@ from pydantic import Field
 from visionswerk.platform.api import bp
 from visionswerk.platform.api import models as m
 from visionswerk.platform.api.fields import ID, DateTime
+from visionswerk.platform.api.patterns import Email, Label, Request
 from visionswerk.platform.api.spec import api, created
 from visionswerk.platform.api.views import LOADERS, TENANT, WORKSHOP, me, url_object, workshop
 from visionswerk.platform.pipeline import current_tenant
@@ -34,28 +35,7 @@ MEMBERSHIP = TENANT + f"/memberships/<{ID}:membership_id>"
 LOADERS["invitation_id"] = lambda _user, ident: services.invitation_in(current_tenant(), ident)
 LOADERS["membership_id"] = lambda _user, ident: services.membership_in(current_tenant(), ident)
 
-# what the services accept, as patterns the description states (no NUL, no control
-# characters, at least one visible character; ``tenants.accounts.EMAIL_RE``)
-_VISIBLE = r"[^\s\x00-\x1f\x7f]"
-_EMAIL_PART = r"[^@\s\x00-\x1f\x7f]+"
-Email = Annotated[
-    str,
-    Field(
-        max_length=254,
-        pattern=rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$",
-        description="An e-mail address (compared in lower case).",
-        examples=["person@musterhausen.example"],
-    ),
-]
-Name = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=200,
-        pattern=rf"^[^\x00]*{_VISIBLE}[^\x00]*$",
-        description="Spaces are collapsed.",
-    ),
-]
+Name = Label(200, "Spaces are collapsed.")
 Slug = Annotated[
     str,
     Field(
@@ -75,7 +55,7 @@ class TenantCreated(m.Tenant):
         return cls(slug=t.slug, name=t.name, kind=t.kind.value, parent_slug=parent)
 
 
-class MunicipalityCreate(m.Request):
+class MunicipalityCreate(Request):
     """A new municipality in this region."""
 
     name: Name
@@ -88,7 +68,7 @@ class RegionCreate(MunicipalityCreate):
     coordinator_email: Email
 
 
-class InvitationCreate(m.Request):
+class InvitationCreate(Request):
     email: Email
     role: m.Role = Field(
         description="participant (facilitators may), facilitator (coordinators), "
@@ -118,7 +98,7 @@ class Invitations(m.Answer):
     invitations: list[InvitationOut] = Field(description="Not accepted yet and not expired.")
 
 
-class WorkshopInvite(m.Request):
+class WorkshopInvite(Request):
     emails: list[Email] = Field(min_length=1, max_length=100)
 
 

@@ -21,6 +21,7 @@ from visionswerk.i18n import N_
 from visionswerk.platform.api import bp
 from visionswerk.platform.api import models as m
 from visionswerk.platform.api.fields import ID, DateTime
+from visionswerk.platform.api.patterns import Request
 from visionswerk.platform.api.spec import api
 from visionswerk.platform.api.views import LOADERS, TENANT, WORKSHOP, me, url_object, workshop
 from visionswerk.platform.pipeline import current_tenant
@@ -99,7 +100,7 @@ class Reports(m.Answer):
     reports: list[ReportOut] = Field(description="Those the reader may read, newest first.")
 
 
-class WorkshopReportRequest(m.Request):
+class WorkshopReportRequest(Request):
     kind: Literal["vision", "process"] = Field(
         description="vision (once adopted), process (its facilitators at any time; "
         "everyone else who sees the workshop once adopted)."
@@ -107,7 +108,7 @@ class WorkshopReportRequest(m.Request):
     nonce: Nonce | None = None
 
 
-class RegionReportRequest(m.Request):
+class RegionReportRequest(Request):
     kind: Literal["region"] = Field(description="The region's status report (coordinators).")
     nonce: Nonce | None = None
 

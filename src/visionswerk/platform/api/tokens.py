@@ -9,8 +9,6 @@ Listing and revoking work with either; a token may revoke itself.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from flask import Response, g
 from pydantic import Field
 
@@ -19,6 +17,7 @@ from visionswerk.i18n import N_
 from visionswerk.platform.api import bp
 from visionswerk.platform.api import models as m
 from visionswerk.platform.api.fields import ID, DateTime
+from visionswerk.platform.api.patterns import Label, Request
 from visionswerk.platform.api.spec import api, created
 from visionswerk.platform.api.views import me
 from visionswerk.tenants import api_tokens
@@ -29,15 +28,9 @@ TOKEN_BY_TOKEN = N_(
     "Neue API-Schlüssel gibt es nur mit einer Anmeldung im Browser (Sitzung), nicht mit "
     "einem API-Schlüssel. Es wurde nichts gespeichert."
 )
-TokenName = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=api_tokens.NAME_MAX,
-        pattern=r"^[^\x00]*[^\s\x00-\x1f\x7f][^\x00]*$",
-        description="What you will recognise it by, e.g. „Auswertung im Rathaus“.",
-    ),
-]
+TokenName = Label(
+    api_tokens.NAME_MAX, "What you will recognise it by, e.g. „Auswertung im Rathaus“."
+)
 
 
 class Token(m.Answer):
@@ -68,7 +61,7 @@ class Tokens(m.Answer):
     tokens: list[Token] = Field(description="Active first, newest first.")
 
 
-class TokenCreate(m.Request):
+class TokenCreate(Request):
     name: TokenName
 
 
