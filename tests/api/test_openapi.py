@@ -1,4 +1,5 @@
-"""The OpenAPI 3.1 document at /api/v1/openapi.json: public, valid, and complete — every
+"""The OpenAPI 3.1 document at /api/v1/openapi.json (generated from the models): public,
+valid, and complete — every
 API route in ``app.url_map`` is described (path, method, parameters, operationId = the
 endpoint's name) and nothing else is."""
 
@@ -57,8 +58,10 @@ def test_every_api_route_is_described_and_nothing_else(app: Flask, client: Flask
     assert len(routes) > 30
     missing = sorted(routes - spec)
     extra = sorted(spec - routes)
-    assert not missing, f"API routes missing from openapi.py (path, method, operationId): {missing}"
-    assert not extra, f"openapi.py describes routes that do not exist: {extra}"
+    assert not missing, (
+        f"API routes missing from the description (path, method, operationId): {missing}"
+    )
+    assert not extra, f"the description has routes that do not exist: {extra}"
 
 
 def _parameters(document: dict, item: dict, operation: dict) -> set[str]:

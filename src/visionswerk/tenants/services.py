@@ -77,6 +77,8 @@ def _validate_name_and_slug(name: str, slug: str | None, kind: TenantKind) -> tu
 
 
 def tenant_by_slug(slug: str) -> Tenant | None:
+    if not SLUG_RE.match(slug):  # no such tenant; and NUL or 10,000 characters never reach SQL
+        return None
     return db.scalar(select(Tenant).where(Tenant.slug == slug))
 
 

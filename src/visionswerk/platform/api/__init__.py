@@ -6,7 +6,8 @@ personal API token, or the session of a logged-in browser. CSRF: token requests 
 no cookie and need no CSRF token; session requests that change something must send the
 session's CSRF token in the ``X-CSRFToken`` header (``GET /api/v1/me`` hands it out).
 Errors are ``application/problem+json`` (``problems.py``); the OpenAPI 3.1 document is
-``GET /api/v1/openapi.json`` (``openapi.py``).
+``GET /api/v1/openapi.json``, generated from the models (``spec.py``, ``models.py``;
+README.md here says how a route declares its shapes).
 """
 
 from __future__ import annotations

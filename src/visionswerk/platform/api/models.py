@@ -42,9 +42,10 @@ class Request(BaseModel):
 
 
 class Answer(BaseModel):
-    """An answer: every field is always present."""
+    """An answer: every field is always present. Built from the domain objects the
+    services hand out (``from_attributes``: a field reads the attribute of its name)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
 
 
 class OpenAPIDocument(RootModel[dict[str, Any]]):
@@ -419,8 +420,12 @@ class Pairing(Answer):
 
 
 class PairingPropose(Request):
-    include_without_draft: Flag = False
-    seed: Integer(0, INT32_MAX) | None = None  # type: ignore[valid-type]
+    include_without_draft: Flag | None = Field(
+        None, description="Pair participants without a draft too; absent: as before."
+    )
+    seed: Integer(0, INT32_MAX) | None = Field(  # type: ignore[valid-type]
+        None, description="The shuffle's seed; absent: a new one."
+    )
 
 
 class PairingSwap(Request):

@@ -39,6 +39,7 @@ from visionswerk.platform.api.problems import (
     problem_type,
 )
 from visionswerk.platform.pipeline import public
+from visionswerk.tenants.services import SLUG_RE
 
 PREFIX = "/api/v1"
 MAX_DEPTH = 32  # no request shape nests deeper than 4; json's own limit is ~1,000 frames
@@ -63,13 +64,16 @@ changes only the fields sent.
 {types}
 
 **Signed visions.** `sha256` of a vision version is the SHA-256 (hex) of its `canonical`
-form, a UTF-8 string: compact JSON (`separators=(",", ":")`, keys sorted, non-ASCII
-characters written as they are) of the object `{{"format": "visionswerk-vision/1",
-"title": …, "text": …}}`, plus `"parent": {{"sha256": …, "statements": [...] or null}}`
-when the version embeds a parent vision. Every vision version answer carries `canonical`,
-so a client can verify a version in a few lines: check that
-`sha256(canonical.encode("utf-8")).hexdigest() == sha256` and that `json.loads(canonical)`
-has the `title`, `text` (and parent hash) shown (`scripts/verify-vision.py`).
+form encoded as UTF-8; every vision version answer carries `canonical`. The canonical form
+(format `visionswerk-vision/1`) is the compact JSON (separators `,` and `:`, keys sorted,
+non-ASCII characters as they are, not escaped) of
+`{{"embedded_parent": null | {{"id": …, "sha256": …[, "statements": [...]]}}, "format":
+"visionswerk-vision/1", "text": …, "title": …}}` — title and text NFC-normalised, line
+endings LF, trailing whitespace of each line and of the text removed; `statements` only
+when chosen statements (not the whole parent text) are embedded. To verify a version:
+`sha256(canonical.encode("utf-8")).hexdigest() == sha256`, `json.loads(canonical)` has the
+`title` and `text` shown and, if any, the embedded parent's `sha256` — verify that parent
+the same way (`scripts/verify-vision.py` does it in a few lines of standard Python).
 """
 
 
@@ -255,7 +259,7 @@ def api(
     responses: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route: its answer ``ok`` (None: 204, no content) with ``status``, its
-    tag, the error statuses it can answer besides 401/403/404 (a body adds 400/415/422),
+    tag, the error statuses it can answer besides 401/403/404 (a body adds 400/413/415/422),
     ``conflict``: the model of its 409 problem, ``fields``: renames of the field names a
     service raises to the request's names. The request model is the annotation of the
     view's ``json`` parameter; the view returns an instance of ``ok``. ``responses``:
@@ -267,7 +271,7 @@ def api(
         if conflict is not None:
             codes.add(409)
         if body is not None:
-            codes |= {400, 415, 422}
+            codes |= {400, 413, 415, 422}
         models: dict[str, Any] = {f"HTTP_{status}": ok}
         models.update({f"HTTP_{c}": Problem for c in sorted(codes) if c != 409})
         if 409 in codes:
@@ -282,6 +286,7 @@ def api(
             after=_after,
             security={} if public else None,
             path_parameter_descriptions=PARAMETERS,
+            force_resp_serialize=True,  # answers are dumped by their model, never as given
         )(func)
 
         @functools.wraps(validated)
@@ -311,6 +316,7 @@ ERROR_RESPONSES = {
     "404": ("NotFound", "Not there — also another tenant's ids, ids out of range and objects "
             "the user may not see."),
     "409": ("Conflict", "The workshop's state does not allow this now; `detail` says why."),
+    "413": ("PayloadTooLarge", "The request is larger than 2 MB; nothing was saved."),
     "415": ("UnsupportedMediaType", "The body is not application/json."),
     "422": ("InvalidInput", "Invalid input; `errors` names the request's fields."),
 }  # fmt: skip
@@ -338,6 +344,11 @@ def _finish(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _finish_operation(operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        if not parameter.get("description"):
+            parameter.pop("description", None)
+        if parameter["name"] == "tenant_slug":
+            parameter["schema"] = {"type": "string", "pattern": SLUG_RE.pattern, "maxLength": 63}
     declared = _DECLARED.get(operation["operationId"], set())
     operation["responses"] = {
         code: response

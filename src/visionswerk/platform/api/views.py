@@ -3,7 +3,8 @@
 Every view loads the objects named in its URL first (another tenant's id, or an object
 the user may not see, answers 404 before the body is even read), then reads the JSON
 body, then calls one service. The services ask the policy; the request pipeline commits
-once. ``openapi.py`` describes every route (a test keeps the two in step).
+once. Each route declares its shapes with ``@api`` (``spec.py``, ``models.py``); the
+answers are built in ``answers.py``.
 """
 
 from __future__ import annotations
@@ -14,15 +15,13 @@ from typing import Any
 from flask import Response, g, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from pydantic import BaseModel
 
 from visionswerk.errors import Conflict, NotAllowed
 from visionswerk.i18n import N_
+from visionswerk.platform.api import answers as a
 from visionswerk.platform.api import bp
 from visionswerk.platform.api import models as m
-from visionswerk.platform.api import serialize as s
 from visionswerk.platform.api.fields import ID
-from visionswerk.platform.api.problems import json_response
 from visionswerk.platform.api.spec import api, created
 from visionswerk.platform.pipeline import current_tenant
 from visionswerk.tenants.models import User
@@ -39,15 +38,6 @@ WORKSHOP = TENANT + f"/workshops/<{ID}:workshop_id>"
 
 def me() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
-def ok(data: Any, status: int = 200, location: str | None = None) -> Response:
-    if isinstance(data, BaseModel):
-        data = data.model_dump(mode="json", by_alias=True)
-    response = json_response(data, status)
-    if location:
-        response.headers["Location"] = location
-    return response
 
 
 #: how each id of a URL is loaded (NotFound: another tenant's, or not visible)
@@ -111,7 +101,7 @@ def get_me():  # type: ignore[no-untyped-def]
 @api(ok=m.TaskList, tag="Me")
 def my_tasks():  # type: ignore[no-untyped-def]
     """My tasks across all tenants: what is mine to do now, by when"""
-    return {"tasks": [s.task(t) for t in ws.my_tasks(me())]}
+    return {"tasks": [a.task(t) for t in ws.my_tasks(me())]}
 
 
 # --- workshops ----------------------------------------------------------------------
@@ -131,7 +121,7 @@ def _deadlines(deadlines: m.DeadlinesIn | None) -> dict[str, Any] | None:
 def list_workshops():  # type: ignore[no-untyped-def]
     """Workshops I may see"""
     user = me()
-    return {"workshops": [s.workshop(user, w) for w in ws.workshops_of(user, current_tenant())]}
+    return {"workshops": [a.workshop(user, w) for w in ws.workshops_of(user, current_tenant())]}
 
 
 @bp.post(TENANT + "/workshops")
@@ -148,14 +138,14 @@ def create_workshop(json: m.WorkshopCreate):  # type: ignore[no-untyped-def]
         json.participant_ids,
         reminder_offsets=json.reminder_offsets,
     )
-    return created(s.workshop_detail(user, w), url_for("api.get_workshop", workshop_id=w.id))
+    return created(a.workshop_detail(user, w), url_for("api.get_workshop", workshop_id=w.id))
 
 
 @bp.get(WORKSHOP)
 @api(ok=m.WorkshopDetail, tag="Workshops")
 def get_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
     """A workshop"""
-    return s.workshop_detail(me(), workshop(workshop_id))
+    return a.workshop_detail(me(), workshop(workshop_id))
 
 
 @bp.patch(WORKSHOP)
@@ -171,7 +161,7 @@ def update_workshop(workshop_id: int, json: m.WorkshopPatch):  # type: ignore[no
         deadlines=_deadlines(json.deadlines),
         reminder_offsets=json.reminder_offsets,
     )
-    return s.workshop_detail(me(), w)
+    return a.workshop_detail(me(), w)
 
 
 @bp.post(WORKSHOP + "/participants")
@@ -180,7 +170,7 @@ def add_participants(workshop_id: int, json: m.ParticipantsAdd):  # type: ignore
     """Add members of the tenant as participants"""
     w = workshop(workshop_id)
     ws.add_participants(me(), w, json.user_ids)
-    return s.workshop_detail(me(), w)
+    return a.workshop_detail(me(), w)
 
 
 @bp.post(WORKSHOP + "/phase")
@@ -197,7 +187,7 @@ def move(workshop_id: int, json: m.PhaseMove):  # type: ignore[no-untyped-def]
         options["include_without_draft"] = json.include_without_draft
         options["seed"] = json.seed
     ws.move(me(), w, json.to, **options)
-    return s.workshop_detail(me(), w)
+    return a.workshop_detail(me(), w)
 
 
 # --- pairing ------------------------------------------------------------------------
@@ -207,7 +197,7 @@ def move(workshop_id: int, json: m.PhaseMove):  # type: ignore[no-untyped-def]
 @api(ok=m.Pairing, tag="Pairs")
 def get_pairing(workshop_id: int):  # type: ignore[no-untyped-def]
     """The pairs (facilitators: also proposed ones, seed, unpaired people)"""
-    return s.pairing(me(), workshop(workshop_id))
+    return a.pairing(me(), workshop(workshop_id))
 
 
 @bp.post(WORKSHOP + "/pairing/propose")
@@ -216,7 +206,7 @@ def propose_pairs(workshop_id: int, json: m.PairingPropose):  # type: ignore[no-
     """Propose the pairs anew (before confirmation)"""
     w = workshop(workshop_id)
     ws.propose_pairs(me(), w, include_without_draft=json.include_without_draft, seed=json.seed)
-    return s.pairing(me(), w)
+    return a.pairing(me(), w)
 
 
 @bp.post(WORKSHOP + "/pairing/swap")
@@ -225,7 +215,7 @@ def swap_members(workshop_id: int, json: m.PairingSwap):  # type: ignore[no-unty
     """Swap two people between pairs"""
     w = workshop(workshop_id)
     ws.swap_members(me(), w, json.user_a_id, json.user_b_id)
-    return s.pairing(me(), w)
+    return a.pairing(me(), w)
 
 
 @bp.post(WORKSHOP + "/pairing/move")
@@ -234,7 +224,7 @@ def move_member(workshop_id: int, json: m.PairingMove):  # type: ignore[no-untyp
     """Put someone into a pair, or out of every pair"""
     w = workshop(workshop_id)
     ws.move_member(me(), w, json.user_id, json.pair_id)
-    return s.pairing(me(), w)
+    return a.pairing(me(), w)
 
 
 @bp.post(WORKSHOP + "/pairing/confirm")
@@ -243,7 +233,7 @@ def confirm_pairs(workshop_id: int):  # type: ignore[no-untyped-def]
     """Confirm the pairs: step 1 closes"""
     w = workshop(workshop_id)
     ws.confirm_pairs(me(), w)
-    return s.pairing(me(), w)
+    return a.pairing(me(), w)
 
 
 # --- step 1: my draft ---------------------------------------------------------------
@@ -343,7 +333,7 @@ def get_my_pair(workshop_id: int):  # type: ignore[no-untyped-def]
     """My pair: members, partners' drafts (after confirmation), feedback, proposal"""
     w = workshop(workshop_id)
     pair = ws.pair_of(me(), w)
-    return {"workshop_id": w.id, "pair": s.my_pair(me(), pair) if pair else None}
+    return {"workshop_id": w.id, "pair": a.my_pair(me(), pair) if pair else None}
 
 
 @bp.put(PAIR + "/feedback")
@@ -355,14 +345,14 @@ def save_feedback(pair_id: int, json: m.FeedbackSave):  # type: ignore[no-untype
     feedback = ws.save_feedback(
         me(), pair, draft, especially_good=json.especially_good, to_sharpen=json.to_sharpen
     )
-    return s.feedback(feedback)
+    return a.feedback(feedback)
 
 
 @bp.get(PAIR + "/proposal")
 @api(ok=m.Proposal, tag="Step 2")
 def get_proposal(pair_id: int):  # type: ignore[no-untyped-def]
     """The pair's joint proposal"""
-    return s.proposal(ws.proposal_of(me(), pair_of(pair_id)))
+    return a.proposal(ws.proposal_of(me(), pair_of(pair_id)))
 
 
 @bp.put(PAIR + "/proposal")
@@ -375,7 +365,7 @@ def save_proposal(pair_id: int, json: m.ProposalSave):  # type: ignore[no-untype
     resets the members' readiness."""
     pair = pair_of(pair_id)
     proposal = ws.save_proposal(me(), pair, json.text, json.keywords, json.base_version)
-    return s.proposal(proposal)
+    return a.proposal(proposal)
 
 
 @bp.patch(PAIR + "/proposal")
@@ -386,13 +376,13 @@ def change_proposal(pair_id: int, json: m.ProposalPatch):  # type: ignore[no-unt
     stored = ws.proposal_of(me(), pair)
     text = json.text if json.text is not None else stored.text
     keywords = json.keywords if json.keywords is not None else list(stored.keywords)
-    return s.proposal(ws.save_proposal(me(), pair, text, keywords, json.base_version))
+    return a.proposal(ws.save_proposal(me(), pair, text, keywords, json.base_version))
 
 
 def _ready(pair_id: int, ready: bool) -> dict[str, Any]:
     pair = pair_of(pair_id)
     ws.mark_ready(me(), pair, ready)
-    return s.pair(pair)
+    return a.pair(pair)
 
 
 @bp.post(PAIR + "/ready")
@@ -416,7 +406,7 @@ def unmark_ready(pair_id: int):  # type: ignore[no-untyped-def]
 @api(ok=m.Plenary, tag="Step 3")
 def get_plenary(workshop_id: int):  # type: ignore[no-untyped-def]
     """Step 3: every pair's proposal, strengths, comments, and all drafts' keywords"""
-    return s.plenary(ws.plenary_overview(me(), workshop(workshop_id)))
+    return a.plenary(ws.plenary_overview(me(), workshop(workshop_id)))
 
 
 @bp.post(PROPOSAL + "/strengths")
@@ -425,7 +415,7 @@ def mark_strength(proposal_id: int, json: m.StrengthMark):  # type: ignore[no-un
     """Mark a strength of the proposal (with an optional note)"""
     proposal = url_object("proposal_id", proposal_id)
     ws.mark_strength(me(), proposal, json.note)
-    return s.strengths_of(me(), proposal)
+    return a.strengths_of(me(), proposal)
 
 
 @bp.delete(PROPOSAL + "/strengths")
@@ -434,7 +424,7 @@ def unmark_strength(proposal_id: int):  # type: ignore[no-untyped-def]
     """Take my strength mark back"""
     proposal = url_object("proposal_id", proposal_id)
     ws.unmark_strength(me(), proposal)
-    return s.strengths_of(me(), proposal)
+    return a.strengths_of(me(), proposal)
 
 
 @bp.get(PROPOSAL + "/comments")
@@ -443,7 +433,7 @@ def list_comments(proposal_id: int):  # type: ignore[no-untyped-def]
     """Comments on the proposal"""
     proposal = url_object("proposal_id", proposal_id)
     comments = sorted(proposal.comments, key=lambda c: (c.created_at, c.id))
-    return {"proposal_id": proposal.id, "comments": [s.comment(c) for c in comments]}
+    return {"proposal_id": proposal.id, "comments": [a.comment(c) for c in comments]}
 
 
 @bp.post(PROPOSAL + "/comments")
@@ -451,7 +441,7 @@ def list_comments(proposal_id: int):  # type: ignore[no-untyped-def]
 def add_comment(proposal_id: int, json: m.CommentCreate):  # type: ignore[no-untyped-def]
     """Comment on the proposal"""
     proposal = url_object("proposal_id", proposal_id)
-    return created(s.comment(ws.add_comment(me(), proposal, json.text)))
+    return created(a.comment(ws.add_comment(me(), proposal, json.text)))
 
 
 # --- step 3: the aspect ledger and the vision ---------------------------------------
@@ -461,12 +451,12 @@ def add_comment(proposal_id: int, json: m.CommentCreate):  # type: ignore[no-unt
 @api(ok=m.Ledger, tag="Step 3")
 def get_ledger(workshop_id: int):  # type: ignore[no-untyped-def]
     """The aspect ledger: aspects with provenance and decisions, groups, coverage"""
-    return s.ledger(ws.ledger(me(), workshop(workshop_id)))
+    return a.ledger(ws.ledger(me(), workshop(workshop_id)))
 
 
 def _aspect(aspect: Aspect) -> dict[str, Any]:
     people = contributors(me(), ws.get_workshop(me(), aspect.workshop_id))
-    return s.aspect(aspect, people)
+    return a.aspect(aspect, people)
 
 
 @bp.put(TENANT + f"/aspects/<{ID}:aspect_id>/decision")
@@ -495,7 +485,7 @@ def reopen_aspect(aspect_id: int):  # type: ignore[no-untyped-def]
 def group_aspects(workshop_id: int, json: m.AspectGroupCreate):  # type: ignore[no-untyped-def]
     """Group similar aspects"""
     w = workshop(workshop_id)
-    return created(s.group(ws.group_aspects(me(), w, json.aspect_ids, json.label)))
+    return created(a.group(ws.group_aspects(me(), w, json.aspect_ids, json.label)))
 
 
 @bp.put(TENANT + f"/aspect-groups/<{ID}:group_id>/decision")
@@ -508,7 +498,9 @@ def decide_group(group_id: int, json: m.Decision):  # type: ignore[no-untyped-de
     else:
         aspects = ws.decide_group(me(), group, reason=json.reason or "")
     people = contributors(me(), ws.get_workshop(me(), group.workshop_id))
-    return {**s.group(group), "aspects": [s.aspect(a, people) for a in aspects]}
+    return m.AspectGroupDecided(
+        **a.group(group).model_dump(), aspects=[a.aspect(x, people) for x in aspects]
+    )
 
 
 @bp.delete(TENANT + f"/aspect-groups/<{ID}:group_id>")
@@ -523,7 +515,7 @@ def dissolve_group(group_id: int):  # type: ignore[no-untyped-def]
 @api(ok=m.Vision, tag="Step 3")
 def get_workshop_vision(workshop_id: int):  # type: ignore[no-untyped-def]
     """The vision text being composed"""
-    return s.vision(ws.vision_draft(me(), workshop(workshop_id)))
+    return a.vision(ws.vision_draft(me(), workshop(workshop_id)))
 
 
 @bp.put(WORKSHOP + "/vision")
@@ -531,7 +523,7 @@ def get_workshop_vision(workshop_id: int):  # type: ignore[no-untyped-def]
 def save_workshop_vision(workshop_id: int, json: m.VisionSave):  # type: ignore[no-untyped-def]
     """Replace the vision's title and text, from the version the editor started from"""
     w = workshop(workshop_id)
-    return s.vision(ws.save_vision(me(), w, json.title, json.text, json.base_version))
+    return a.vision(ws.save_vision(me(), w, json.title, json.text, json.base_version))
 
 
 @bp.patch(WORKSHOP + "/vision")
@@ -542,7 +534,7 @@ def change_workshop_vision(workshop_id: int, json: m.VisionPatch):  # type: igno
     stored = ws.vision_draft(me(), w)
     title = json.title if json.title is not None else stored.title
     text = json.text if json.text is not None else stored.text
-    return s.vision(ws.save_vision(me(), w, title, text, json.base_version))
+    return a.vision(ws.save_vision(me(), w, title, text, json.base_version))
 
 
 # --- signing ------------------------------------------------------------------------
@@ -553,7 +545,7 @@ def change_workshop_vision(workshop_id: int, json: m.VisionPatch):  # type: igno
 def get_signing(workshop_id: int):  # type: ignore[no-untyped-def]
     """The version being signed (text, SHA-256, canonical form) and its signatories"""
     w = workshop(workshop_id)
-    return s.signing(me(), w, ws.signing_status(me(), w))
+    return a.signing(me(), w, ws.signing_status(me(), w))
 
 
 @bp.post(WORKSHOP + "/signatories")
@@ -566,7 +558,7 @@ def add_signatory(workshop_id: int, json: m.SignatoryCreate):  # type: ignore[no
     )
     # a named person signs through a single-use link built from this token; it is
     # shown only now
-    return created({"signatory": s.signatory(signatory, me()), "link_token": token})
+    return created({"signatory": a.signatory(signatory, me()), "link_token": token})
 
 
 @bp.post(WORKSHOP + "/signatures")
@@ -583,4 +575,4 @@ def sign(workshop_id: int, json: m.SignatureCreate):  # type: ignore[no-untyped-
             raise Conflict(NOT_SIGNING)
         raise NotAllowed(N_("Sie stehen nicht auf der Liste der Unterzeichnenden."))
     signature = ws.sign(me(), signatory, json.hash)
-    return created({"signatory_id": signatory.id, "signature": s.signature(signature)})
+    return created({"signatory_id": signatory.id, "signature": a.signature(signature)})

@@ -11,7 +11,7 @@ from flask import abort, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from visionswerk.platform.api import bp, serialize
+from visionswerk.platform.api import answers, bp
 from visionswerk.platform.api import models as m
 from visionswerk.platform.api.fields import ID
 from visionswerk.platform.api.spec import api, created
@@ -113,7 +113,7 @@ def version_json(v: VisionVersion, *, with_text: bool = False) -> dict[str, Any]
         "adopted_at": v.adopted_at.isoformat() if v.adopted_at else None,
         "sha256": v.sha256,
         "canonical": v.canonical,
-        "embedded_parent": serialize.embedded_parent(v),
+        "embedded_parent": answers.embedded_parent(v),
     }
     if with_text:
         data["text"] = v.text
