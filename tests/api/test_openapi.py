@@ -1,7 +1,6 @@
 """The OpenAPI 3.1 document at /api/v1/openapi.json (generated from the models): public,
-valid, and complete — every
-API route in ``app.url_map`` is described (path, method, parameters, operationId = the
-endpoint's name) and nothing else is."""
+valid, and complete — every API route in ``app.url_map`` is described (path, method,
+parameters, operationId = the endpoint's name) and nothing else is."""
 
 from __future__ import annotations
 

@@ -232,3 +232,15 @@ def test_validation_details_follow_the_accounts_language(app: Flask, make: Facto
         "“title” may be at most 200 characters long.",
         "There is no “titel” here; please leave it out.",
     ]
+
+
+def test_what_a_reader_may_not_see_is_absent_not_null(app: Flask, make: Factory) -> None:
+    setup = make.workshop(phase="individual", participants=2)
+    W = f"/{setup.tenant.slug}/workshops/{setup.id}"  # noqa: N806
+    participant, facilitator = (
+        Api(app, token_for(u)) for u in (setup.participants[0], setup.facilitator)
+    )
+    seen = participant.get(W)
+    assert not {"submissions", "pair_progress", "invited_emails"} & set(seen)
+    managed = facilitator.get(W)
+    assert {"submissions", "pair_progress", "invited_emails"} <= set(managed)

@@ -84,23 +84,21 @@ def _timestamp(value: Any) -> dt.datetime:
     if not isinstance(value, str):
         raise PydanticCustomError("timestamp", message)
     try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))  # RFC 3339: t, z
         if parsed.tzinfo is None:
             raise ValueError(value)
         utc = parsed.astimezone(dt.UTC)
     except (ValueError, OverflowError):
         raise PydanticCustomError("timestamp", message) from None
     if not 1970 <= utc.year <= 9998:
-        raise PydanticCustomError(
-            "timestamp_range", "„{field}“ muss zwischen den Jahren 1970 und 9998 liegen."
-        )
+        raise PydanticCustomError("timestamp_range", "between the years 1970 and 9998")
     return utc
 
 
 def _date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
-    message = "„{field}“ muss ein Datum wie 2021-03-15 sein."
+    message = "an ISO 8601 date such as 2021-03-15"
     if not isinstance(value, str) or len(value) != 10:
         raise PydanticCustomError("date", message)
     try:
@@ -108,9 +106,7 @@ def _date(value: Any) -> dt.date:
     except ValueError:
         raise PydanticCustomError("date", message) from None
     if not 1900 <= parsed.year <= 9998:
-        raise PydanticCustomError(
-            "timestamp_range", "„{field}“ muss zwischen den Jahren 1900 und 9998 liegen."
-        )
+        raise PydanticCustomError("date_range", "between the years 1900 and 9998")
     return parsed
 
 

@@ -31,6 +31,11 @@ from visionswerk.workshops.tasks import TaskKind
 from visionswerk.workshops.text import render_markdown
 
 
+def _absent(value: object) -> bool:
+    """Optional answer fields that a reader may not see are left out, not sent as null."""
+    return value is None
+
+
 def html(value: str | None) -> str:
     return render_markdown(value or "")
 
@@ -339,11 +344,16 @@ class WorkshopDetail(Workshop):
     participants: list[Person]
     submissions: list[Submission] | None = Field(
         None,
+        exclude_if=_absent,
         description="Who has submitted (never what) — facilitators, coordinators and admins "
         "only; absent otherwise.",
     )
-    pair_progress: list[PairProgress] | None = Field(None, description="As `submissions`.")
-    invited_emails: list[str] | None = Field(None, description="Facilitators only.")
+    pair_progress: list[PairProgress] | None = Field(
+        None, exclude_if=_absent, description="As `submissions`."
+    )
+    invited_emails: list[str] | None = Field(
+        None, exclude_if=_absent, description="Facilitators only."
+    )
 
 
 Offsets = Annotated[
@@ -414,9 +424,13 @@ class Pairing(Answer):
     workshop_id: int
     confirmed: bool
     pairs: list[PairOfPeople]
-    seed: int | None = Field(None, description="Facilitators only.")
-    include_without_draft: bool | None = Field(None, description="Facilitators only.")
-    unpaired: list[Unpaired] | None = Field(None, description="Facilitators only.")
+    seed: int | None = Field(None, exclude_if=_absent, description="Facilitators only.")
+    include_without_draft: bool | None = Field(
+        None, exclude_if=_absent, description="Facilitators only."
+    )
+    unpaired: list[Unpaired] | None = Field(
+        None, exclude_if=_absent, description="Facilitators only."
+    )
 
 
 class PairingPropose(Request):
@@ -787,12 +801,14 @@ class SigningVersion(Answer):
     sha256: str
     created_at: DateTime
     adopted_at: DateTime | None
-    text: str | None = Field(None, description="Readers of the vision only.")
-    text_html: str | None = None
-    canonical: str | None = CANONICAL
-    embedded_parent: EmbeddedParent | None = None
+    text: str | None = Field(None, exclude_if=_absent, description="Readers of the vision only.")
+    text_html: str | None = Field(None, exclude_if=_absent)
+    canonical: str | None = Field(None, exclude_if=_absent, description=CANONICAL.description)
+    embedded_parent: EmbeddedParent | None = Field(None, exclude_if=_absent)
     verified: bool | None = Field(
-        None, description="The SHA-256 matches the text and the embedded parent."
+        None,
+        exclude_if=_absent,
+        description="The SHA-256 matches the text and the embedded parent.",
     )
 
 
@@ -946,9 +962,11 @@ class VisionVersion(Answer):
     sha256: str = Field(description="SHA-256 (hex) of `canonical` encoded as UTF-8.")
     canonical: str = CANONICAL
     embedded_parent: EmbeddedParent | None
-    text: str | None = Field(None, description="Single versions only.")
+    text: str | None = Field(None, exclude_if=_absent, description="Single versions only.")
     verified: bool | None = Field(
-        None, description="Single versions only: the SHA-256 matches the text and parent."
+        None,
+        exclude_if=_absent,
+        description="Single versions only: the SHA-256 matches the text and parent.",
     )
 
 
