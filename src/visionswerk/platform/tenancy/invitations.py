@@ -139,8 +139,9 @@ def invite_to_workshop(actor: User, workshop: Workshop, emails: list[str]) -> li
     """Invite each address to the workshop; members of the tenant join at once, the
     others get an invitation mail and join when they accept."""
     results = []
+    days = current_app.config["VISIONSWERK"].invitation_days
     for email in emails:
-        result = invite_participant(actor, workshop, email)
+        result = invite_participant(actor, workshop, email, days=days)
         if result.invitation is not None and result.token is not None:
             send_invitation(result.invitation, result.token)
         results.append(result)
