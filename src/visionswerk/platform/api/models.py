@@ -668,8 +668,14 @@ class Decision(Request):
         extra="forbid",
         json_schema_extra={
             "oneOf": [
-                {"properties": {"status": {"const": "taken_up"}}, "required": ["passage"]},
-                {"properties": {"status": {"const": "set_aside"}}, "required": ["reason"]},
+                {
+                    "properties": {"status": {"const": "taken_up"}, "passage": {"type": "string"}},
+                    "required": ["passage"],
+                },
+                {
+                    "properties": {"status": {"const": "set_aside"}, "reason": {"type": "string"}},
+                    "required": ["reason"],
+                },
             ]
         },
     )
@@ -849,7 +855,12 @@ class SignatoryCreate(Request):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"anyOf": [{"required": ["user_id"]}, {"required": ["name"]}]},
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["user_id"], "properties": {"user_id": {"type": "integer"}}},
+                {"required": ["name"], "properties": {"name": {"type": "string"}}},
+            ]
+        },
     )
 
     user_id: Id | None = Field(None, description="An account of the tenant …")

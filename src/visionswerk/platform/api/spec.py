@@ -29,6 +29,7 @@ from spectree.models import SecuritySchemeData
 
 from visionswerk.i18n import N_
 from visionswerk.platform.api import bp
+from visionswerk.platform.api.fields import INT32_MAX
 from visionswerk.platform.api.models import ConflictProblem, OpenAPIDocument, Problem
 from visionswerk.platform.api.problems import (
     MIMETYPE,
@@ -186,7 +187,6 @@ MESSAGES = {
     ),
     "timestamp_range": N_("„%(name)s“ muss zwischen den Jahren 1970 und 9998 liegen."),
     "date": N_("„%(name)s“ muss ein Datum wie 2021-03-15 sein."),
-    "date_range": N_("„%(name)s“ muss zwischen den Jahren 1900 und 9998 liegen."),
     "body": N_("Bitte senden Sie ein JSON-Objekt."),
 }
 INVALID = N_("„%(name)s“ ist nicht gültig.")
@@ -355,6 +355,8 @@ def _finish_operation(operation: dict[str, Any]) -> None:
             parameter.pop("description", None)
         if parameter["name"] == "tenant_slug":
             parameter["schema"] = {"type": "string", "pattern": SLUG_RE.pattern, "maxLength": 63}
+        elif parameter["name"].endswith("_id"):  # checked in views._load_url_objects
+            parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": INT32_MAX}
     declared = _DECLARED.get(operation["operationId"], set())
     operation["responses"] = {
         code: response
@@ -371,7 +373,8 @@ def _finish_operation(operation: dict[str, Any]) -> None:
     if body:
         ref = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
         schema = spec.models.get(ref, {})
-        body["required"] = bool(schema.get("required"))
+        # a body is optional only when every field is (an all-optional one-of is not)
+        body["required"] = any(key in schema for key in ("required", "anyOf", "oneOf"))
     for code, response in operation["responses"].items():
         content = response.get("content")
         if not code.startswith(("4", "5")) or not content:
@@ -411,8 +414,4 @@ def current_document() -> dict[str, Any]:
 @api(ok=OpenAPIDocument, tag="API", public=True)
 def openapi_document():  # type: ignore[no-untyped-def]
     """This description (OpenAPI 3.1)"""
-    response = current_app.response_class(
-        json.dumps(current_document(), ensure_ascii=False), mimetype="application/json"
-    )
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    return current_document(), 200, {"Cache-Control": "public, max-age=300"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, g, request, url_for
+from flask import Response, abort, g, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -21,7 +21,7 @@ from visionswerk.i18n import N_
 from visionswerk.platform.api import answers as a
 from visionswerk.platform.api import bp
 from visionswerk.platform.api import models as m
-from visionswerk.platform.api.fields import ID
+from visionswerk.platform.api.fields import ID, INT32_MAX
 from visionswerk.platform.api.spec import api, created
 from visionswerk.platform.pipeline import current_tenant
 from visionswerk.tenants.models import User
@@ -56,6 +56,8 @@ def _load_url_objects() -> None:
     tenant's id answers 404 whatever the body (runs after authentication and CSRF)."""
     loaded = g.setdefault("url_objects", {})
     for name, value in (request.view_args or {}).items():
+        if name.endswith("_id") and not 1 <= value <= INT32_MAX:
+            abort(404)  # no such row can exist; the number never reaches SQL
         if name in LOADERS:
             loaded[name] = LOADERS[name](me(), value)
 
