@@ -298,7 +298,12 @@ def api(
             g.api_fields = fields or {}
             if body is not None:
                 _read_json()
-            return validated(*args, **kwargs)
+            response = validated(*args, **kwargs)
+            # spectree re-serialises a Flask response it validated but keeps its headers:
+            # the old Content-Length would cut the body short (set_data sets it anew)
+            if not response.is_streamed:
+                response.set_data(response.get_data())
+            return response
 
         return view
 
