@@ -34,6 +34,20 @@ SEED = int(os.environ.get("SCHEMATHESIS_SEED", "20351"))
 
 pytestmark = [pytest.mark.schemathesis, pytest.mark.committing]
 
+# The one rule the description cannot state: a body over 2 MB is refused (413, declared
+# on every route with a body) before it is read. JSON Schema bounds characters and items,
+# not the encoded size of the whole body (a character is 1 to 12 bytes of JSON), so a
+# list of long texts can be valid and still too large. Both data checks take 413 as the
+# refusal it is; every other status they expect is schemathesis's default.
+BODY_SIZE_LIMIT = """
+[checks.positive_data_acceptance]
+expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "413", "429", "5xx"]
+
+[checks.negative_data_rejection]
+expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422",
+                     "428", "429", "5xx"]
+"""
+
 
 @pytest.fixture()
 def live_api(app: Flask) -> Iterator[str]:
@@ -56,7 +70,9 @@ def run_schemathesis(
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "schemathesis.toml"
     config.write_text(
-        "[parameters]\n" + "".join(f'"path.{k}" = {json.dumps(v)}\n' for k, v in parameters.items())
+        "[parameters]\n"
+        + "".join(f'"path.{k}" = {json.dumps(v)}\n' for k, v in parameters.items())
+        + BODY_SIZE_LIMIT
     )
     report = folder / "report.json"
     command = [

@@ -32,6 +32,12 @@ INT32_MAX = 2**31 - 1  # PostgreSQL INTEGER, the type of every id and counter co
 ID = "int"
 
 NO_NUL = r"^[^\x00]*$"
+#: what ``workshops.text.normalize``/``clean_line`` drop or strip: whitespace (``\s`` as
+#: Python's ``re`` and ``str.strip`` read it), C0 controls, DEL, C1 and the no-break space
+_BLANK = r"\s\x01-\x20\x7f-\xa0"
+#: at least one visible character, no NUL — a text the services accept as "given". The
+#: blank run comes first so the pattern is linear (no backtracking over long texts).
+VISIBLE_TEXT = rf"^[{_BLANK}]*[^\x00{_BLANK}][^\x00]*$"
 
 
 def _whole_number(value: Any) -> Any:
@@ -53,22 +59,35 @@ def Integer(minimum: int, maximum: int, description: str | None = None) -> Any: 
 
 
 Id = Integer(1, INT32_MAX)
-#: a version counter (optimistic locking): 0 = nothing saved yet
-Version = Integer(0, INT32_MAX)
+#: the version an editor started from (optimistic locking): 0 = nothing saved yet. At
+#: most INT32_MAX − 1: saving stores it + 1 in the INTEGER column
+Version = Integer(0, INT32_MAX - 1)
 
 
-def Text(max_length: int, *, min_length: int = 0, description: str | None = None) -> Any:  # noqa: N802
-    """A text of at most ``max_length`` characters, without NUL."""
+def Text(  # noqa: N802
+    max_length: int,
+    *,
+    min_length: int = 0,
+    visible: bool = False,
+    description: str | None = None,
+) -> Any:
+    """A text of at most ``max_length`` characters, without NUL; ``visible``: with at
+    least one visible character (what the service requires: a title, a label …)."""
     return Annotated[
         str,
         Strict(),
         Field(
-            min_length=min_length or None,
+            min_length=1 if visible else (min_length or None),
             max_length=max_length,
-            pattern=NO_NUL,
+            pattern=VISIBLE_TEXT if visible else NO_NUL,
             description=description,
         ),
     ]
+
+
+def NonBlank(max_length: int, description: str | None = None) -> Any:  # noqa: N802
+    """A text the service requires: at least one visible character (1 … ``max_length``)."""
+    return Text(max_length, visible=True, description=description)
 
 
 Flag = Annotated[bool, Strict()]
