@@ -4,10 +4,11 @@ slug fixed to the token's own municipality, on the test database (PostgreSQL in 
 
 The server is the app on a real socket (werkzeug, threaded); schemathesis runs as its
 command line in a subprocess, so it tests the API exactly as an outside client does.
-Examples per operation are bounded (``SCHEMATHESIS_MAX_EXAMPLES``, default 5; phases:
-``SCHEMATHESIS_PHASES``) and both runs go at once, to stay near three minutes on two
-cores; the case counts and the failures per check are printed and written to the JSON
-reports in pytest's temporary folder."""
+Generation is deterministic (fixed seed, ``--generation-deterministic``, no example
+database), so a failure in CI reproduces locally. Examples per operation are bounded
+(``SCHEMATHESIS_MAX_EXAMPLES``, default 5; phases: ``SCHEMATHESIS_PHASES``) and both runs
+go at once, to stay near three minutes on two cores; the case counts and the failures per
+check are printed and written to the JSON reports in pytest's temporary folder."""
 
 from __future__ import annotations
 
@@ -79,7 +80,8 @@ def run_schemathesis(
         sys.executable, "-m", "schemathesis.cli", "--config-file", str(config),
         "run", f"{base}/api/v1/openapi.json",
         "--checks", "all", "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED),
-        "--workers", "1", "--no-color", "--generation-database", "none",
+        "--generation-deterministic",  # same cases every run, no example database
+        "--workers", "1", "--no-color",
         "--header", f"Authorization: Bearer {token}",
         "--phases", PHASES,
         "--report", "json", "--report-json-path", str(report),

@@ -19,6 +19,7 @@ from visionswerk.platform.api.fields import (
     INT32_MAX,
     Date,
     DateTime,
+    DistinctIds,
     Flag,
     Id,
     Integer,
@@ -660,7 +661,7 @@ class AspectGroupDecided(AspectGroup):
 
 
 class AspectGroupCreate(Request):
-    aspect_ids: Annotated[list[Id], Field(min_length=2, max_length=1000)]
+    aspect_ids: DistinctIds(2, 1000)  # type: ignore[valid-type]
     label: NonBlank(limits.GROUP_LABEL_MAX)  # type: ignore[valid-type]
 
 

@@ -192,6 +192,7 @@ MESSAGES = {
     ),
     "timestamp_range": N_("„%(name)s“ muss zwischen den Jahren 1970 und 9998 liegen."),
     "date": N_("„%(name)s“ muss ein Datum wie 2021-03-15 sein."),
+    "unique": N_("„%(name)s“ darf jede Nummer nur einmal enthalten."),
     "body": N_("Bitte senden Sie ein JSON-Objekt."),
 }
 INVALID = N_("„%(name)s“ ist nicht gültig.")
