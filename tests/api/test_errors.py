@@ -53,9 +53,7 @@ def test_problem_shapes(app: Flask, make: Factory) -> None:
 
     empty_title = facilitator.patch(W, {"title": "  "}, status=422)
     assert_problem(empty_title, 422)
-    assert empty_title["errors"] == [
-        {"field": "title", "detail": "Bitte geben Sie einen Titel ein."}
-    ]
+    assert empty_title["errors"] == [{"field": "title", "detail": "Bitte füllen Sie „title“ aus."}]
     wrong_type = facilitator.patch(W, {"title": 42}, status=422)
     assert wrong_type["errors"][0]["field"] == "title"
     bad_deadline = facilitator.patch(W, {"deadlines": {"pairs": "nächsten Dienstag"}}, status=422)

@@ -32,11 +32,13 @@ def test_import_through_the_api(app: Flask, make: Factory) -> None:
         ({"title": "", "text": ILE_TEXT_2, "adopted_on": "2024-03-01"}, "title"),
         ({"title": "Leitbild", "text": "  ", "adopted_on": "2024-03-01"}, "text"),
         ({"title": "Leitbild", "text": ILE_TEXT_2, "adopted_on": "1. März"}, "adopted_on"),
-        ({"title": "Leitbild", "text": ILE_TEXT_2, "adopted_on": tomorrow}, "adopted_on"),
         ({"title": "Leitbild", "text": ILE_TEXT_2}, "adopted_on"),
+        # well-formed, but only today's date decides: 409 `konflikt` naming the field
+        ({"title": "Leitbild", "text": ILE_TEXT_2, "adopted_on": tomorrow}, "adopted_on"),
     ]
     for body, field in bad:
-        problem = api.request("POST", f"/{slug}/visions", body, status=422).get_json()
+        status = 409 if body.get("adopted_on") == tomorrow else 422
+        problem = api.request("POST", f"/{slug}/visions", body, status=status).get_json()
         assert [e["field"] for e in problem["errors"]] == [field], problem
         assert problem["detail"]  # a German sentence
     assert count_versions(region_id) == 1  # bad input changed nothing
@@ -81,10 +83,11 @@ def test_parent_take_and_rebase_through_the_api(app: Flask, make: Factory) -> No
     empty = facilitator.get(path)
     assert empty["parent"] is None and empty["may_set"] is True
     assert [c["id"] for c in empty["candidates"]] == [v1]
-    # a version of another region, an unknown statement: 422, nothing changes
-    facilitator.request("PUT", path, {"version_id": foreign_version}, status=422)
+    # a version of another region, an unknown statement: well-formed, refused by what is
+    # stored (409 `konflikt` naming the field); nothing changes
+    facilitator.request("PUT", path, {"version_id": foreign_version}, status=409)
     facilitator.request(
-        "PUT", path, {"version_id": v1, "statements": ["Steht nicht drin"]}, status=422
+        "PUT", path, {"version_id": v1, "statements": ["Steht nicht drin"]}, status=409
     )
     facilitator.request("PUT", path, {"version_id": v1, "statements": "Glasfaser"}, status=422)
     assert facilitator.get(path)["parent"] is None
@@ -107,7 +110,7 @@ def test_parent_take_and_rebase_through_the_api(app: Flask, make: Factory) -> No
     draft = participant.post(path + "/take", {"statement": "Bus im Stundentakt"})
     assert draft["keywords"] == ["Eigener Gedanke", "Bus im Stundentakt"]
     assert "Bus im Stundentakt" in draft["text"]
-    participant.request("POST", path + "/take", {"statement": "Erfunden"}, status=422)
+    participant.request("POST", path + "/take", {"statement": "Erfunden"}, status=409)
     participant.request("POST", path + "/take", {}, status=422)
 
     # nothing newer yet: re-basing is refused; then the region adopts version 2

@@ -40,14 +40,26 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:63].strip("-")
 
 
-def _validate_name_and_slug(name: str, slug: str | None) -> tuple[str, str]:
+class SlugTaken(InvalidField):
+    """The short name is another tenant's already: a conflict with what exists (409)."""
+
+    status = 409
+
+
+def _taken(slug: str) -> bool:
+    return db.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None
+
+
+def _validate_name_and_slug(name: str, slug: str | None, kind: TenantKind) -> tuple[str, str]:
     name = " ".join(name.split())
     if not name:
         raise InvalidField("name", N_("Bitte geben Sie einen Namen ein."))
     if len(name) > 200:
         raise InvalidField("name", N_("Der Name darf höchstens 200 Zeichen lang sein."))
-    slug = (slug or "").strip().lower() or slugify(name)
-    if not SLUG_RE.match(slug):
+    slug = (slug or "").strip().lower()
+    if not slug:  # made from the name (a name of symbols only still gets one)
+        slug = slugify(name) or ("region" if kind == TenantKind.REGION else "kommune")
+    elif not SLUG_RE.match(slug):
         raise InvalidField(
             "slug",
             N_(
@@ -55,14 +67,12 @@ def _validate_name_and_slug(name: str, slug: str | None) -> tuple[str, str]:
                 "Bindestriche enthalten (höchstens 63 Zeichen, nicht am Anfang oder Ende)."
             ),
         )
-    if slug in RESERVED_SLUGS:
-        raise InvalidField(
+    if slug in RESERVED_SLUGS:  # taken by the app's own addresses
+        raise SlugTaken(
             "slug", N_("Die Kurzbezeichnung „%(slug)s“ ist hier nicht möglich."), slug=slug
         )
-    if db.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
-        raise InvalidField(
-            "slug", N_("Die Kurzbezeichnung „%(slug)s“ ist schon vergeben."), slug=slug
-        )
+    if _taken(slug):
+        raise SlugTaken("slug", N_("Die Kurzbezeichnung „%(slug)s“ ist schon vergeben."), slug=slug)
     return name, slug
 
 
@@ -74,7 +84,7 @@ def tenant_by_slug(slug: str) -> Tenant | None:
 
 def create_region(actor: User, name: str, slug: str | None = None) -> Tenant:
     require(actor, "region.create")
-    name, slug = _validate_name_and_slug(name, slug)
+    name, slug = _validate_name_and_slug(name, slug, TenantKind.REGION)
     region = Tenant(name=name, slug=slug, kind=TenantKind.REGION)
     db.add(region)
     db.flush()
@@ -84,7 +94,7 @@ def create_region(actor: User, name: str, slug: str | None = None) -> Tenant:
 
 def create_municipality(actor: User, region: Tenant, name: str, slug: str | None = None) -> Tenant:
     require(actor, "municipality.create", region)
-    name, slug = _validate_name_and_slug(name, slug)
+    name, slug = _validate_name_and_slug(name, slug, TenantKind.MUNICIPALITY)
     municipality = Tenant(
         name=name, slug=slug, kind=TenantKind.MUNICIPALITY, parent_id=region.id, parent=region
     )

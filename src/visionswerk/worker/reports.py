@@ -162,6 +162,18 @@ def request(
     return report
 
 
+def kinds_of(workshop: Workshop | None) -> list[ReportKind]:
+    """The kinds of report a workshop (vision, process) or a region (status) has."""
+    return [ReportKind.VISION, ReportKind.PROCESS] if workshop else [ReportKind.REGION]
+
+
+def requestable_kinds(actor: User, tenant: Tenant, workshop: Workshop | None) -> list[ReportKind]:
+    """The kinds ``actor`` may have built here now (pages and API offer only these)."""
+    return [
+        k for k in kinds_of(workshop) if can(actor, "report.request", Subject(k, tenant, workshop))
+    ]
+
+
 def enqueue(tenant_id: int, report_id: int) -> None:
     """Hand one report to the worker after the commit. Best effort, like the outbox: with
     the broker down the report stays queued (the request still answers) and the sweep,
@@ -217,12 +229,11 @@ def panel(actor: User, tenant: Tenant, workshop: Workshop | None) -> list[PanelE
     """The reports a workshop page (vision, process) or a region page (status report)
     offers ``actor``: only kinds the policy lets them request or read, so a page never
     shows a link its reader cannot follow."""
-    kinds = [ReportKind.VISION, ReportKind.PROCESS] if workshop else [ReportKind.REGION]
     if workshop is not None and workshop.tenant_id != tenant.id:
         return []
     rows = reports_for(actor, tenant, workshop)
     entries = []
-    for kind in kinds:
+    for kind in kinds_of(workshop):
         mine = [r for r in rows if r.kind == kind]
         may = can(actor, "report.request", Subject(kind, tenant, workshop))
         if not (may or mine):

@@ -349,7 +349,9 @@ class InviteResult:
     token: str | None
 
 
-def invite_participant(actor: User, workshop: Workshop, email: str) -> InviteResult:
+def invite_participant(
+    actor: User, workshop: Workshop, email: str, *, days: int = 14
+) -> InviteResult:
     """Invite by email through ``tenants.services.invite`` (role participant); the
     workshop remembers only the address, to add them when they accept."""
     from visionswerk.tenants.services import invite
@@ -374,7 +376,7 @@ def invite_participant(actor: User, workshop: Workshop, email: str) -> InviteRes
             )
         )
         return InviteResult(p, None, None)
-    invitation, token = invite(actor, workshop.tenant, clean, Role.PARTICIPANT)
+    invitation, token = invite(actor, workshop.tenant, clean, Role.PARTICIPANT, days=days)
     if clean not in workshop.invited_emails:
         workshop.invited_emails = [*workshop.invited_emails, clean]
     db.flush()

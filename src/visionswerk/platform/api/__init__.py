@@ -28,7 +28,15 @@ def _csrf_for_session_requests() -> None:
     csrf.protect()  # raises CSRFError → 400 problem+json
 
 
-from visionswerk.platform.api import spec, views, visions, workbench  # noqa: E402, F401  (routes)
+from visionswerk.platform.api import (  # noqa: E402, F401  (routes)
+    onboarding,
+    reports,
+    spec,
+    tokens,
+    views,
+    visions,
+    workbench,
+)
 from visionswerk.platform.api.account import bp as account_bp  # noqa: E402
 
 __all__ = ["account_bp", "bp"]

@@ -12,16 +12,18 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, TypeAdapter, model_validator
 from pydantic_core import PydanticCustomError
 
 from visionswerk.platform.api.fields import (
     INT32_MAX,
     Date,
     DateTime,
+    DistinctIds,
     Flag,
     Id,
     Integer,
+    NonBlank,
     Text,
     Timestamp,
     Version,
@@ -43,7 +45,9 @@ def html(value: str | None) -> str:
 class Request(BaseModel):
     """A request body: unknown fields are refused (422), types are strict."""
 
-    model_config = ConfigDict(extra="forbid")
+    # patterns checked by Python's ``re``, the engine clients such as schemathesis generate
+    # from (pydantic's default, Rust ``regex``, reads ``\s`` and ``$`` differently)
+    model_config = ConfigDict(extra="forbid", regex_engine="python-re")
 
 
 class Answer(BaseModel):
@@ -375,7 +379,7 @@ UserIds = Annotated[list[Id], Field(max_length=500)]
 
 
 class WorkshopCreate(Request):
-    title: Text(limits.TITLE_MAX, min_length=1)  # type: ignore[valid-type]
+    title: NonBlank(limits.TITLE_MAX)  # type: ignore[valid-type]
     guiding_question: Text(limits.GUIDING_QUESTION_MAX) = ""  # type: ignore[valid-type]
     deadlines: DeadlinesIn | None = None
     participant_ids: UserIds = Field(
@@ -387,7 +391,7 @@ class WorkshopCreate(Request):
 class WorkshopPatch(Request):
     """Change what is sent; a deadline sent as null is removed."""
 
-    title: Text(limits.TITLE_MAX, min_length=1) | None = None  # type: ignore[valid-type]
+    title: NonBlank(limits.TITLE_MAX) | None = None  # type: ignore[valid-type]
     guiding_question: Text(limits.GUIDING_QUESTION_MAX) | None = None  # type: ignore[valid-type]
     deadlines: DeadlinesIn | None = None
     reminder_offsets: Offsets | None = None
@@ -593,7 +597,7 @@ class CommentList(Answer):
 
 
 class CommentCreate(Request):
-    text: Text(limits.COMMENT_MAX, min_length=1, description="Markdown.")  # type: ignore[valid-type]
+    text: NonBlank(limits.COMMENT_MAX, description="Markdown.")  # type: ignore[valid-type]
 
 
 class PlenaryProposal(Proposal):
@@ -657,8 +661,21 @@ class AspectGroupDecided(AspectGroup):
 
 
 class AspectGroupCreate(Request):
-    aspect_ids: Annotated[list[Id], Field(min_length=2, max_length=1000)]
-    label: Text(limits.GROUP_LABEL_MAX) | None = None  # type: ignore[valid-type]
+    aspect_ids: DistinctIds(2, 1000)  # type: ignore[valid-type]
+    label: NonBlank(limits.GROUP_LABEL_MAX)  # type: ignore[valid-type]
+
+
+Passage = NonBlank(limits.PASSAGE_MAX)
+Reason = NonBlank(limits.REASON_MAX)
+
+
+def _branch(key: str, value: str, needed: str, kind: Any) -> dict[str, Any]:
+    """A `oneOf` branch: ``key`` is ``value`` and ``needed`` is required, its schema taken
+    from its type, so the description states exactly what validation does."""
+    return {
+        "properties": {key: {"const": value}, needed: TypeAdapter(kind).json_schema()},
+        "required": [key, needed],
+    }
 
 
 class Decision(Request):
@@ -666,25 +683,20 @@ class Decision(Request):
 
     model_config = ConfigDict(
         extra="forbid",
+        regex_engine="python-re",
         json_schema_extra={
             "oneOf": [
-                {
-                    "properties": {"status": {"const": "taken_up"}, "passage": {"type": "string"}},
-                    "required": ["passage"],
-                },
-                {
-                    "properties": {"status": {"const": "set_aside"}, "reason": {"type": "string"}},
-                    "required": ["reason"],
-                },
+                _branch("status", "taken_up", "passage", Passage),
+                _branch("status", "set_aside", "reason", Reason),
             ]
         },
     )
 
     status: Literal["taken_up", "set_aside"]
-    passage: Text(limits.PASSAGE_MAX, min_length=1) | None = Field(  # type: ignore[valid-type]
+    passage: Passage | None = Field(  # type: ignore[valid-type]
         None, description="taken_up: where the saved vision text carries the aspect."
     )
-    reason: Text(limits.REASON_MAX, min_length=1) | None = Field(  # type: ignore[valid-type]
+    reason: Reason | None = Field(  # type: ignore[valid-type]
         None, description="set_aside: why, briefly."
     )
 
@@ -738,7 +750,7 @@ class Vision(Answer):
     updated_by: str | None
 
 
-VisionTitle = Text(limits.TITLE_MAX)
+VisionTitle = NonBlank(limits.TITLE_MAX)
 VisionText = Text(limits.VISION_TEXT_MAX, description="Markdown.")
 
 
@@ -847,6 +859,8 @@ class Signing(Answer):
 
 
 SignatoryFunction = Text(limits.FUNCTION_MAX)
+#: a named person needs a visible name; an account's name may be blank (its display name)
+SignatoryName = NonBlank(limits.NAME_MAX)
 
 
 class SignatoryCreate(Request):
@@ -855,23 +869,29 @@ class SignatoryCreate(Request):
 
     model_config = ConfigDict(
         extra="forbid",
+        regex_engine="python-re",
         json_schema_extra={
             "anyOf": [
                 {"required": ["user_id"], "properties": {"user_id": {"type": "integer"}}},
-                {"required": ["name"], "properties": {"name": {"type": "string"}}},
+                {
+                    "required": ["name"],
+                    "properties": {"name": TypeAdapter(SignatoryName).json_schema()},
+                },
             ]
         },
     )
 
     user_id: Id | None = Field(None, description="An account of the tenant …")
-    name: Text(limits.NAME_MAX, min_length=1) | None = Field(  # type: ignore[valid-type]
-        None, description="… or a named person (for an account: how the name is printed)."
+    name: SignatoryName | None = Field(  # type: ignore[valid-type]
+        None,
+        description="… or a named person (for an account: how the name is printed; "
+        "left out: the account's display name).",
     )
     function: SignatoryFunction = ""  # type: ignore[valid-type]
 
     @model_validator(mode="after")
     def _someone(self) -> SignatoryCreate:
-        if self.user_id is None and self.name is None:
+        if self.user_id is None and self.name is None:  # the `anyOf` above
             raise PydanticCustomError("needs", "user_id or name", {"field": "user_id"})
         return self
 
@@ -986,9 +1006,11 @@ class VisionVersionList(Answer):
 
 
 class VisionImport(Request):
-    title: Text(limits.TITLE_MAX, min_length=1)  # type: ignore[valid-type]
-    text: Text(limits.VISION_TEXT_MAX, min_length=1, description="Markdown")  # type: ignore[valid-type]
-    adopted_on: Date = Field(description="When it was adopted.")
+    title: NonBlank(limits.TITLE_MAX)  # type: ignore[valid-type]
+    text: NonBlank(limits.VISION_TEXT_MAX, description="Markdown")  # type: ignore[valid-type]
+    adopted_on: Date = Field(
+        description="When it was adopted; not after today (a later date: 409 `konflikt`)."
+    )
     source_note: Text(500, description="e.g. „Gemeinderatsbeschluss vom …“") = ""  # type: ignore[valid-type]
 
 
@@ -1008,7 +1030,7 @@ class WorkshopParent(Answer):
     candidates: list[VisionVersion]
 
 
-Statement = Text(limits.VISION_TEXT_MAX, min_length=1)
+Statement = NonBlank(limits.VISION_TEXT_MAX)
 
 
 class WorkshopParentSet(Request):

@@ -126,6 +126,15 @@ class RequestInvalid(DomainError):
         self.errors = errors
 
 
+class FieldConflict(Conflict):
+    """A service's refusal of a well-formed field that only the current state decides
+    (``spec.api(state_fields=…)``): 409 ``konflikt`` with ``errors`` naming the field."""
+
+    def __init__(self, error: Any) -> None:
+        super().__init__(error.message, **error.params)
+        self.field = error.field
+
+
 def problem_type(kind: str) -> str:
     return TYPE_BASE + kind
 

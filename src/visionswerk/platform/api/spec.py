@@ -29,17 +29,19 @@ from spectree.models import SecuritySchemeData
 
 from visionswerk.i18n import N_
 from visionswerk.platform.api import bp
-from visionswerk.platform.api.fields import INT32_MAX
+from visionswerk.platform.api.fields import INT32_MAX, VISIBLE_TEXT
 from visionswerk.platform.api.models import ConflictProblem, OpenAPIDocument, Problem
 from visionswerk.platform.api.problems import (
     MIMETYPE,
     PROBLEM_TYPES,
     BadBody,
+    FieldConflict,
     RequestInvalid,
     WrongMediaType,
     problem_type,
 )
 from visionswerk.platform.pipeline import public
+from visionswerk.tenants.accounts import InvalidField
 from visionswerk.tenants.services import SLUG_RE
 
 PREFIX = "/api/v1"
@@ -190,6 +192,7 @@ MESSAGES = {
     ),
     "timestamp_range": N_("„%(name)s“ muss zwischen den Jahren 1970 und 9998 liegen."),
     "date": N_("„%(name)s“ muss ein Datum wie 2021-03-15 sein."),
+    "unique": N_("„%(name)s“ darf jede Nummer nur einmal enthalten."),
     "body": N_("Bitte senden Sie ein JSON-Objekt."),
 }
 INVALID = N_("„%(name)s“ ist nicht gültig.")
@@ -214,6 +217,8 @@ def _message(error: Any) -> str:
     if not name:
         return _(MESSAGES["body"])
     kind = "missing" if error["type"] == "needs" else error["type"]
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == VISIBLE_TEXT:
+        kind = "string_too_short"  # only blanks: "Bitte füllen Sie … aus."
     return _(MESSAGES.get(kind, INVALID), **{**ctx, "name": name})
 
 
@@ -261,20 +266,26 @@ def api(
     fields: dict[str, str] | None = None,
     public: bool = False,
     responses: dict[str, Any] | None = None,
+    state_fields: Iterable[str] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route: its answer ``ok`` (None: 204, no content) with ``status``, its
     tag, the error statuses it can answer besides 401/403/404 (a body adds 400/413/415/422),
     ``conflict``: the model of its 409 problem, ``fields``: renames of the field names a
     service raises to the request's names. The request model is the annotation of the
     view's ``json`` parameter; the view returns an instance of ``ok``. ``responses``:
-    answers that are no model (CSV, redirects), as OpenAPI response objects."""
+    answers that are no model (CSV, redirects), as OpenAPI response objects.
+    ``state_fields``: fields whose value can be well-formed and still refused by the
+    current state (non-members as participants, a version the workshop cannot build on):
+    the service's refusal of them is a 409 ``konflikt`` naming the field, not a 422 —
+    the description cannot state the rule, only the state decides it."""
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         body = get_type_hints(func).get("json")
         # 400 for every route: a NUL byte in the path or query is refused before the view
         codes = {400} if public else {400, *AUTH_ERRORS, *errors}
-        if conflict is not None:
+        if conflict is not None or state_fields:
             codes.add(409)
+        in_state = frozenset(state_fields)
         if body is not None:
             codes |= {400, 413, 415, 422}
         models: dict[str, Any] = {f"HTTP_{status}": ok}
@@ -299,7 +310,17 @@ def api(
             g.api_fields = fields or {}
             if body is not None:
                 _read_json()
-            return validated(*args, **kwargs)
+            try:
+                response = validated(*args, **kwargs)
+            except InvalidField as error:
+                if error.field not in in_state:
+                    raise
+                raise FieldConflict(error) from error
+            # spectree re-serialises a Flask response it validated but keeps its headers:
+            # the old Content-Length would cut the body short (set_data sets it anew)
+            if not response.is_streamed:
+                response.set_data(response.get_data())
+            return response
 
         return view
 

@@ -127,7 +127,13 @@ def list_workshops():  # type: ignore[no-untyped-def]
 
 
 @bp.post(TENANT + "/workshops")
-@api(ok=m.WorkshopDetail, status=201, tag="Workshops", fields=DEADLINE_FIELDS)
+@api(
+    ok=m.WorkshopDetail,
+    status=201,
+    tag="Workshops",
+    fields=DEADLINE_FIELDS,
+    state_fields=("participant_ids",),
+)
 def create_workshop(json: m.WorkshopCreate):  # type: ignore[no-untyped-def]
     """Create a workshop (facilitators)"""
     user = me()
@@ -167,7 +173,12 @@ def update_workshop(workshop_id: int, json: m.WorkshopPatch):  # type: ignore[no
 
 
 @bp.post(WORKSHOP + "/participants")
-@api(ok=m.WorkshopDetail, tag="Workshops", errors=(409,), fields={"participant_ids": "user_ids"})
+@api(
+    ok=m.WorkshopDetail,
+    tag="Workshops",
+    fields={"participant_ids": "user_ids"},
+    state_fields=("participant_ids",),
+)
 def add_participants(workshop_id: int, json: m.ParticipantsAdd):  # type: ignore[no-untyped-def]
     """Add members of the tenant as participants"""
     w = workshop(workshop_id)
@@ -462,7 +473,7 @@ def _aspect(aspect: Aspect) -> dict[str, Any]:
 
 
 @bp.put(TENANT + f"/aspects/<{ID}:aspect_id>/decision")
-@api(ok=m.Aspect, tag="Step 3", errors=(409,))
+@api(ok=m.Aspect, tag="Step 3", state_fields=("passage",))
 def decide_aspect(aspect_id: int, json: m.Decision):  # type: ignore[no-untyped-def]
     """Take the aspect up (with the passage) or set it aside (with a reason)"""
     aspect = url_object("aspect_id", aspect_id)
@@ -491,7 +502,7 @@ def group_aspects(workshop_id: int, json: m.AspectGroupCreate):  # type: ignore[
 
 
 @bp.put(TENANT + f"/aspect-groups/<{ID}:group_id>/decision")
-@api(ok=m.AspectGroupDecided, tag="Step 3", errors=(409,))
+@api(ok=m.AspectGroupDecided, tag="Step 3", state_fields=("passage",))
 def decide_group(group_id: int, json: m.Decision):  # type: ignore[no-untyped-def]
     """Decide every aspect of the group at once"""
     group = url_object("group_id", group_id)
@@ -529,7 +540,8 @@ def save_workshop_vision(workshop_id: int, json: m.VisionSave):  # type: ignore[
 
 
 @bp.patch(WORKSHOP + "/vision")
-@api(ok=m.Vision, tag="Step 3", conflict=m.VisionConflict)
+# a title left out keeps the stored one, which is blank before the first save
+@api(ok=m.Vision, tag="Step 3", conflict=m.VisionConflict, state_fields=("title",))
 def change_workshop_vision(workshop_id: int, json: m.VisionPatch):  # type: ignore[no-untyped-def]
     """Change the vision's title or text (what is not sent stays)"""
     w = workshop(workshop_id)

@@ -178,7 +178,7 @@ def my_notices():  # type: ignore[no-untyped-def]
 
 
 @bp.post(TENANT + "/visions")
-@api(ok=m.VisionVersion, status=201, tag="Visions", errors=(409,))
+@api(ok=m.VisionVersion, status=201, tag="Visions", state_fields=("adopted_on",))
 def import_vision_version(json: m.VisionImport):  # type: ignore[no-untyped-def]
     """Record an existing vision (e.g. the ILE's Leitbild) as the tenant's next version,
     marked imported"""
@@ -226,7 +226,7 @@ def get_workshop_parent(workshop_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.put(PARENT)
-@api(ok=m.WorkshopParent, tag="Visions", errors=(409,))
+@api(ok=m.WorkshopParent, tag="Visions", state_fields=("version_id", "statements"))
 def set_workshop_parent(workshop_id: int, json: m.WorkshopParentSet):  # type: ignore[no-untyped-def]
     """Build the workshop on a vision version, embedding the whole text or chosen
     statements"""
@@ -247,7 +247,7 @@ def remove_workshop_parent(workshop_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post(PARENT + "/take")
-@api(ok=m.Draft, tag="Visions", errors=(409,))
+@api(ok=m.Draft, tag="Visions", state_fields=("statement",))
 def take_parent_statement(workshop_id: int, json: m.StatementTake):  # type: ignore[no-untyped-def]
     """Take a statement of the parent vision into my step-1 draft (keyword and quoted
     line; provenance kept)"""

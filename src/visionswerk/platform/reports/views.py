@@ -112,22 +112,12 @@ def save_notification_settings():  # type: ignore[no-untyped-def]
 # --- reports -------------------------------------------------------------------------------
 
 
-def _kinds_for(workshop: Workshop | None) -> list[ReportKind]:
-    tenant = current_tenant()
-    kinds = [ReportKind.VISION, ReportKind.PROCESS] if workshop else [ReportKind.REGION]
-    return [
-        k
-        for k in kinds
-        if can(current_user, "report.request", reports.Subject(k, tenant, workshop))
-    ]
-
-
 def _list(workshop: Workshop | None):  # type: ignore[no-untyped-def]
     tenant = current_tenant()
     if workshop is not None and not can(current_user, "workshop.view", workshop):
         abort(404)
     items = reports.reports_for(current_user, tenant, workshop)
-    kinds = _kinds_for(workshop)
+    kinds = reports.requestable_kinds(current_user, tenant, workshop)
     return render_template(
         "reports/list.html",
         tenant=tenant,
@@ -214,6 +204,13 @@ def download(report_id: int):  # type: ignore[no-untyped-def]
     report = _report(report_id)
     if report.status != ReportStatus.DONE or report.pdf is None:
         abort(404)
+    return pdf_response(report)
+
+
+def pdf_response(report: Report) -> Response:
+    """The finished report's PDF as a download under its recognisable name (the page's
+    link and the API's ``…/pdf`` answer the same)."""
+    assert report.pdf is not None
     name = reports.download_name(report)
     response = Response(report.pdf, mimetype="application/pdf")
     # RFC 6266: a plain-ASCII name for old clients, the real one (umlauts) as filename*

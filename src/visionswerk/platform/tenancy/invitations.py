@@ -19,9 +19,11 @@ from sqlalchemy import select
 from visionswerk.db import db, utcnow
 from visionswerk.platform.mailing import send_after_commit
 from visionswerk.platform.tenancy.forms import ROLE_LABELS
+from visionswerk.tenants import services
 from visionswerk.tenants.accounts import normalize_email
 from visionswerk.tenants.models import Invitation, Role, Tenant, User
 from visionswerk.tenants.policy import can
+from visionswerk.workshops.lifecycle import InviteResult, forget_invited_email, invite_participant
 from visionswerk.workshops.models import Phase, Workshop
 
 # invitees join a workshop only until step 1 ends (lifecycle.claim_invited_participation)
@@ -119,3 +121,52 @@ def pending_for_workshop(user: User, workshop: Workshop) -> list[PendingInvitati
             )
         )
     return result
+
+
+# --- the actions the pages and the API share (each queues its mail after the commit) ----
+
+
+def invite_to_tenant(actor: User, tenant: Tenant, email: str, role: Role) -> Invitation:
+    """Invite ``email`` to ``tenant`` as ``role`` and queue the mail."""
+    invitation, token = services.invite(
+        actor, tenant, email, role, days=current_app.config["VISIONSWERK"].invitation_days
+    )
+    send_invitation(invitation, token)
+    return invitation
+
+
+def invite_to_workshop(actor: User, workshop: Workshop, emails: list[str]) -> list[InviteResult]:
+    """Invite each address to the workshop; members of the tenant join at once, the
+    others get an invitation mail and join when they accept."""
+    results = []
+    days = current_app.config["VISIONSWERK"].invitation_days
+    for email in emails:
+        result = invite_participant(actor, workshop, email, days=days)
+        if result.invitation is not None and result.token is not None:
+            send_invitation(result.invitation, result.token)
+        results.append(result)
+    return results
+
+
+def resend(actor: User, invitation: Invitation) -> Invitation:
+    """A new link (the old one stops working) and the mail again, e.g. when it expired."""
+    token = services.resend_invitation(
+        actor, invitation, days=current_app.config["VISIONSWERK"].invitation_days
+    )
+    send_invitation(invitation, token)
+    return invitation
+
+
+def withdraw(actor: User, invitation: Invitation) -> None:
+    """Take the invitation back: its link stops working and no workshop of the tenant
+    waits for the address any more."""
+    tenant, email = invitation.tenant, invitation.email
+    services.withdraw_invitation(actor, invitation)
+    forget_invited_email(tenant, email)
+
+
+def create_region(actor: User, name: str, slug: str | None, coordinator_email: str) -> Tenant:
+    """A new ILE region (platform admins) and the invitation of its first coordinator."""
+    region = services.create_region(actor, name, slug)
+    invite_to_tenant(actor, region, coordinator_email, Role.COORDINATOR)
+    return region

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -31,10 +30,9 @@ from visionswerk.platform.tenancy.forms import (
     TenantForm,
 )
 from visionswerk.tenants import accounts, services
-from visionswerk.tenants.models import Invitation, Role, Tenant, User
+from visionswerk.tenants.models import Role, Tenant, User
 from visionswerk.tenants.policy import can, require
 from visionswerk.workshops import services as ws
-from visionswerk.workshops.lifecycle import forget_invited_email
 
 bp = Blueprint("tenancy", __name__)
 
@@ -49,11 +47,6 @@ def invitable_roles(user: User, tenant: Tenant) -> list[SelectChoice]:
         for role in (Role.PARTICIPANT, Role.FACILITATOR, Role.COORDINATOR)
         if can(user, f"member.invite.{role.value}", tenant)
     ]
-
-
-def send_invitation(invitation: Invitation, token: str, inviter: User | None = None) -> None:
-    """Queue the invitation mail. (``inviter`` is what the invitation records already.)"""
-    invitations.send_invitation(invitation, token)
 
 
 @bp.app_context_processor
@@ -122,19 +115,14 @@ def invite():  # type: ignore[no-untyped-def]
     form.role.choices = [role_choice(role) for role in Role]
     if form.validate_on_submit():
         try:
-            invitation, token = services.invite(
-                current_user,
-                tenant,
-                form.email.data or "",
-                Role(form.role.data),
-                days=current_app.config["VISIONSWERK"].invitation_days,
+            invitation = invitations.invite_to_tenant(
+                current_user, tenant, form.email.data or "", Role(form.role.data)
             )
         except DomainError as e:
             if e.status in (403, 404):
                 raise
             form_error(form, e, "email")
         else:
-            send_invitation(invitation, token, current_user)
             flash(
                 _("Die Einladung an %(email)s ist verschickt.", email=invitation.email), "success"
             )
@@ -154,11 +142,9 @@ def remove_member(membership_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/<tenant_slug>/einladungen/<int:invitation_id>/erneut")
 def resend_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
     """A new link (the old one stops working) and the mail again, e.g. when it expired."""
-    invitation = services.invitation_in(current_tenant(), invitation_id)
-    token = services.resend_invitation(
-        current_user, invitation, days=current_app.config["VISIONSWERK"].invitation_days
+    invitation = invitations.resend(
+        current_user, services.invitation_in(current_tenant(), invitation_id)
     )
-    invitations.send_invitation(invitation, token)
     flash(
         _("Die Einladung an %(email)s ist noch einmal verschickt.", email=invitation.email),
         "success",
@@ -168,11 +154,9 @@ def resend_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/<tenant_slug>/einladungen/<int:invitation_id>/zurueckziehen")
 def withdraw_invitation(invitation_id: int):  # type: ignore[no-untyped-def]
-    tenant = current_tenant()
-    invitation = services.invitation_in(tenant, invitation_id)
+    invitation = services.invitation_in(current_tenant(), invitation_id)
     email = invitation.email
-    services.withdraw_invitation(current_user, invitation)
-    forget_invited_email(tenant, email)
+    invitations.withdraw(current_user, invitation)
     flash(
         _("Die Einladung an %(email)s ist zurückgezogen; der Link gilt nicht mehr.", email=email),
         "success",

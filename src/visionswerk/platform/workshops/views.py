@@ -22,7 +22,7 @@ from visionswerk.i18n import N_
 from visionswerk.platform.errors import form_error
 from visionswerk.platform.i18n import message_of
 from visionswerk.platform.pipeline import current_tenant
-from visionswerk.platform.tenancy.views import send_invitation
+from visionswerk.platform.tenancy import invitations
 from visionswerk.platform.workshops import helpers
 from visionswerk.platform.workshops.blueprint import bp
 from visionswerk.platform.workshops.forms import (
@@ -81,13 +81,8 @@ def parse_emails(field: Any) -> list[str] | None:
 
 def invite_all(workshop: Workshop, emails: list[str]) -> int:
     """Invite each address; existing members join at once. Returns how many mails go out."""
-    sent = 0
-    for email in emails:
-        result = ws.invite_participant(current_user, workshop, email)
-        if result.invitation is not None and result.token is not None:
-            send_invitation(result.invitation, result.token, current_user)
-            sent += 1
-    return sent
+    results = invitations.invite_to_workshop(current_user, workshop, emails)
+    return sum(1 for r in results if r.invitation is not None)
 
 
 # --- Meine Aufgaben ------------------------------------------------------------------------
