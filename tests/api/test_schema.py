@@ -36,8 +36,10 @@ def test_ids_beyond_the_integer_column_answer_404_in_paths_and_422_in_bodies(
     W = f"/{slug}/workshops/{setup.id}"  # noqa: N806
     facilitator = Api(app, token_for(setup.facilitator))
     participant = Api(app, token_for(setup.participants[0]))
-    for slug_like in ("a\x00b", "x" * 5000, "Groß"):
+    for slug_like in ("x" * 5000, "Groß"):
         facilitator.get(f"/{slug_like}/workshops", status=404)
+    # a NUL byte anywhere in the path is refused before routing (pipeline: 400)
+    facilitator.get("/a\x00b/workshops", status=400)
     for big in [*BIG, 0]:
         for api in (facilitator, participant):
             for method, path in (
