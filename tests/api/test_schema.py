@@ -38,8 +38,9 @@ def test_ids_beyond_the_integer_column_answer_404_in_paths_and_422_in_bodies(
     participant = Api(app, token_for(setup.participants[0]))
     for slug_like in ("x" * 5000, "Groß"):
         facilitator.get(f"/{slug_like}/workshops", status=404)
-    # a NUL byte anywhere in the path is refused before routing (pipeline: 400)
-    facilitator.get("/a\x00b/workshops", status=400)
+    # a NUL byte anywhere in the path is refused before routing (pipeline: 400); no
+    # operation's `tenant_slug` pattern admits it, so no operation describes the answer
+    facilitator.get("/a\x00b/workshops", status=400, check=False)
     for big in [*BIG, 0]:
         for api in (facilitator, participant):
             for method, path in (
