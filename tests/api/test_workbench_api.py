@@ -40,10 +40,10 @@ def test_suggestions_and_decisions_through_the_api(app: Flask, make: Factory) ->
     group = facilitator.post(f"{w}/suggestions/groups", body, status=201)
     assert group["label"] == "Glasfaser für alle" and group["aspect_ids"] == glasfaser[:3]
 
-    # several with one passage; one not in the text: 422 naming the field, nothing changed
+    # several with one passage; one not in the text: 409 naming the field, nothing changed
     others = [i for i in label if i not in glasfaser][:3]
     refused = facilitator.post(
-        f"{w}/aspects/take-up", {"aspect_ids": others, "passage": "Drohnen"}, status=422
+        f"{w}/aspects/take-up", {"aspect_ids": others, "passage": "Drohnen"}, status=409
     )
     assert "passage" in str(refused["errors"])
     facilitator.post(

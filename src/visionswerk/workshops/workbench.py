@@ -29,6 +29,7 @@ from visionswerk.db import db
 from visionswerk.errors import InvalidInput, NotFound
 from visionswerk.i18n import N_
 from visionswerk.tenants import audit
+from visionswerk.tenants.accounts import InvalidField
 from visionswerk.tenants.models import AuditEntry, User
 from visionswerk.tenants.policy import require
 from visionswerk.workshops import grouping
@@ -101,9 +102,9 @@ def insert_proposal(
     elif 1 <= paragraph <= len(parts):
         piece = parts[paragraph - 1]
     else:
-        raise InvalidInput(PARAGRAPH_NOT_FOUND)
+        raise InvalidField("paragraph", PARAGRAPH_NOT_FOUND)
     if not piece:
-        raise InvalidInput(N_("Dieser Vorschlag hat keinen Text."))
+        raise InvalidField("proposal_id", N_("Dieser Vorschlag hat keinen Text."))
     draft = vision_draft(actor, workshop)
     text = f"{draft.text.rstrip()}\n\n{piece}" if draft.text.strip() else piece
     saved = save_vision(actor, workshop, draft.title or workshop.title, text, base_version)

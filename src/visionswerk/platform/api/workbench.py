@@ -5,21 +5,46 @@ proposal into the vision text. Suggestions decide nothing; every change is a per
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field
+from pydantic import ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from visionswerk.platform.api import answers as a
 from visionswerk.platform.api import bp
 from visionswerk.platform.api import models as m
-from visionswerk.platform.api.fields import Id, Integer, Text, Version
+from visionswerk.platform.api.fields import DistinctIds, Id, Integer, NonBlank, Version
 from visionswerk.platform.api.spec import api, created
 from visionswerk.platform.api.views import WORKSHOP, me, workshop
 from visionswerk.workshops import services as ws
 from visionswerk.workshops import text as limits
 from visionswerk.workshops.drafts import contributors
 
-Ids = Annotated[list[Id], Field(max_length=1000)]
+Ids = DistinctIds(0, 1000)
+#: "at least one aspect or group", stated for clients (the validator below checks it)
+SOME_CHOSEN = {
+    "anyOf": [
+        {"required": ["aspect_ids"], "properties": {"aspect_ids": {"minItems": 1}}},
+        {"required": ["group_ids"], "properties": {"group_ids": {"minItems": 1}}},
+    ]
+}
+
+
+class Chosen(m.Request):
+    """Aspects and whole groups decided together: at least one of them."""
+
+    model_config = ConfigDict(
+        extra="forbid", regex_engine="python-re", json_schema_extra=SOME_CHOSEN
+    )
+
+    aspect_ids: Ids = []  # type: ignore[valid-type]
+    group_ids: Ids = Field(  # type: ignore[valid-type]
+        [], description="Every member of these groups is decided too."
+    )
+
+    @model_validator(mode="after")
+    def _some(self) -> Chosen:
+        if not self.aspect_ids and not self.group_ids:  # the `anyOf` above
+            raise PydanticCustomError("needs", "aspect_ids or group_ids", {"field": "aspect_ids"})
+        return self
 
 
 class SuggestedGroup(m.Answer):
@@ -45,24 +70,20 @@ class Suggestions(m.Answer):
 
 
 class GroupAccept(m.Request):
-    aspect_ids: Annotated[list[Id], Field(min_length=2, max_length=1000)]
-    label: Text(limits.GROUP_LABEL_MAX) | None = Field(  # type: ignore[valid-type]
+    aspect_ids: DistinctIds(2, 1000)  # type: ignore[valid-type]
+    label: NonBlank(limits.GROUP_LABEL_MAX) | None = Field(  # type: ignore[valid-type]
         None, description="Without one: the shortest member's label."
     )
 
 
-class TakeUpMany(m.Request):
-    aspect_ids: Ids = []
-    group_ids: Ids = Field([], description="Every member of these groups is decided too.")
-    passage: Text(limits.PASSAGE_MAX, min_length=1) = Field(  # type: ignore[valid-type]
+class TakeUpMany(Chosen):
+    passage: NonBlank(limits.PASSAGE_MAX) = Field(  # type: ignore[valid-type]
         description="Must occur in the saved vision text (case and spaces ignored)."
     )
 
 
-class SetAsideMany(m.Request):
-    aspect_ids: Ids = []
-    group_ids: Ids = []
-    reason: Text(limits.REASON_MAX, min_length=1)  # type: ignore[valid-type]
+class SetAsideMany(Chosen):
+    reason: NonBlank(limits.REASON_MAX)  # type: ignore[valid-type]
 
 
 class Decided(m.Answer):
@@ -113,7 +134,7 @@ def _decided(w, aspects) -> Decided:  # type: ignore[no-untyped-def]
 
 
 @bp.post(WORKSHOP + "/aspects/take-up")
-@api(ok=Decided, tag="Step 3", errors=(409,))
+@api(ok=Decided, tag="Step 3", errors=(409,), state_fields=("passage",))
 def take_up_many(workshop_id: int, json: TakeUpMany):  # type: ignore[no-untyped-def]
     """Take up several aspects (and whole groups) with one passage, all or nothing"""
     w = workshop(workshop_id)
@@ -131,7 +152,12 @@ def set_aside_many(workshop_id: int, json: SetAsideMany):  # type: ignore[no-unt
 
 
 @bp.post(WORKSHOP + "/vision/insertions")
-@api(ok=m.Vision, tag="Step 3", conflict=m.VisionConflict)
+@api(
+    ok=m.Vision,
+    tag="Step 3",
+    conflict=m.VisionConflict,
+    state_fields=("paragraph", "proposal_id"),
+)
 def insert_proposal(workshop_id: int, json: Insert):  # type: ignore[no-untyped-def]
     """Append a pair's proposal (or one paragraph) to the vision text (provenance recorded)"""
     w = workshop(workshop_id)
