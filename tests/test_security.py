@@ -184,6 +184,7 @@ def _login_session_id(make: Factory, _tenant: Tenant) -> int:
 ENDPOINT_VALUES: dict[str, dict[str, Callable[[Factory, Tenant], Any]]] = {
     "accounts.reset_password": {"token": _reset_token},
     "api_tokens.revoke_token": {"token_id": _api_token_id},
+    "api.revoke_token": {"token_id": _api_token_id},
     "sessions.end_session": {"session_id": _login_session_id},
     "reports.unsubscribe": {"token": _unsubscribe_token},
     "reports.unsubscribe_old": {"token": _unsubscribe_token},

@@ -37,6 +37,8 @@ def test_suggestions_and_decisions_through_the_api(app: Flask, make: Factory) ->
     # accept a suggested group (edited: one member fewer); participants may not
     body = {"aspect_ids": glasfaser[:3]}
     participant.post(f"{w}/suggestions/groups", body, status=403)
+    # ids that are not this workshop's aspects: 404, also without a label to take theirs
+    facilitator.post(f"{w}/suggestions/groups", {"aspect_ids": [2**31 - 2, 2**31 - 1]}, status=404)
     group = facilitator.post(f"{w}/suggestions/groups", body, status=201)
     assert group["label"] == "Glasfaser für alle" and group["aspect_ids"] == glasfaser[:3]
 

@@ -377,7 +377,9 @@ def accept_group(actor: User, workshop: Workshop, aspect_ids: list[int], label: 
                 Aspect.workshop_id == workshop.id, Aspect.id.in_([int(i) for i in aspect_ids])
             )
         ).all()
-        label = _label_for(list(labels)) if labels else label
+        if len(labels) != len(set(aspect_ids)):  # not this workshop's: 404, as by hand
+            raise NotFound(ASPECT_NOT_FOUND)
+        label = _label_for(list(labels))
     group = group_aspects(actor, workshop, aspect_ids, label)
     audit.record(actor, workshop.tenant_id, "aspect.accept_suggestion", group)
     return group
