@@ -379,7 +379,7 @@ def accept_group(actor: User, workshop: Workshop, aspect_ids: list[int], label: 
         ).all()
         if len(labels) != len(set(aspect_ids)):  # not this workshop's: 404, as by hand
             raise NotFound(ASPECT_NOT_FOUND)
-        label = _label_for(list(labels))
+        label = _label_for(list(labels)) if labels else label
     group = group_aspects(actor, workshop, aspect_ids, label)
     audit.record(actor, workshop.tenant_id, "aspect.accept_suggestion", group)
     return group
