@@ -21,6 +21,7 @@ from visionswerk.platform.api import models as m
 from visionswerk.platform.api.models import html
 from visionswerk.tenants.models import User
 from visionswerk.tenants.policy import can
+from visionswerk.visions.overview import PHASE_LABELS  # one set of phase names
 from visionswerk.workshops import services as ws
 from visionswerk.workshops.drafts import Contributor
 from visionswerk.workshops.lifecycle import DEADLINE_PHASES
@@ -39,14 +40,6 @@ from visionswerk.workshops.models import (
     Workshop,
 )
 
-PHASE_LABELS = {
-    Phase.PREPARATION: N_("Vorbereitung"),
-    Phase.INDIVIDUAL: N_("Einzelarbeit"),
-    Phase.PAIRS: N_("Arbeit zu zweit"),
-    Phase.PLENARY: N_("Alle zusammen"),
-    Phase.SIGNING: N_("Bestätigung"),
-    Phase.ADOPTED: N_("Beschlossen"),
-}
 TASK_LABELS = {
     ws.TaskKind.WRITE_DRAFT: N_("Entwurf schreiben und einreichen"),
     ws.TaskKind.GIVE_FEEDBACK: N_("Rückmeldung zu den Entwürfen Ihrer Partner geben"),
