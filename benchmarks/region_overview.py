@@ -1,15 +1,21 @@
-"""Benchmark: the coordinator's region overview with 60 municipalities × 40 participants
-on PostgreSQL.
+"""Benchmark: the region overview with 60 (or 2,000) municipalities × 40 participants on
+PostgreSQL, as a coordinator and as the platform admin request the page.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/visionswerk \\
         .venv/bin/python benchmarks/region_overview.py [--municipalities 60] \\
-        [--participants 40] [--runs 50]
+        [--participants 40] [--regions N] [--audit 100] [--runs 50] [--keep | --reuse URL]
 
 Creates a scratch database next to the one in DATABASE_URL (its name plus ``_bench_…``),
-seeds one region (workshops in every step, submitted drafts, confirmed pairs, aspects,
-signatures, a parent vision in two versions), times ``region_overview`` (fresh session
-each run, as in a request) and prints the SQL statement count, median and p95; then drops
-the scratch database. Not part of the test run.
+seeds ``--regions`` regions (default: one per 100 municipalities) with workshops in every
+step, submitted drafts, confirmed pairs, aspects, signatures, a parent vision in two
+versions and ``--audit`` audit entries per municipality; one coordinator coordinates every
+region. Then it requests the pages through the app (test client: routing, session,
+queries, template) — the coordinator's overview of one region and of all of them, the
+admin's, sorted by activity, by drafts, filtered — and prints for each the SQL statements
+per request, the HTML size, the wall time per request (median, p95) over ``--runs`` and
+the app's CPU time per request (median; PostgreSQL's work is in the wall time only).
+``--keep`` keeps the scratch database (its URL is printed), ``--reuse URL`` skips seeding
+and uses it (then nothing is dropped). Not part of the test run.
 """
 
 from __future__ import annotations
@@ -20,9 +26,12 @@ import statistics
 import sys
 import time
 import uuid
+from pathlib import Path
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from visionswerk import db as dbmod
 from visionswerk.db import Base, db, make_engine, utcnow
@@ -51,11 +60,16 @@ def scratch_database(base_url: str) -> tuple[str, object]:
     return url.set(database=name).render_as_string(hide_password=False), drop
 
 
-def seed(municipalities: int, participants: int) -> tuple[int, int]:
-    """Bulk rows (no password hashing, no services) in realistic shapes. Returns the
-    region's and the coordinator's ids."""
+def seed(municipalities: int, participants: int, regions: int, audit: int) -> dict[str, object]:
+    """Bulk rows (no services but the version freezing) in realistic shapes. Returns what
+    the timed requests need: the coordinator's and the admin's emails, a region's slug."""
     import datetime as dt
 
+    from sqlalchemy import insert
+    from tests.factories import PASSWORD
+
+    from visionswerk.tenants.accounts import hash_password
+    from visionswerk.tenants.models import AuditEntry
     from visionswerk.workshops import signing
     from visionswerk.workshops.models import (
         Aspect,
@@ -72,30 +86,40 @@ def seed(municipalities: int, participants: int) -> tuple[int, int]:
         Workshop,
     )
 
-    region = Tenant(slug="bench-region", name="ILE Benchmark", kind=TenantKind.REGION)
-    db.add(region)
+    password = hash_password(PASSWORD)
+    coordinator = User(email="koordination@bench.example", display_name="Koordination",
+                       password_hash=password)  # fmt: skip
+    admin = User(email="admin@bench.example", display_name="Admin", password_hash=password,
+                 is_platform_admin=True)  # fmt: skip
+    db.add_all([coordinator, admin])
     db.flush()
-    coordinator = User(email="koordination@bench.example", display_name="Koordination")
-    db.add(coordinator)
-    db.flush()
-    db.add(Membership(user_id=coordinator.id, tenant_id=region.id, role=Role.COORDINATOR))
-    parents = []
-    for number, day in ((1, dt.datetime(2021, 5, 4, tzinfo=dt.UTC)), (2, utcnow())):
-        with tenant_scope(region.id):
-            parents.append(
-                signing.create_version(
-                    tenant_id=region.id,
-                    title="Leitbild",
-                    text=f"Leitbild Fassung {number}\n\n- Glasfaser\n- Rufbus",
-                    source=VisionSource.IMPORTED,
-                    created_by=coordinator,
-                    adopted_at=day,
+    ile = []
+    for k in range(regions):
+        region = Tenant(slug=f"bench-region-{k}", name=f"ILE Benchmark {k:03d}",
+                        kind=TenantKind.REGION)  # fmt: skip
+        db.add(region)
+        db.flush()
+        db.add(Membership(user_id=coordinator.id, tenant_id=region.id, role=Role.COORDINATOR))
+        parents = []
+        for number, day in ((1, dt.datetime(2021, 5, 4, tzinfo=dt.UTC)), (2, utcnow())):
+            with tenant_scope(region.id):
+                parents.append(
+                    signing.create_version(
+                        tenant_id=region.id,
+                        title="Leitbild",
+                        text=f"Leitbild Fassung {number}\n\n- Glasfaser\n- Rufbus",
+                        source=VisionSource.IMPORTED,
+                        created_by=coordinator,
+                        adopted_at=day,
+                    )
                 )
-            )
+        ile.append((region, parents))
     phases = list(Phase)
+    now = utcnow()
     for m in range(municipalities):
+        region, parents = ile[m % regions]
         town = Tenant(
-            slug=f"bench-{m}", name=f"Gemeinde {m:02d}", kind=TenantKind.MUNICIPALITY,
+            slug=f"bench-{m}", name=f"Gemeinde {m:04d}", kind=TenantKind.MUNICIPALITY,
             parent_id=region.id,
         )  # fmt: skip
         db.add(town)
@@ -122,7 +146,7 @@ def seed(municipalities: int, participants: int) -> tuple[int, int]:
             Draft(
                 tenant_id=town.id, workshop_id=w.id, author_id=u.id, keywords=["Glasfaser"],
                 text="privat", version=1,
-                submitted_at=utcnow() if i % 4 else None,
+                submitted_at=utcnow() if (i + m) % 4 else None,
             )
             for i, u in enumerate(users)
         ]  # fmt: skip
@@ -136,7 +160,7 @@ def seed(municipalities: int, participants: int) -> tuple[int, int]:
                 db.add_all(
                     PairMember(
                         tenant_id=town.id, workshop_id=w.id, pair_id=pair.id, user_id=u.id,
-                        ready_at=utcnow() if p % 3 else None,
+                        ready_at=utcnow() if (p + m) % 3 else None,
                     )
                     for u in users[2 * p : 2 * p + 2]
                 )  # fmt: skip
@@ -145,14 +169,14 @@ def seed(municipalities: int, participants: int) -> tuple[int, int]:
                     tenant_id=town.id, workshop_id=w.id, key=f"d{d.id}:glasfaser",
                     label="Glasfaser", source=AspectSource.DRAFT, draft_id=d.id,
                     participant_id=d.author_id,
-                    status=AspectStatus.TAKEN_UP if i % 2 else AspectStatus.OPEN,
+                    status=AspectStatus.TAKEN_UP if (i + m) % 2 else AspectStatus.OPEN,
                 )
                 for i, d in enumerate(drafts)
             )  # fmt: skip
         if phase in (Phase.SIGNING, Phase.ADOPTED):
             with tenant_scope(town.id):
                 version = signing.create_version(
-                    tenant_id=town.id, title="Vision", text="Unsere Vision",
+                    tenant_id=town.id, title="Vision", text="Unsere Vision " * 200,
                     source=VisionSource.WORKSHOP, created_by=None, workshop_id=w.id,
                     embedded_parent=parents[m % 2],
                     adopted_at=utcnow() if phase == Phase.ADOPTED else None,
@@ -167,65 +191,154 @@ def seed(municipalities: int, participants: int) -> tuple[int, int]:
                         user_id=u.id, name="X", sha256=version.sha256,
                     )
                 )  # fmt: skip
+        if audit:  # the history behind "Letzte Aktivität": spread over the last months
+            db.execute(
+                insert(AuditEntry),
+                [
+                    {
+                        "tenant_id": town.id, "actor_id": users[i % participants].id,
+                        "action": "draft.saved", "object_type": "draft", "object_id": i,
+                        "detail": {},
+                        "created_at": now - dt.timedelta(hours=(i * 7 + m * 13) % 4000),
+                    }
+                    for i in range(audit)
+                ],
+            )  # fmt: skip
         db.flush()
+        if m % 100 == 99:
+            dbmod.commit()
+            print(f"  {m + 1} municipalities", flush=True)
     dbmod.commit()
-    return region.id, coordinator.id
+    return {"coordinator": coordinator.email, "admin": admin.email, "region": ile[0][0].slug}
+
+
+def pages(region: str) -> list[tuple[str, str, str]]:
+    """(who, what, path) of the timed requests."""
+    return [
+        ("coordinator", "one region", f"/{region}/uebersicht"),
+        ("coordinator", "all regions", "/uebersicht"),
+        ("admin", "all regions", "/uebersicht"),
+        ("admin", "by last activity", "/uebersicht?sortierung=aktivitaet&richtung=ab"),
+        ("admin", "by drafts submitted", "/uebersicht?sortierung=entwuerfe"),
+        ("admin", "outdated basis, page 3", "/uebersicht?filter=veraltet&seite=3"),
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--municipalities", type=int, default=60)
     parser.add_argument("--participants", type=int, default=40)
+    parser.add_argument("--regions", type=int, default=0, help="default: one per 100")
+    parser.add_argument("--audit", type=int, default=100, help="audit entries per municipality")
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--reuse", help="a seeded scratch database's URL (no seeding)")
+    parser.add_argument("--only", help="time only the pages whose path contains this")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL")
-    if not base:
+    if not base and not args.reuse:
         sys.exit(
             "Set DATABASE_URL to a PostgreSQL server, e.g. postgresql://postgres@127.0.0.1:5432/visionswerk"
         )
-    url, drop = scratch_database(base)
+    if args.reuse:
+        url, drop = args.reuse, (lambda: None)
+    else:
+        url, drop = scratch_database(base)  # type: ignore[arg-type]
     try:
-        import_models()
-        engine = make_engine(url)
-        Base.metadata.create_all(engine)
-        dbmod.bind(engine)
-        started = time.perf_counter()
-        region_id, coordinator_id = seed(args.municipalities, args.participants)
-        print(
-            f"seeded {args.municipalities} municipalities × {args.participants} participants "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
-        from visionswerk.visions import services as vs
+        run(args, url)
+    finally:
+        if args.keep:
+            print(f"kept: {url}")
+        else:
+            drop()  # type: ignore[operator]
 
-        statements: list[str] = []
+
+def run(args: argparse.Namespace, url: str) -> None:
+    import tempfile
+
+    from sqlalchemy.engine import Engine
+
+    from visionswerk.platform import create_app
+    from visionswerk.settings import Settings
+
+    import_models()
+    engine = make_engine(url)
+    folder = tempfile.mkdtemp(prefix="vw-bench-")
+    settings = Settings.from_env({
+        "VISIONSWERK_ENV": "testing", "VISIONSWERK_INSTANCE": folder,
+        "SECRET_KEY": "bench", "DATABASE_URL": url, "CELERY_ALWAYS_EAGER": "1",
+        "MAIL_OUTBOX": f"{folder}/outbox", "BASE_URL": "http://localhost",
+        "MFA_REQUIRED_ROLES": "",  # the benchmark's admin and coordinator have no phone
+    })  # fmt: skip
+    app = create_app(settings, ENGINE=engine, TESTING=True)
+    with app.app_context():
+        if args.reuse:
+            seeded = {
+                "coordinator": "koordination@bench.example",
+                "admin": "admin@bench.example",
+                "region": "bench-region-0",
+            }
+        else:
+            Base.metadata.create_all(engine)
+            regions = args.regions or max(1, args.municipalities // 100)
+            started = time.perf_counter()
+            seeded = seed(args.municipalities, args.participants, regions, args.audit)
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))  # as autovacuum would after the load
+            print(
+                f"seeded {args.municipalities} municipalities × {args.participants} "
+                f"participants in {regions} regions in {time.perf_counter() - started:.1f} s"
+            )
+        db.remove()
+    clients = {who: _logged_in(app, seeded[who]) for who in ("coordinator", "admin")}  # type: ignore[index]
+    with open("/proc/loadavg") as f:
+        print(f"load average before timing: {' '.join(f.read().split()[:3])}")
+    for who, what, path in pages(seeded["region"]):  # type: ignore[arg-type]
+        if args.only and args.only not in path:
+            continue
+        client = clients[who]
         times: list[float] = []
-        for run in range(args.runs + 3):
-            db.remove()
+        cpu: list[float] = []
+        statements = size = 0
+        for run_ in range(args.runs + 2):
             counted: list[str] = []
 
-            def count(conn, cursor, statement, *a, _c=counted) -> None:  # type: ignore[no-untyped-def]
-                _c.append(statement)
+            def count(*_a: object, _c: list[str] = counted) -> None:
+                _c.append("x")
 
-            event.listen(engine, "before_cursor_execute", count)
-            t0 = time.perf_counter()
-            with tenant_scope(region_id):
-                coordinator = db.get(User, coordinator_id)
-                region = db.scalar(select(Tenant).where(Tenant.id == region_id))
-                rows = vs.region_overview(coordinator, [region])
-            elapsed = time.perf_counter() - t0
-            event.remove(engine, "before_cursor_execute", count)
-            assert len(rows) == args.municipalities
-            if run >= 3:  # warm-up runs are not counted
+            event.listen(Engine, "before_cursor_execute", count)
+            t0, c0 = time.perf_counter(), time.process_time()
+            response = client.get(path)
+            elapsed, used = time.perf_counter() - t0, time.process_time() - c0
+            event.remove(Engine, "before_cursor_execute", count)
+            assert response.status_code == 200, (path, response.status_code, response.location)
+            if run_ >= 2:  # warm-up requests are not counted
                 times.append(elapsed * 1000)
-                statements = counted
+                cpu.append(used * 1000)
+                statements, size = len(counted), len(response.get_data())
         times.sort()
         p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-        print(f"region overview: {len(statements)} SQL statements per call, {args.runs} runs")
-        print(f"median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms")
-        db.remove()
-        engine.dispose()
-    finally:
-        drop()  # type: ignore[operator]
+        print(
+            f"{who:11} {what:24} {statements:3d} statements  {size / 1000:6.1f} KB  "
+            f"median {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
+            f"app CPU {statistics.median(cpu):6.1f} ms"
+        )
+    with open("/proc/loadavg") as f:
+        print(f"load average after timing: {' '.join(f.read().split()[:3])}")
+    engine.dispose()
+
+
+def _logged_in(app, email: str):  # type: ignore[no-untyped-def]
+    from tests.factories import PASSWORD
+
+    client = app.test_client()
+    html = client.get("/anmelden").get_data(as_text=True)
+    token = html.split('name="csrf_token" value="')[1].split('"')[0]
+    answer = client.post(
+        "/anmelden", data={"email": email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert answer.status_code == 302, answer.status_code
+    return client
 
 
 if __name__ == "__main__":

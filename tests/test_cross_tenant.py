@@ -75,7 +75,17 @@ def _invitation_id(make: Factory, tenant: Tenant) -> int:
 
 
 def _workshop_id(make: Factory, tenant: Tenant) -> int:
-    return int(make.workshop(tenant, phase="individual", participants=2).id)
+    import datetime as dt
+
+    setup = make.workshop(tenant, phase="individual", participants=2)
+    # a deadline for step 1: its calendar file (…/kalender/individual.ics) exists
+    setup.workshop.deadline_individual = utcnow() + dt.timedelta(days=7)
+    make.commit()
+    return int(setup.id)
+
+
+def _step(make: Factory, tenant: Tenant) -> str:
+    return "individual"  # the step whose deadline _workshop_id sets
 
 
 def _version_id(make: Factory, tenant: Tenant) -> int:
@@ -177,6 +187,31 @@ def _sign_token(make: Factory, tenant: Tenant) -> str:
     return token
 
 
+def _paper_signature(make: Factory, tenant: Tenant) -> Any:
+    from visionswerk.workshops import paper
+    from visionswerk.workshops import services as ws
+
+    setup = make.workshop(tenant, phase="signing", participants=2)
+    with setup.scope():
+        signature = paper.record_paper_signature(
+            setup.facilitator,
+            setup.workshop,
+            name="Erika Muster",
+            signed_on=paper.local_today(setup.workshop),
+            scan=b"%PDF-1.4\n%%EOF\n",
+        )
+        make.commit()
+        return signature.id, ws.current_version(setup.workshop).sha256  # type: ignore[union-attr]
+
+
+def _signature_id(make: Factory, tenant: Tenant) -> int:
+    return int(_paper_signature(make, tenant)[0])
+
+
+def _sha256(make: Factory, tenant: Tenant) -> str:
+    return str(_paper_signature(make, tenant)[1])
+
+
 PARAMETERS: dict[str, Callable[[Factory, Tenant], Any]] = {
     "membership_id": _membership_id,
     "invitation_id": _invitation_id,
@@ -190,6 +225,9 @@ PARAMETERS: dict[str, Callable[[Factory, Tenant], Any]] = {
     "report_id": _report_id,
     "signatory_id": _signatory_id,
     "sign_token": _sign_token,
+    "signature_id": _signature_id,
+    "sha256": _sha256,
+    "step": _step,
 }
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -181,7 +181,12 @@ def _login_session_id(make: Factory, _tenant: Tenant) -> int:
 
 
 # values for parameters of routes outside a tenant (by endpoint), beside PARAMETERS
+def _join_code(make: Factory, tenant: Tenant) -> str:
+    return str(make.workshop(tenant, phase="individual", participants=2).workshop.join_code)
+
+
 ENDPOINT_VALUES: dict[str, dict[str, Callable[[Factory, Tenant], Any]]] = {
+    "workshops.join_code": {"code": _join_code},
     "accounts.reset_password": {"token": _reset_token},
     "api_tokens.revoke_token": {"token_id": _api_token_id},
     "api.revoke_token": {"token_id": _api_token_id},

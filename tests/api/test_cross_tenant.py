@@ -21,6 +21,8 @@ def test_api_routes_are_in_the_shared_cross_tenant_walk(app: Flask) -> None:
     assert len(api_rules) > 25
     params = {p for r in api_rules for p in r.arguments - {"tenant_slug"}}
     assert params <= set(PARAMETERS)
+    # the round of four: feedback on a proposal nested under the four
+    assert "api.save_proposal_feedback" in {r.endpoint for r in api_rules}
 
 
 def test_foreign_slugs_and_ids_answer_404_to_token_users(

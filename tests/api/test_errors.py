@@ -46,9 +46,9 @@ def test_problem_shapes(app: Flask, make: Factory) -> None:
     assert not_allowed.mimetype == "application/problem+json"
     assert set(not_allowed.headers["Allow"].split(", ")) >= {"GET", "PATCH"}
 
-    invalid_move = facilitator.post(f"{W}/phase", {"to": "plenary"}, status=409)
+    invalid_move = facilitator.post(f"{W}/phase", {"to": "signing"}, status=409)
     assert_problem(invalid_move, 409)
-    assert invalid_move["from"] == "preparation" and invalid_move["to"] == "plenary"
+    assert invalid_move["from"] == "preparation" and invalid_move["to"] == "signing"
     assert invalid_move["detail"] == "Dieser Schritt ist von hier aus nicht möglich."
 
     empty_title = facilitator.patch(W, {"title": "  "}, status=422)

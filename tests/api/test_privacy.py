@@ -5,7 +5,10 @@ Every participant writes keywords and a text with markers nobody else may see. T
 while step 1 runs and again with pairs proposed but not confirmed, every reading route
 of the API (walked from ``app.url_map``, so new routes join automatically) is requested
 by every role with every id this workshop has; no response may contain another
-person's marker. The control: each author finds their own markers."""
+person's marker. The control: each author finds their own markers.
+
+The round of four gets the same walk: a four's feedback and proposal reach its members
+only, and feedback under a four one is not in is refused."""
 
 from __future__ import annotations
 
@@ -134,3 +137,95 @@ def test_a_conflict_on_ones_own_draft_shows_only_ones_own_texts(app: Flask, make
     assert "ERSTE-PERSON-GEHEIM" not in str(conflict)
     assert conflict["submitted"]["text"] == "Meins"
     assert conflict["stored"]["version"] == 0
+
+
+def test_a_four_and_its_feedback_stay_with_its_members(
+    app: Flask, make: Factory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The round of four: every member of each four gives feedback on the other pair's
+    proposal, and each four saves its proposal, all with markers. Every reading route,
+    with every id of the workshop, as every role: a four's feedback and proposal are seen
+    by its members only (the facilitator sees progress, never content, until step 3).
+    Writing feedback under another four answers 404 — 403 for those who see the
+    workshop's progress (facilitator, coordinator, admin) and so know the four exists."""
+    region = make.region()
+    town = make.municipality(region)
+    slug, town_id = town.slug, town.id
+    setup = make.workshop(town, phase="fours", participants=8)
+    wid = setup.id
+    W = f"/{slug}/workshops/{wid}"  # noqa: N806
+    people = {p.id: Api(app, token_for(p)) for p in setup.participants}
+    others: dict[str, tuple[Api, int | None]] = {
+        "facilitator": (Api(app, token_for(setup.facilitator)), None),
+        "coordinator": (Api(app, token_for(make.user(region, Role.COORDINATOR))), None),
+        "admin": (Api(app, token_for(make.user(admin=True))), None),
+        "member of the tenant": (Api(app, token_for(make.user(town, Role.PARTICIPANT))), None),
+    }
+    groups = {uid: api.get(f"{W}/pair")["pair"] for uid, api in people.items()}
+    four_ids = sorted({g["id"] for g in groups.values()})
+    assert len(four_ids) == 2
+    secret: dict[int, list[str]] = {f: [] for f in four_ids}  # four → its markers
+    for uid, api in people.items():
+        four = groups[uid]
+        other = next(s for s in four["sources"] if not s["own"])["proposal"]
+        text = marker(uid, "RUECKMELDUNG")
+        api.put(
+            f"/{slug}/pairs/{four['id']}/proposals/{other['id']}/feedback",
+            {"especially_good": text, "to_sharpen": ""},
+        )
+        secret[four["id"]].append(text)
+    for four_id in four_ids:
+        uid = next(u for u, g in groups.items() if g["id"] == four_id)
+        url = f"/{slug}/pairs/{four_id}/proposal"
+        base = people[uid].get(url)["version"]
+        text = marker(four_id, "VIERERVORSCHLAG")
+        people[uid].put(url, {"text": text, "keywords": [], "base_version": base})
+        secret[four_id].append(text)
+    viewers: dict[str, tuple[Api, int | None]] = {
+        **others,
+        **{f"participant {uid}": (api, groups[uid]["id"]) for uid, api in people.items()},
+    }
+    values: dict[str, list[Any]] = {
+        "tenant_slug": [slug],
+        "workshop_id": [wid],
+        "pair_id": ids_of(Pair, wid, town_id),
+        "proposal_id": ids_of(PairProposal, wid, town_id),
+    }
+    rules = api_get_rules(app)
+    requested = 0
+    for who, (api, own_four) in viewers.items():
+        forbidden = [m for f, markers in secret.items() if f != own_four for m in markers]
+        seen_own = own_four is None
+        for rule in rules:
+            combos: list[dict[str, Any]] = [{}]
+            for p in sorted(rule.arguments):
+                if p not in values:
+                    values[p] = [PARAMETERS[p](make, db.get(Tenant, town_id))]
+                combos = [{**c, p: v} for c in combos for v in values[p]]
+            for combo in combos:
+                url = rule.build(combo, append_unknown=False)[1]  # type: ignore[index]
+                response = api.request("GET", url, status=None, check=False)
+                body = response.get_data(as_text=True)
+                leaked = [m for m in forbidden if m in body]
+                assert not leaked, f"GET {url} as {who} (fours) shows {leaked}"
+                assert response.status_code < 500, f"GET {url} as {who}: {body[:300]}"
+                if own_four is not None and all(m in body for m in secret[own_four][:-1]):
+                    seen_own = True
+                requested += 1
+        assert seen_own, f"{who} never saw their four's feedback — the check would prove nothing"
+        # writing under a four one is not in
+        for four_id in four_ids:
+            if four_id == own_four:
+                continue
+            member = next(u for u, g in groups.items() if g["id"] == four_id)
+            proposal = groups[member]["sources"][0]["proposal"]["id"]
+            url = f"/{slug}/pairs/{four_id}/proposals/{proposal}/feedback"
+            # who sees the workshop's progress knows the four: 403; anybody else: 404
+            expected = 403 if own_four is None and who != "member of the tenant" else 404
+            api.put(url, {"especially_good": "x", "to_sharpen": ""}, status=expected)
+    assert requested > 8 * len(viewers)
+    with capsys.disabled():
+        print(
+            f"\n[privacy api, fours] {len(rules)} GET routes x {len(viewers)} viewers = "
+            f"{requested} requests, 0 showed another four's feedback or proposal"
+        )

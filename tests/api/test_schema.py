@@ -130,6 +130,35 @@ def test_bodies_must_be_json_objects_of_sane_depth(app: Flask, make: Factory) ->
 
 
 @pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("title=Als+Formular", "application/x-www-form-urlencoded"),  # what curl -d sends
+        ("", "application/x-www-form-urlencoded"),
+        ("", "multipart/form-data"),
+        ("", "text/plain"),
+        ('{"title": "Ohne Typ"}', None),
+    ],
+)
+def test_a_body_of_another_declared_type_is_415_not_500(
+    app: Flask, make: Factory, body: str, content_type: str | None
+) -> None:
+    setup = make.workshop(phase="preparation")
+    W = f"/{setup.tenant.slug}/workshops/{setup.id}"  # noqa: N806
+    facilitator = Api(app, token_for(setup.facilitator))
+    sent = facilitator.client.patch(
+        f"/api/v1{W}",
+        data=body,
+        headers={"Authorization": f"Bearer {facilitator.token}"},
+        **({"content_type": content_type} if content_type is not None else {}),
+    )
+    assert sent.status_code == 415 and sent.mimetype == "application/problem+json"
+    assert sent.get_json()["type"] == TYPE + "medientyp"
+    assert facilitator.get(W)["title"] == "Unsere Gemeinde 2035"
+    # nothing sent at all is still an empty change, as before
+    assert facilitator.request("PATCH", W).get_json()["title"] == "Unsere Gemeinde 2035"
+
+
+@pytest.mark.parametrize(
     "value", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "1969-12-31T00:00:00Z"]
 )
 def test_timestamps_out_of_range_are_422(app: Flask, make: Factory, value: str) -> None:

@@ -78,3 +78,27 @@ def test_suggestions_and_decisions_through_the_api(app: Flask, make: Factory) ->
     participant.post(
         f"{w}/vision/insertions", {"proposal_id": proposal_id, "base_version": 2}, status=403
     )
+
+
+def test_a_dismissed_suggestion_is_not_offered_again(app: Flask, make: Factory) -> None:
+    s = make.workshop(phase="plenary", participants=4)
+    with s.scope():
+        ws.save_vision(s.facilitator, s.workshop, "Vision", TEXT, 0)
+    w = f"/{s.tenant.slug}/workshops/{s.id}"
+    facilitator = Api(app, token_for(s.facilitator))
+    participant = Api(app, token_for(s.participants[0]))
+    offered = facilitator.get(f"{w}/suggestions")["groups"][0]["aspect_ids"]
+    body = {"aspect_ids": offered}
+    participant.post(f"{w}/suggestions/dismissals", body, status=403)
+    facilitator.post(f"{w}/suggestions/dismissals", {"aspect_ids": offered[:1]}, status=422)
+    facilitator.post(
+        f"{w}/suggestions/dismissals", {"aspect_ids": [*offered, 2**31 - 1]}, status=404
+    )
+    done = facilitator.post(f"{w}/suggestions/dismissals", body, status=201)
+    assert done["aspect_ids"] == sorted(offered) and done["dismissed_at"]
+    assert facilitator.post(f"{w}/suggestions/dismissals", body, status=201) == done
+    for api in (facilitator, participant):
+        groups = api.get(f"{w}/suggestions")["groups"]
+        assert not any(set(g["aspect_ids"]) <= set(offered) for g in groups)
+    # the aspects themselves are untouched
+    assert {a["status"] for a in facilitator.get(f"{w}/ledger")["aspects"]} == {"open"}

@@ -132,3 +132,34 @@ def test_overview_fits_phone_and_desktop(live_server, browser_page, make, width)
         assert links
         for href in set(links):
             assert page.request.get(live_server + href).status == 200, (who, href)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_coordinator_pages_through_a_large_region(live_server, browser_page, make, width) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """55 municipalities: 50 on the first page; the pager (a labelled navigation) leads to
+    the second and keeps the filter; both pages fit and pass axe-core."""
+    from playwright.sync_api import expect
+
+    r = make_region(make, "ILE Großregion")
+    for i in range(55):
+        make.municipality(r.region, f"Gemeinde {i:02d}")
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 900})
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    _login(page, live_server, r.coordinator.email)
+    page.goto(f"{live_server}/{r.region.slug}/uebersicht?sortierung=kommune&richtung=ab")
+    table = page.get_by_role("table", name="Stand der Kommunen")
+    expect(table.get_by_role("row")).to_have_count(51)
+    pager = page.get_by_role("navigation", name="Seiten der Tabelle")
+    expect(pager.get_by_text("Seite 1 von 2")).to_be_visible()
+    check(page, f"region overview, page 1 ({width} px)")
+    pager.get_by_role("link", name="Nächste Seite").click()
+    expect(pager.get_by_text("Seite 2 von 2")).to_be_visible()
+    expect(table.get_by_role("link", name="Gemeinde 04")).to_be_visible()
+    expect(table.get_by_role("row")).to_have_count(6)
+    assert "richtung=ab" in page.url and "seite=2" in page.url
+    expect(pager.get_by_role("link", name="Seite 1")).to_be_visible()
+    page.screenshot(path=str(SHOTS / f"pager-{width}.png"), full_page=True)
+    g = page.evaluate(GEOMETRY)
+    assert g["pageWidth"] <= g["window"], g
+    check(page, f"region overview, page 2 ({width} px)")

@@ -3,9 +3,13 @@ keywords and text appear on no page for anybody but its author — not for anoth
 participant, not for the facilitator (even one who takes part), not for the region's
 coordinator, not for a platform admin. Every GET page of the workshop blueprint is
 requested, plus the visions, reports and tenancy pages of the tenant and workshop, the
-tenant page, "Meine Aufgaben" and the POSTs that take a draft's id."""
+tenant page, "Meine Aufgaben" and the POSTs that take a draft's id. The projector view
+(and its fragment) and the join code's address are among the GET pages: the facilitator
+opens them, and they show the room nothing of a draft either."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from flask import Flask
@@ -13,16 +17,18 @@ from sqlalchemy import select
 
 from tests.factories import Factory
 from tests.pages.conftest import Visitor
-from visionswerk.db import db
+from visionswerk.db import db, utcnow
 from visionswerk.tenants.models import Role
 from visionswerk.workshops import services as ws
-from visionswerk.workshops.models import Pair
+from visionswerk.workshops.lifecycle import DEADLINE_PHASES
+from visionswerk.workshops.models import Pair, Workshop
 
 SECRET_KEYWORD = "GEHEIMWORT-Kürbisfeld"
 SECRET_TEXT = "GEHEIMTEXT-Schloßallee 🦔"
 SECRETS = (SECRET_KEYWORD, "Kürbisfeld", SECRET_TEXT, "Schloßallee")
-# GET routes whose parameters cannot exist before step 1 closes
-NOT_YET_THERE = {"sign_token"}
+# GET routes whose parameters cannot exist before step 1 closes (a signature, the hash
+# of a frozen text)
+NOT_YET_THERE = {"sign_token", "signature_id", "sha256"}
 # pages of other blueprints about a tenant or workshop (those whose parameters this test
 # can fill: the region overview, visions, the workshop's parent and its reports)
 OTHER_PAGES = ("visions.", "reports.", "tenancy.")
@@ -30,7 +36,11 @@ OTHER_PAGES = ("visions.", "reports.", "tenancy.")
 
 def workshop_urls(app: Flask, slug: str, workshop_id: int, pair_ids: list[int]) -> list[str]:
     urls = [f"/{slug}/", "/aufgaben"]
-    values = {"tenant_slug": [slug], "workshop_id": [workshop_id], "pair_id": pair_ids}
+    code = db.scalar(select(Workshop.join_code).where(Workshop.id == workshop_id)
+                     .execution_options(all_tenants=True))  # fmt: skip
+    values = {"tenant_slug": [slug], "workshop_id": [workshop_id], "pair_id": pair_ids,
+              "code": [code],
+              "step": [p.value for p in DEADLINE_PHASES]}  # fmt: skip  # step: the .ics files
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if "GET" not in (rule.methods or ()):
             continue
@@ -66,6 +76,10 @@ def test_before_step_1_closes_no_page_shows_a_draft_to_anybody_else(
     with setup.scope():
         if phase == "individual":  # a facilitator who takes part sees only their own
             ws.add_participants(facilitator, setup.workshop, [facilitator.id])
+        soon = utcnow() + dt.timedelta(days=3)  # deadlines: their calendar files are served
+        ws.update_workshop(
+            facilitator, setup.workshop, deadlines={"individual": soon, "pairs": soon}
+        )
         draft = ws.save_draft(
             author,
             setup.workshop,

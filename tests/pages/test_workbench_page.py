@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 
 from tests.factories import Factory
@@ -52,7 +53,8 @@ def test_a_facilitator_decides_everything_without_typing_a_passage(
     with s.scope():
         proposal = ws.plenary_overview(s.facilitator, s.workshop).proposals[0].proposal
         pid = proposal.id
-    moderator = Visitor(app, s.facilitator.email)
+    email = s.facilitator.email
+    moderator = Visitor(app, email)
     html = moderator.html(page)
     assert "Vorschläge der Paare in den Text einfügen" in html
     moderator.post(
@@ -103,6 +105,8 @@ def test_a_facilitator_decides_everything_without_typing_a_passage(
         f"/{slug}/workshops/{wid}/gruppenvorschlag", {"action": "dismiss", "key": key}, status=302
     )
     assert f'value="{key}"' not in moderator.html(page)
+    # kept in the database, not in the session: a fresh login does not get it back either
+    assert f'value="{key}"' not in Visitor(app, email).html(page)
     # filters work without JavaScript
     only_open = moderator.html(page + "?status=open")
     assert "Aufgenommen: „" not in only_open.split('id="wb-rows"')[1]
@@ -193,3 +197,36 @@ def test_groups_on_the_page_take_up_reopen_ungroup_and_dissolve(app: Flask, make
 
 
 TEXT = "Unsere Gemeinde ist 2035 digital und nah. Glasfaser für alle macht das möglich."
+
+
+def test_passages_over_the_page_budget_come_on_request(
+    app: Flask, make: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("visionswerk.platform.workshops.workbench_views.PAGE_BUDGET", 1)
+    s = make.workshop(phase="plenary", participants=4)
+    text = (
+        f"Glasfaser für alle ist verlegt (Fassung {s.id}). Jede Idee von allen zählt. "
+        "Vorschlag 1 und Vorschlag 2 stehen im Text."
+    )  # a text of this test only: its passages are not known to the process yet
+    with s.scope():
+        ws.save_vision(s.facilitator, s.workshop, "V", text, 0)
+        db.commit()
+    page = _page(s)
+    moderator = Visitor(app, s.facilitator.email)
+    html = moderator.html(page)
+    assert 'id="wb-more-hints"' in html
+    shown = html.count('name="suggest" value="')
+    json = {"Accept": "application/json"}
+    more = moderator.client.get(page + "/vorschlaege", headers=json)
+    rows = more.get_json()["rows"]
+    assert more.status_code == 200 and len(rows) > shown
+    assert all(b.startswith(' <button name="suggest" value="' + i + ":") for i, b in rows.items())
+    # without JavaScript the link leads back to the page, which now shows them all
+    back = moderator.get(page + "/vorschlaege?status=open", status=302)
+    assert back.headers["Location"].endswith("/vision?status=open#aspekte")
+    html = moderator.html(page)
+    assert 'id="wb-more-hints"' not in html
+    assert html.count('name="suggest" value="') >= len(rows)
+    # the buttons are the facilitator's; another tenant's people: 404 (cross-tenant walk)
+    participant = Visitor(app, s.participants[0].email)
+    assert participant.client.get(page + "/vorschlaege", headers=json).get_json() == {"rows": {}}

@@ -395,12 +395,14 @@ class Walker:
 
 
 # Pages no link has to lead to: reached from a mail (tokens), polled by scripts, machine
-# formats, the API, the developer tools and the login flow.
+# formats, the API, the developer tools and the login flow; more_hints: fetched by
+# workbench.js, a link only when a page is over its budget of suggested passages.
 NOT_LINKED = re.compile(
     r"^static$|^(api|api_tokens|health|dev)\.|^(accounts\.reset_password|tenancy\.accept"
     r"|reports\.unsubscribe(_old)?|reports\.status|reports\.download_html|workshops\.sign_link"
-    r"|workshops\.index|mfa\.login_code)$"  # _old: the address of old mails; index: a redirect
-)
+    r"|workshops\.index|workshops\.more_hints|mfa\.login_code|workshops\.projector_(state|live))$"
+)  # _old: the address of old mails; index: a redirect; projector_state/_live: what the
+# projector page's script polls
 
 
 @dataclasses.dataclass

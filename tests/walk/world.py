@@ -35,6 +35,7 @@ from visionswerk.workshops.models import (
     VisionVersion,
     Workshop,
 )
+from visionswerk.workshops.policy import pair_of_user
 
 TOWN = "musterhausen"
 FACILITATOR = "moderation@musterhausen.example"
@@ -54,6 +55,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 TITLES = {
     Phase.PREPARATION: "in Vorbereitung",
     Phase.INDIVIDUAL: "Einzelarbeit",
+    Phase.FOURS: "Runde zu viert",
     Phase.PLENARY: "alle zusammen",
     Phase.SIGNING: "zum Unterschreiben",
     Phase.ADOPTED: "beschlossen",
@@ -124,6 +126,11 @@ def _drive(facilitator: User, w: Workshop, people: list[User], target: Phase) ->
         ws.save_proposal(member, pair, "Wir verbinden Dorf und Netz.", ["Glasfaser", "Rufbus"], 0)
         for m in pair.members:
             ws.mark_ready(db.get(User, m.user_id), pair)
+    if w.with_fours:
+        ws.open_fours(facilitator, w)
+        if target == Phase.FOURS:  # the participant has given feedback; none is ready
+            _four_feedback(people[0], w)
+            return
     ws.open_plenary(facilitator, w)
     for proposal in db.scalars(select(PairProposal).join(Pair).where(Pair.workshop_id == w.id)):
         ws.mark_strength(people[0], proposal, "Das trägt.")
@@ -138,6 +145,16 @@ def _drive(facilitator: User, w: Workshop, people: list[User], target: Phase) ->
     for a in aspects:
         ws.take_up(facilitator, a, a.label)
     ws.open_signing(facilitator, w)
+
+
+def _four_feedback(person: User, w: Workshop) -> None:
+    """``person`` writes "besonders gut" on the other pair's proposal in their four."""
+    four = next(f for f in ws.fours(person, w) if person.id in {m.user_id for m in f.members})
+    own = pair_of_user(person.id, w.id)
+    other = next(p for pair, p in ws.source_proposals(person, four) if pair.id != own)
+    ws.save_proposal_feedback(
+        person, four, other, especially_good="Der Rufbus für alle Ortsteile.", to_sharpen=None
+    )
 
 
 def _expired_sign_link(facilitator: User, w: Workshop) -> str:
@@ -164,6 +181,22 @@ def _sign_link(facilitator: User, w: Workshop, people: list[User], target: Phase
         ws.sign_with_token(token, version.sha256)
         ws.close_signing(facilitator, w)
     return f"/{w.tenant.slug}/unterschreiben/{token}"
+
+
+def _paper_signature(facilitator: User, w: Workshop) -> None:
+    """A signature given on the printed sheet, with a scan: the walk meets its link."""
+    import io
+
+    from PIL import Image
+
+    from visionswerk.workshops import paper
+
+    scan = io.BytesIO()
+    Image.new("RGB", (60, 30), (250, 250, 240)).save(scan, format="PNG")
+    paper.record_paper_signature(
+        facilitator, w, name="Paula Papier", function="Gemeinderätin",
+        signed_on=paper.local_today(w), scan=scan.getvalue(),
+    )  # fmt: skip
 
 
 def _build_reports(settings: Settings, town: Tenant, region: Tenant, adopted_id: int) -> None:
@@ -212,8 +245,10 @@ def build_world(settings: Settings) -> World:
                 f"Musterhausen 2036 – {TITLES[phase]}",
                 "Wie sieht Musterhausen im Jahr 2036 aus?",
                 deadlines={"individual": _local(5, 17), "pairs": _local(12, 18),
-                           "plenary": _local(20, 20), "signing": _local(30, 12)},
+                           "fours": _local(15, 18), "plenary": _local(20, 20),
+                           "signing": _local(30, 12)},
                 participant_ids=[p.id for p in people],
+                with_fours=phase == Phase.FOURS,
             )  # fmt: skip
             candidates = vs.parent_candidates(facilitator, w)
             assert candidates, "the ILE vision is no candidate"
@@ -224,6 +259,7 @@ def build_world(settings: Settings) -> World:
                 links[phase.value] = _sign_link(facilitator, w, people, phase)
             if phase == Phase.SIGNING:
                 links["signing-expired"] = _expired_sign_link(facilitator, w)
+                _paper_signature(facilitator, w)
             workshops[phase.value] = w.id
     db.commit()
     assert set(workshops) == set(PHASES), workshops

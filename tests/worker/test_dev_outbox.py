@@ -103,3 +103,25 @@ def test_the_address_the_demo_prints_is_the_outbox_page(dev_client: FlaskClient)
 
     page = dev_client.get(urlsplit(outbox_url("127.0.0.1", 5000)).path)
     assert page.status_code == 200 and "Postausgang" in page.get_data(as_text=True)
+
+
+def test_a_mails_attachment_is_listed_and_downloads_as_sent(
+    dev_client: FlaskClient, outbox: Mailbox
+) -> None:
+    from visionswerk.worker.outbox import Attachment
+
+    entry = Attachment(
+        "Frist-Bestätigung-Workshop-3.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+        "text/calendar", (("method", "PUBLISH"),),
+    )  # fmt: skip
+    queue_email("t:dev:ics", "a@example.org", "Neuer Schritt", "Hallo", attachments=[entry])
+    dbmod.commit()
+    [name] = [f.name for f in outbox.folder.glob("*.eml")]
+    body = dev_client.get(f"/_dev/postausgang/{name}").get_data(as_text=True)
+    link = f"/_dev/postausgang/{name}/anhang/1"
+    assert f'<a href="{link}">Frist-Bestätigung-Workshop-3.ics</a> (text/calendar)' in body
+    download = dev_client.get(link)
+    assert (download.status_code, download.mimetype, download.data) == (
+        200, "text/calendar", entry.content,
+    )  # fmt: skip
+    assert dev_client.get(f"/_dev/postausgang/{name}/anhang/2").status_code == 404

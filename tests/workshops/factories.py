@@ -48,6 +48,22 @@ def proposal_keywords(pair: Pair) -> list[str]:
     return [f"Vorschlag {pair.number}", "Bürgerportal"]
 
 
+def save_proposals(w: Workshop, round_: int) -> None:
+    """Every group of ``round_`` saves a proposal (written by its first member)."""
+    groups = db.scalars(select(Pair).where(Pair.workshop_id == w.id, Pair.round == round_))
+    for pair in groups:
+        member = db.get(User, pair.members[0].user_id)
+        assert member is not None
+        name = "Vierergruppe" if round_ == 2 else "Vorschlag"
+        ws.save_proposal(
+            member,
+            pair,
+            f"Gemeinsamer {name} {pair.number}: Wir leben gut vernetzt.",
+            [f"{name} {pair.number}", "Bürgerportal"] if round_ == 2 else proposal_keywords(pair),
+            pair.proposal.version if pair.proposal else 0,
+        )
+
+
 def make_workshop(
     make: Factory,
     tenant: Tenant | None = None,
@@ -59,13 +75,18 @@ def make_workshop(
     facilitator: User | None = None,
     title: str = "Unsere Gemeinde 2035",
     seed: int = 7,
+    group_size: int = 2,
+    with_fours: bool | None = None,
 ) -> WorkshopSetup:
     """A workshop in ``phase``: ``participants`` new members of the tenant take part,
     ``submitted`` of them (default all) submit a draft; for phase pairs the pairs are
     confirmed unless ``confirmed=False``; from plenary on every pair saved a proposal;
     from signing on every aspect is taken up and the first participant is a listed
-    signatory; adopted: they signed."""
+    signatory; adopted: they signed. ``group_size``: step 2 in pairs, trios or fours;
+    ``with_fours`` (default: only for phase fours): a round of four after the pairs, in
+    which every four saved a proposal from plenary on."""
     target = Phase(phase)
+    fours = target == Phase.FOURS if with_fours is None else with_fours
     tenant = tenant or make.municipality(make.region())
     facilitator = facilitator or make.user(tenant, Role.FACILITATOR)
     people = [make.user(tenant, Role.PARTICIPANT) for _ in range(participants)]
@@ -78,6 +99,8 @@ def make_workshop(
             title,
             "Wie sieht unsere Kommune im Jahr 2035 aus?",
             participant_ids=[p.id for p in people],
+            group_size=group_size,
+            with_fours=fours,
         )
         setup = WorkshopSetup(w, tenant, facilitator, people)
         if PHASES.index(target) >= PHASES.index(Phase.INDIVIDUAL):
@@ -94,17 +117,13 @@ def make_workshop(
             ws.open_pairs(facilitator, w, seed=seed)
             if confirmed or target != Phase.PAIRS:
                 ws.confirm_pairs(facilitator, w)
+        if PHASES.index(target) >= PHASES.index(Phase.FOURS):
+            save_proposals(w, 1)
+        if fours and PHASES.index(target) >= PHASES.index(Phase.FOURS):
+            ws.open_fours(facilitator, w)
         if PHASES.index(target) >= PHASES.index(Phase.PLENARY):
-            for pair in db.scalars(select(Pair).where(Pair.workshop_id == w.id)):
-                member = db.get(User, pair.members[0].user_id)
-                assert member is not None
-                ws.save_proposal(
-                    member,
-                    pair,
-                    f"Gemeinsamer Vorschlag {pair.number}: Wir leben gut vernetzt.",
-                    proposal_keywords(pair),
-                    0,
-                )
+            if fours:
+                save_proposals(w, 2)
             ws.open_plenary(facilitator, w)
         if PHASES.index(target) >= PHASES.index(Phase.SIGNING):
             aspects = db.scalars(select(Aspect).where(Aspect.workshop_id == w.id)).all()

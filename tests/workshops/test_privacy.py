@@ -17,6 +17,7 @@ from tests.workshops.conftest import outcome
 from visionswerk.db import db
 from visionswerk.errors import NotAllowed, NotFound
 from visionswerk.tenants.models import Role, User
+from visionswerk.workshops import projector
 from visionswerk.workshops import services as ws
 from visionswerk.workshops.models import Draft, Pair, PairProposal
 
@@ -84,6 +85,7 @@ def readers(sc: Scene) -> dict[str, Callable[[User], Any]]:
         "coverage": lambda a: ws.coverage(a, w),
         "vision_draft": lambda a: ws.vision_draft(a, w),
         "signing_status": lambda a: ws.signing_status(a, w),
+        "room_view (projector)": lambda a: projector.room_view(a, w),
         "my_tasks": lambda a: ws.my_tasks(a),
         "save_draft as someone else": lambda a: ws.save_draft(
             a, w, keywords=["x"], text="y", base_version=0
@@ -189,3 +191,36 @@ def test_in_step_3_all_participants_read_keywords_but_not_other_pairs_draft_text
                 fn(coordinator, s.workshop)
         with pytest.raises(NotAllowed):
             ws.proposal_of(coordinator, pair)
+
+
+@pytest.mark.parametrize("phase", ["individual", "pairs", "plenary", "signing"])
+def test_the_projector_shows_the_room_only_what_every_participant_reads(make, phase) -> None:
+    """The projector view is the facilitator's, but the room reads it: numbers before
+    step 3, and in step 3 nothing beyond a participant's own plenary view."""
+    sc = scene(make, "individual" if phase == "individual" else "pairs", confirmed=False)
+    w = sc.s.workshop
+    with sc.s.scope():
+        if phase != "individual":
+            ws.confirm_pairs(sc.s.facilitator, w)
+            for pair in ws.pairs(sc.s.facilitator, w):
+                member = next(p for p in sc.s.participants if p.id == pair.member_ids[0])
+                ws.save_proposal(member, pair, f"GEHEIMVORSCHLAG {pair.number}", ["x"], 0)
+        if phase in ("plenary", "signing"):
+            ws.open_plenary(sc.s.facilitator, w)
+        if phase == "signing":
+            for a in ws.ledger(sc.s.facilitator, w).aspects:
+                ws.set_aside(sc.s.facilitator, a, "später")
+            ws.save_vision(sc.s.facilitator, w, "Vision", "Text", 0)
+            ws.open_signing(sc.s.facilitator, w)
+        room = outcome(lambda: projector.room_view(sc.s.facilitator, w))
+        assert not leaks(room.replace("GEHEIMVORSCHLAG", "")), phase  # no draft, ever
+        shown = "GEHEIMVORSCHLAG" in room
+        assert shown == (phase == "plenary"), phase
+        if shown:  # exactly what a participant reads on the plenary page
+            seen = outcome(lambda: ws.plenary_overview(sc.s.participants[1], w))
+            for proposal in projector.room_view(sc.s.facilitator, w).proposals:
+                assert proposal.text in seen
+        for reader in [sc.author, *sc.roles.values()]:
+            if reader is not sc.s.facilitator:
+                with pytest.raises((NotAllowed, NotFound)):
+                    projector.room_view(reader, w)

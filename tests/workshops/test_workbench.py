@@ -120,17 +120,46 @@ def test_suggestions_offer_passages_and_groups_but_decide_nothing(make) -> None:
         ws.take_up_at(s.facilitator, aspect, best.start, best.end)
         assert aspect.passage == best.text
         # accepting a (dismissable) suggestion is a person's decision: a group
-        key = next(g for g in hints.groups if set(g.aspect_ids) >= glasfaser).key
-        assert key not in {
-            g.key
-            for g in ws.suggestions(s.facilitator, s.workshop, dismissed=frozenset({key})).groups
-        }
         rest = sorted(glasfaser - {aid})
         group = ws.accept_group(s.facilitator, s.workshop, rest)
         assert group.label == "Glasfaser für alle" and {a.id for a in group.aspects} == set(rest)
         # grouped aspects are not suggested again
         again = ws.suggestions(s.facilitator, s.workshop)
         assert not any(set(g.aspect_ids) & set(rest) for g in again.groups)
+
+
+def test_a_dismissed_suggestion_stays_dismissed_and_is_recorded(make) -> None:
+    s = plenary(make)
+    with s.scope():
+        aspects = ws.ledger(s.facilitator, s.workshop).aspects
+        glasfaser = {a.id for a in aspects if a.label == "Glasfaser für alle"}
+        offered = next(
+            g for g in ws.suggestions(s.facilitator, s.workshop).groups
+            if set(g.aspect_ids) >= glasfaser
+        )  # fmt: skip
+        with pytest.raises(NotAllowed):
+            ws.dismiss_group(s.participants[0], s.workshop, offered.aspect_ids)
+        with pytest.raises(NotFound):  # not this workshop's aspects: nothing stored
+            ws.dismiss_group(s.facilitator, s.workshop, [*offered.aspect_ids, 2**31 - 1])
+        assert ws.dismissed_sets(s.workshop) == []
+        row = ws.dismiss_group(s.facilitator, s.workshop, list(reversed(offered.aspect_ids)))
+        assert row.key == "-".join(str(i) for i in sorted(offered.aspect_ids))
+        assert row.dismissed_by_id == s.facilitator.id and row.dismissed_at is not None
+        assert ws.dismiss_group(s.facilitator, s.workshop, offered.aspect_ids).id == row.id
+        db.commit()  # a later request (another process) reads it from the database
+        again = ws.suggestions(s.facilitator, s.workshop).groups
+        assert not any(set(g.aspect_ids) & set(offered.aspect_ids) for g in again)
+        # one member decided: the rest is still within the dismissed set, still not offered
+        first = next(a for a in aspects if a.id == offered.aspect_ids[0])
+        ws.set_aside_many(s.facilitator, s.workshop, [first.id], "Später.")
+        again = ws.suggestions(s.facilitator, s.workshop).groups
+        assert not any(set(g.aspect_ids) & set(offered.aspect_ids) for g in again)
+        # the suggestion is gone, the aspects are not: they can still be grouped by hand
+        ws.group_aspects(s.facilitator, s.workshop, offered.aspect_ids[1:3], "Von Hand")
+        entries = db.scalars(
+            select(AuditEntry).where(AuditEntry.action == "aspect.dismiss_suggestion")
+        ).all()
+        assert len(entries) == 1 and entries[0].detail["aspects"] == sorted(offered.aspect_ids)
 
 
 def test_participants_read_suggestions_but_cannot_decide(make) -> None:

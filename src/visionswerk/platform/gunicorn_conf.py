@@ -17,3 +17,25 @@ accesslog = "-"
 errorlog = "-"
 logger_class = "visionswerk.platform.logs.GunicornLogger"
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
+
+# Memory: the app (and the step-3 suggestion model wsgi.py warms up) is loaded once in the
+# master and shared copy-on-write by the workers, instead of once per worker.
+preload_app = True
+
+
+def pre_fork(_server, _worker) -> None:  # type: ignore[no-untyped-def]
+    """Move everything loaded so far out of the garbage collector's sight: its passes
+    would otherwise touch (and so copy) every shared page in every worker."""
+    import gc
+
+    gc.freeze()
+
+
+def post_fork(_server, _worker) -> None:  # type: ignore[no-untyped-def]
+    """A worker never uses the master's database connections (a connection shared by two
+    processes mixes their conversations): the pool starts empty in each worker."""
+    from visionswerk.db import SessionFactory
+
+    engine = SessionFactory.kw.get("bind")
+    if engine is not None:
+        engine.dispose(close=False)

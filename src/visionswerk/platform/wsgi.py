@@ -10,6 +10,14 @@ app = create_app()
 
 # Load the step-3 suggestion model and word lists now (≈ 1.6 s CPU once per process), not
 # in the first facilitator's request. Not in create_app: tests and CLI commands never pay.
+import gc  # noqa: E402
+
 from visionswerk.workshops.grouping import warm_up  # noqa: E402
 
-warm_up()
+warm_up(app.config["VISIONSWERK"].redis_url)  # sentence vectors shared through Redis
+# Everything loaded so far (app, models, templates, the word lists and the model) lives as
+# long as the process: moved out of the collector's reach, a full collection no longer
+# walks those objects in the middle of a request (the workbench page's p95 was mostly that,
+# issue 12) and forked workers keep sharing their pages. Requests' garbage is collected as
+# before.
+gc.freeze()

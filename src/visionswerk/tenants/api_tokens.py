@@ -18,6 +18,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from visionswerk.db import db, utcnow
 from visionswerk.errors import InvalidInput, NotFound
@@ -122,10 +123,14 @@ def user_for_token(raw: str, *, record_use: bool = False) -> User | None:
     raw = (raw or "").strip()
     if not raw.startswith(PREFIX) or len(raw) > 200:
         return None
-    token = db.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_token(raw), ApiToken.revoked_at.is_(None)
+    token = (  # one statement: the token, its user and the user's memberships
+        db.execute(
+            select(ApiToken)
+            .where(ApiToken.token_hash == hash_token(raw), ApiToken.revoked_at.is_(None))
+            .options(joinedload(ApiToken.user).joinedload(User.memberships))
         )
+        .unique()
+        .scalar_one_or_none()
     )
     if token is None or not token.user.active:
         return None

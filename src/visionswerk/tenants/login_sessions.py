@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 
 from visionswerk import db as dbmod
 from visionswerk.db import db, utcnow
@@ -88,7 +89,16 @@ class Check:
 def check_login_token(token: str, limits: Limits = DEFAULT_LIMITS) -> Check:
     """The user of a live session, touching its "last seen"; an expired session is
     refused (``expired=True``), deleted and logged."""
-    row = db.scalar(select(LoginSession).where(LoginSession.token_hash == hash_token(token)))
+    # one statement: the session, its user and the user's memberships (every request)
+    row = (
+        db.execute(
+            select(LoginSession)
+            .where(LoginSession.token_hash == hash_token(token))
+            .options(joinedload(LoginSession.user).joinedload(User.memberships))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if row is None or not row.user.active:
         return Check(None)
     now = utcnow()

@@ -19,9 +19,7 @@ from visionswerk.visions.documents import (  # noqa: F401
 )
 from visionswerk.visions.overview import (  # noqa: F401
     CSV_COLUMNS,
-    FILTERS,
     PHASE_LABELS,
-    SORT_KEYS,
     STAGE_LABELS,
     Row,
     csv_bytes,
@@ -29,8 +27,17 @@ from visionswerk.visions.overview import (  # noqa: F401
     overview_regions,
     region_overview,
     row_json,
-    sort_and_filter,
     stage_counts,
+)
+from visionswerk.visions.overview_sql import (  # noqa: F401
+    FILTER_NAMES,
+    PER_PAGE,
+    SORTS,
+    Page,
+    Query,
+    RegionsPage,
+    overview_page,
+    regions_page,
 )
 from visionswerk.visions.parents import (  # noqa: F401
     DiffLine,

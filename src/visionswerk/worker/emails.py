@@ -77,6 +77,7 @@ def time_zone_of(tenant_id: int | None) -> str | None:
 STEP_PAGES = {
     "individual": "entwurf",
     "pairs": "paare",
+    "fours": "paare",  # the page sends a member on to their group of the current round
     "plenary": "alle",
     "signing": "bestaetigung",
     "adopted": "beschlossen",
@@ -87,6 +88,34 @@ def task_link(settings: Settings, tenant_slug: str, workshop_id: int, step: str 
     """A direct link to the step's page of a workshop (the workshop page without a step)."""
     page = STEP_PAGES.get(step or "", "")
     return f"{settings.base_url}/{tenant_slug}/workshops/{workshop_id}/{page}"
+
+
+def group_link(settings: Settings, tenant_slug: str, pair_id: int) -> str:
+    """A direct link to a group's page (a pair of step 2 or a four: ``/<tenant>/paare/<id>``)."""
+    return f"{settings.base_url}/{tenant_slug}/paare/{pair_id}"
+
+
+def deadline_attachment(
+    settings: Settings, tenant: Tenant, workshop: Any, step: str | None, locale: str = "de"
+) -> outbox.Attachment | None:
+    """The step's deadline as a calendar entry for a mail about the step, in the reader's
+    language (``workshops.calendar``: the same entry as the pages' ``.ics``); None when the
+    step has no deadline."""
+    from visionswerk.workshops import calendar
+    from visionswerk.workshops.lifecycle import DEADLINE_PHASES
+
+    if step not in {p.value for p in DEADLINE_PHASES} or workshop.deadline(step) is None:
+        return None
+    entry = calendar.build(
+        workshop,
+        step,  # type: ignore[arg-type]
+        tenant_name=tenant.name,
+        time_zone=tenant.time_zone,
+        link=task_link(settings, tenant.slug, workshop.id, step),
+        base_url=settings.base_url,
+        translate=translations(locale).gettext,
+    )
+    return outbox.Attachment(entry.filename, entry.content, entry.media_type, calendar.PARAMS)
 
 
 def locale_of(user: User | None) -> str:
@@ -171,6 +200,7 @@ class Shared:
     subject: str
     text: str
     html: str
+    attachments: tuple[outbox.Attachment, ...] = ()  # the same files for everyone
 
     def personal(self, name: str, unsubscribe: str) -> tuple[str, str, str]:
         def fill(s: str, name: str, link: str) -> str:
@@ -219,4 +249,6 @@ def outbox_row(
         "List-Unsubscribe": f"<{unsubscribe}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
-    return outbox.email_values(key, to.email, subject, text, html, tenant_id, headers=headers)
+    return outbox.email_values(
+        key, to.email, subject, text, html, tenant_id, headers=headers, attachments=mail.attachments
+    )

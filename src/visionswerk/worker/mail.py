@@ -52,12 +52,13 @@ def build_message(settings: Settings, email: OutgoingEmail) -> EmailMessage:
     """
     from cryptography.fernet import InvalidToken
 
-    from visionswerk.worker.outbox import unseal
+    from visionswerk.worker.outbox import unseal, unseal_attachments
 
     try:
         text = unseal(settings.secret_key, email.text)
         html = unseal(settings.secret_key, email.html) if email.html else None
         headers = json.loads(unseal(settings.secret_key, email.headers)) if email.headers else {}
+        attachments = unseal_attachments(settings.secret_key, email.attachments)
     except InvalidToken:
         raise PermanentError(
             "body cannot be decrypted: SECRET_KEY changed since queueing"
@@ -76,6 +77,15 @@ def build_message(settings: Settings, email: OutgoingEmail) -> EmailMessage:
     msg.set_content(text)
     if html:
         msg.add_alternative(html, subtype="html")
+    for a in attachments:  # the message becomes multipart/mixed: text + html, then the files
+        maintype, _, subtype = a.media_type.partition("/")
+        msg.add_attachment(
+            a.content,
+            maintype=maintype,
+            subtype=subtype,
+            filename=a.filename,
+            params=dict(a.params),
+        )
     return msg
 
 

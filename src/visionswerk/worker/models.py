@@ -46,6 +46,9 @@ class OutgoingEmail(Base):
     html: Mapped[str | None] = mapped_column(Text)
     # Extra headers (List-Unsubscribe …) as sealed JSON, or None.
     headers: Mapped[str | None] = mapped_column(Text)
+    # Files attached (a step's deadline as .ics) as sealed JSON like the body, or None;
+    # emptied once sent. See ``outbox.Attachment``.
+    attachments: Mapped[str | None] = mapped_column(Text)
     # Stable across every attempt: a re-sent copy carries the same Message-ID and Date,
     # so receiving systems can recognise it as the same message.
     message_id: Mapped[str] = mapped_column(String(250), unique=True)

@@ -13,7 +13,12 @@ the cursor row is locked while a scan runs, so a concurrent one reads on after i
   (what to do now);
 * ``workshop.move`` to signing → account signatories of the frozen version:
   ``signature_requested``;
-* ``workshop.pairs_confirm`` → every pair member: ``pair_assigned`` (partners' names);
+* ``workshop.move`` to fours (the round of four begins) → every member of a four:
+  ``step_opened`` with "Ihre Vierergruppe" (the other members' names), a link to the
+  four's page (``emails.group_link``), the deadline and its calendar entry;
+* ``workshop.pairs_confirm`` → every member of a round-1 group: ``pair_assigned``
+  (partners' names) — never the fours, even when the scan runs after the round of four
+  began;
 * ``signatory.add`` (an account) → that signatory: ``signature_requested``.
   Signature requests are keyed ``notify:sign:<version>:<user>``: one per version and person,
   whether the move to signing (accounts listed again for a new round) or ``signatory.add``
@@ -28,6 +33,7 @@ mails from here; ``digest.py`` summarises for them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from sqlalchemy import func, or_, select
@@ -77,13 +83,26 @@ def _recipients(entry: AuditEntry) -> list[tuple[int, str, Workshop, dict[str, o
         return []
     if entry.action == "workshop.pairs_confirm":
         out: list[tuple[int, str, Workshop, dict[str, object]]] = []
-        for pair in db.scalars(select(Pair).where(Pair.workshop_id == w.id)):
+        for pair in db.scalars(
+            select(Pair).where(Pair.workshop_id == w.id, Pair.round == 1).order_by(Pair.number)
+        ):
             names = {m.user_id: m.user.display_name for m in pair.members}
             for uid in names:
                 partners = [n for other, n in names.items() if other != uid]
                 out.append((uid, "pair_assigned", w, {"partners": partners}))
         return out
     to = Phase(str(entry.detail.get("to")))
+    if to == Phase.FOURS:
+        out = []
+        for four in db.scalars(
+            select(Pair).where(Pair.workshop_id == w.id, Pair.round == 2).order_by(Pair.number)
+        ):
+            names = {m.user_id: m.user.display_name for m in four.members}
+            for uid in names:
+                partners = [n for other, n in names.items() if other != uid]
+                extra = {"step": to.value, "partners": partners, "group_id": four.id}
+                out.append((uid, "step_opened", w, extra))
+        return out
     if to in STEP_MAILS:
         deadline = w.deadline(to) if to != Phase.ADOPTED else None
         return [
@@ -157,16 +176,29 @@ def _queue_entry(settings: Settings, tenant: Tenant, entry: AuditEntry) -> list[
         cache = (name, locale, w.id, repr(sorted(extra.items())))
         if cache not in shared:
             step = STEP_OF_MAIL.get(name) or extra.get("step")
-            shared[cache] = emails.prepare(
+            # the step's deadline as a calendar entry to import, when it has one
+            entry = emails.deadline_attachment(settings, tenant, w, step, locale)  # type: ignore[arg-type]
+            # the round of four: the link goes to the four's own page
+            group_id = extra.get("group_id")
+            given = {k: v for k, v in extra.items() if k != "group_id"}
+            context = {"deadline": w.deadline(step) if entry else None, **given}
+            link = (
+                emails.group_link(settings, tenant.slug, group_id)  # type: ignore[arg-type]
+                if group_id is not None
+                else emails.task_link(settings, tenant.slug, w.id, step)  # type: ignore[arg-type]
+            )
+            mail = emails.prepare(
                 name,
                 locale,
                 tenant_id=tenant.id,
                 tenant_name=tenant.name,
                 time_zone=tenant.time_zone,
-                link=emails.task_link(settings, tenant.slug, w.id, step),  # type: ignore[arg-type]
+                link=link,
                 workshop=w,
-                **extra,
+                calendar=entry is not None,
+                **context,
             )
+            shared[cache] = dataclasses.replace(mail, attachments=(entry,) if entry else ())
         to = emails.Recipient(uid, address, display_name, locale, tokens[uid])
         rows.append(emails.outbox_row(settings, key, to, shared[cache], tenant_id=tenant.id))
     return outbox.queue_many(rows)

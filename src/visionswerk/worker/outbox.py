@@ -32,6 +32,7 @@ Delivery guarantees, honestly stated:
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -66,6 +67,58 @@ SWEEP_BATCH = 500
 KEEP_FINISHED = dt.timedelta(days=90)
 
 MAX_SUBJECT = 300
+#: Attachments are small files we make ourselves (a calendar entry: a few hundred bytes);
+#: the limit keeps a mistake from filling the outbox table.
+MAX_ATTACHMENTS_SIZE = 256 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class Attachment:
+    """A file attached to a mail: name, bytes and media type (``text/calendar``), with
+    extra Content-Type parameters (``{"method": "PUBLISH"}``)."""
+
+    filename: str
+    content: bytes
+    media_type: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "filename": self.filename,
+            "media_type": self.media_type,
+            "params": dict(self.params),
+            "content": base64.b64encode(self.content).decode("ascii"),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Attachment:
+        params = data.get("params") or {}
+        assert isinstance(params, dict)
+        return cls(
+            filename=str(data["filename"]),
+            content=base64.b64decode(str(data["content"])),
+            media_type=str(data["media_type"]),
+            params=tuple(sorted((str(k), str(v)) for k, v in params.items())),
+        )
+
+
+def seal_attachments(
+    secret_key: str, attachments: list[Attachment] | tuple[Attachment, ...]
+) -> str | None:
+    """The attachments as they are stored: sealed like the body (they may say more about a
+    workshop than the subject), or None without any."""
+    if not attachments:
+        return None
+    if sum(len(a.content) for a in attachments) > MAX_ATTACHMENTS_SIZE:
+        raise ValueError(f"attachments larger than {MAX_ATTACHMENTS_SIZE} bytes")
+    return seal(secret_key, json.dumps([a.as_json() for a in attachments]))
+
+
+def unseal_attachments(secret_key: str, sealed: str | None) -> list[Attachment]:
+    """Raises ``cryptography.fernet.InvalidToken`` when SECRET_KEY changed meanwhile."""
+    if not sealed:
+        return []
+    return [Attachment.from_json(item) for item in json.loads(unseal(secret_key, sealed))]
 
 
 def now() -> dt.datetime:
@@ -114,8 +167,10 @@ def email_values(
     *,
     at: dt.datetime | None = None,
     headers: dict[str, str] | None = None,
+    attachments: list[Attachment] | tuple[Attachment, ...] = (),
 ) -> dict[str, object]:
-    """The row :func:`queue_email` inserts: body and headers sealed, subject shortened."""
+    """The row :func:`queue_email` inserts: body, headers and attachments sealed,
+    subject shortened."""
     settings = _settings()
     when = at or now()
     if len(subject) > MAX_SUBJECT:
@@ -128,6 +183,7 @@ def email_values(
         "text": seal(settings.secret_key, text),
         "html": seal(settings.secret_key, html) if html is not None else None,
         "headers": seal(settings.secret_key, json.dumps(headers)) if headers else None,
+        "attachments": seal_attachments(settings.secret_key, attachments),
         "message_id": message_id_for(settings.mail_sender),
         "status": EmailStatus.PENDING,
         "attempts": 0,
@@ -196,6 +252,7 @@ def queue_email(
     *,
     at: dt.datetime | None = None,
     headers: dict[str, str] | None = None,
+    attachments: list[Attachment] | tuple[Attachment, ...] = (),
 ) -> OutgoingEmail:
     """Record an email in the caller's transaction and deliver it after the commit.
 
@@ -203,11 +260,14 @@ def queue_email(
     any later one) changes nothing, enqueues nothing and returns the existing row. A
     transaction that rolls back leaves no row and enqueues nothing.
 
-    ``text`` and ``html`` are stored encrypted (they hold single-use links whose tokens
-    the database otherwise keeps only as hashes) and wiped once the mail is sent;
+    ``text``, ``html`` and ``attachments`` are stored encrypted (they hold single-use
+    links whose tokens the database otherwise keeps only as hashes) and wiped once the
+    mail is sent;
     ``to`` and ``subject`` are stored as they are, so subjects must hold no secrets.
     """
-    values = email_values(key, to, subject, text, html, tenant_id, at=at, headers=headers)
+    values = email_values(
+        key, to, subject, text, html, tenant_id, at=at, headers=headers, attachments=attachments
+    )
     new_id = _insert_if_absent(values)
     if new_id is None:
         existing = db.scalar(select(OutgoingEmail).where(OutgoingEmail.idempotency_key == key))
@@ -311,7 +371,7 @@ def _finish(email_id: int, token: str, **values: object) -> bool:
 
 
 def mark_sent(email_id: int, token: str, *, at: dt.datetime | None = None) -> bool:
-    """Record the delivery and wipe the body (it may hold single-use links)."""
+    """Record the delivery and wipe the body and attachments (it may hold single-use links)."""
     return _finish(
         email_id,
         token,
@@ -321,6 +381,7 @@ def mark_sent(email_id: int, token: str, *, at: dt.datetime | None = None) -> bo
         text="",
         html=None,
         headers=None,
+        attachments=None,
     )
 
 

@@ -1,14 +1,19 @@
 """Deadline reminders.
 
 A beat task (``visionswerk.send_reminders``, every 10 minutes) calls :func:`sweep`. For each
-workshop in a step with a deadline (individual, pairs, signing) and the workshop's offsets
-(hours before the deadline, default 48 and 24), the *slot* of an offset is due from
+workshop in a step with a deadline (individual, pairs, the round of four, signing) and the
+workshop's offsets (hours before the deadline, default 48 and 24), the *slot* of an offset
+is due from
 ``deadline - offset`` until the deadline; only the latest due slot is sent (a workshop
 created 30 h before its deadline gets the 24 h reminder, not both). A reminder goes only
 to people with something still to do in that step:
 
 * individual: participants whose step-1 draft is not submitted;
-* pairs (after confirmation): pair members who have not marked the proposal ready;
+* pairs (after confirmation): members of a round-1 group (``PairMember.round == 1``) who
+  have not marked its proposal ready;
+* fours (the round of four, ``deadline_fours``): members of a four (round 2) who have not
+  marked the four's proposal ready — the mail says "Ihre Vierergruppe …" and links to the
+  four's page (``emails.group_link``), so it is rendered once per four and locale;
 * signing: account signatories of the current version who have not signed.
 
 Exactly once per person, step and slot: the outbox key ``reminder:<workshop>:<user>:<step>:<slot>``
@@ -44,7 +49,9 @@ from visionswerk.workshops.models import (
 )
 from visionswerk.workshops.signing import current_version
 
-REMINDED = (Phase.INDIVIDUAL, Phase.PAIRS, Phase.SIGNING)
+REMINDED = (Phase.INDIVIDUAL, Phase.PAIRS, Phase.FOURS, Phase.SIGNING)
+#: The round whose groups a step's reminders go to (step 2: the pairs, then the fours).
+ROUND_OF = {Phase.PAIRS: 1, Phase.FOURS: 2}
 #: Outbox rows per INSERT.
 BATCH = 500
 
@@ -86,11 +93,14 @@ def pending_users(workshop: Workshop) -> Select[tuple[int]] | None:
             Participation.workshop_id == workshop.id,
             Participation.user_id.not_in(submitted),
         )
-    if workshop.phase == Phase.PAIRS:
-        if not workshop.step1_closed:
+    if workshop.phase in ROUND_OF:
+        round_ = ROUND_OF[workshop.phase]
+        if not workshop.step1_closed or workshop.current_round != round_:
             return None
         return select(PairMember.user_id).where(
-            PairMember.workshop_id == workshop.id, PairMember.ready_at.is_(None)
+            PairMember.workshop_id == workshop.id,
+            PairMember.round == round_,
+            PairMember.ready_at.is_(None),
         )
     if workshop.phase == Phase.SIGNING:
         version = current_version(workshop)
@@ -116,6 +126,7 @@ def _candidate_tenants(now: dt.datetime) -> list[int]:
     deadline = (
         (Workshop.phase == Phase.INDIVIDUAL) & (Workshop.deadline_individual > now)
         | (Workshop.phase == Phase.PAIRS) & (Workshop.deadline_pairs > now)
+        | (Workshop.phase == Phase.FOURS) & (Workshop.deadline_fours > now)
         | (Workshop.phase == Phase.SIGNING) & (Workshop.deadline_signing > now)
     )
     return sorted(
@@ -139,16 +150,23 @@ def due_reminders(now: dt.datetime) -> list[Due]:
     return result
 
 
-def _unsent(w: Workshop, slot: int) -> list[tuple[int, str, str, str, str | None]]:
-    """(user id, email, name, locale, token salt) of those who get the workshop's reminder now and
-    have not got it yet: the outbox key is compared in SQL, before anything is rendered."""
+def _unsent(w: Workshop, slot: int) -> list[tuple[int, str, str, str, str | None, int | None]]:
+    """(user id, email, name, locale, token salt, four) of those who get the workshop's
+    reminder now and have not got it yet: the outbox key is compared in SQL, before anything
+    is rendered. ``four``: the id of their four in the round of four, else None."""
     pending = pending_users(w)
     if pending is None:
         return []
     key = literal(f"reminder:{w.id}:") + cast(User.id, String) + literal(f":{w.phase.value}:{slot}")
+    fours = w.phase == Phase.FOURS
     stmt = (
         select(
-            User.id, User.email, User.display_name, User.locale, NotificationPreference.token_salt
+            User.id,
+            User.email,
+            User.display_name,
+            User.locale,
+            NotificationPreference.token_salt,
+            PairMember.pair_id if fours else literal(None),
         )
         .outerjoin(NotificationPreference, NotificationPreference.user_id == User.id)
         .where(
@@ -159,27 +177,40 @@ def _unsent(w: Workshop, slot: int) -> list[tuple[int, str, str, str, str | None
         )
         .order_by(User.id)
     )
+    if fours:
+        stmt = stmt.join(
+            PairMember,
+            (PairMember.user_id == User.id)
+            & (PairMember.workshop_id == w.id)
+            & (PairMember.round == 2),
+        )
     return [tuple(row) for row in db.execute(stmt)]  # type: ignore[misc]
 
 
 def _sweep_workshop(settings: Settings, tenant: Tenant, w: Workshop, slot: int) -> list[str]:
-    """Queue one workshop's due reminders: one rendering per locale, one INSERT per batch."""
+    """Queue one workshop's due reminders: one rendering per locale (in the round of four:
+    per four and locale, the link goes to the four's page), one INSERT per batch."""
     people = _unsent(w, slot)
     salts = {p[0]: p[4] for p in people if p[4] is not None}
     tokens = preferences.tokens_for(settings, [p[0] for p in people], salts)
     step = w.phase.value
-    shared: dict[str, emails.Shared] = {}
+    shared: dict[tuple[str, int | None], emails.Shared] = {}
     rows = []
-    for user_id, address, name, locale, _salt in people:
+    for user_id, address, name, locale, _salt, four in people:
         locale = locale if locale in emails.LOCALES else "de"
-        if locale not in shared:
-            shared[locale] = emails.prepare(
+        if (locale, four) not in shared:
+            link = (
+                emails.group_link(settings, tenant.slug, four)
+                if four is not None
+                else emails.task_link(settings, tenant.slug, w.id, step)
+            )
+            shared[locale, four] = emails.prepare(
                 "reminder",
                 locale,
                 tenant_id=tenant.id,
                 tenant_name=tenant.name,
                 time_zone=tenant.time_zone,
-                link=emails.task_link(settings, tenant.slug, w.id, step),
+                link=link,
                 workshop=w,
                 step=step,
                 deadline=w.deadline(w.phase),
@@ -187,7 +218,7 @@ def _sweep_workshop(settings: Settings, tenant: Tenant, w: Workshop, slot: int) 
             )
         to = emails.Recipient(user_id, address, name, locale, tokens[user_id])
         key = Due(w.id, user_id, step, slot).key
-        rows.append(emails.outbox_row(settings, key, to, shared[locale], tenant_id=tenant.id))
+        rows.append(emails.outbox_row(settings, key, to, shared[locale, four], tenant_id=tenant.id))
     keys = []
     for start in range(0, len(rows), BATCH):
         keys += outbox.queue_many(rows[start : start + BATCH])

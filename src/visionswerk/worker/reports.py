@@ -46,6 +46,7 @@ from visionswerk.tenants.policy import can, require, roles_in, rule
 from visionswerk.tenants.scoping import tenant_scope
 from visionswerk.worker import emails
 from visionswerk.worker.models import Report, ReportKind, ReportStatus
+from visionswerk.workshops import pairing
 from visionswerk.workshops.models import (
     Aspect,
     AspectSource,
@@ -560,10 +561,10 @@ def process_context(w: Workshop) -> dict[str, Any]:
     participants = db.scalar(
         select(func.count()).select_from(Participation).where(Participation.workshop_id == w.id)
     )
-    pairs = db.scalars(
+    groups = db.scalars(
         select(Pair)
         .where(Pair.workshop_id == w.id)
-        .order_by(Pair.number)
+        .order_by(Pair.round, Pair.number)
         .options(
             selectinload(Pair.members),
             selectinload(Pair.proposal)
@@ -574,48 +575,111 @@ def process_context(w: Workshop) -> dict[str, Any]:
             .joinedload(Comment.author),
         )
     ).all()
-    pair_numbers = {p.id: p.number for p in pairs}
-    sizes = {p.number: len(p.members) for p in pairs}  # a trio is named as three
+    # round 1: the groups of step 2; round 2: the fours (numbered from 1 again, so a group
+    # is known by its id, never by its number alone)
+    pairs = [g for g in groups if g.round == 1]
+    fours = [g for g in groups if g.round == 2]
+    origin = {g.id: _group(g) for g in groups}
     aspects = db.scalars(
         select(Aspect).where(Aspect.workshop_id == w.id).order_by(Aspect.position, Aspect.id)
     ).all()
+    from visionswerk.workshops.signing import version_by_id
+
+    # the parent version an aspect comes from, by its number (read across tenants)
+    parent_numbers = {
+        vid: v.number
+        for vid in {a.parent_version_id for a in aspects if a.parent_version_id}
+        if (v := version_by_id(vid)) is not None
+    }
     coverage = []
-    for p in pairs:
+    for p in groups:
         mine = [a for a in aspects if a.source == AspectSource.PROPOSAL and a.pair_id == p.id]
         taken = sum(1 for a in mine if a.status == AspectStatus.TAKEN_UP)
-        coverage.append({"number": p.number, "taken_up": taken, "total": len(mine)})
+        coverage.append({**origin[p.id], "taken_up": taken, "total": len(mine)})
     # names only of those who agreed to stand in the documentation (their draft says so)
     consented = db.scalars(
         select(Draft).where(Draft.workshop_id == w.id, Draft.name_in_documentation)
     ).all()
     named = {d.id: d.author.display_name for d in consented}
     people = {d.author_id: d.author.display_name for d in consented}
-    # the proposals belong to their pairs until step 3 opens them to everybody
+    # the proposals belong to their groups until step 3 opens them to everybody — those
+    # of the last round (plenary_overview): after a round of four the fours', while the
+    # pairs' proposals stay with their pairs
     shared = w.phase in LATE_PHASES
-    proposals = [_proposal(w, p, people) for p in (pairs if shared else [])]
+    last_round = [g for g in groups if g.round == w.current_round]
+    proposals = [_proposal(w, p, people) for p in (last_round if shared else [])]
     # step-1 aspects: the keyword, with its author's name only where they agreed
     ledger = [
         {
             "label": a.label,
-            "source": "draft" if a.source == AspectSource.DRAFT else "proposal",
+            "source": a.source.value,
+            "parent": parent_numbers.get(a.parent_version_id),
             "author": named.get(a.draft_id) if a.source == AspectSource.DRAFT else None,
-            "pair": pair_numbers.get(a.pair_id) if a.pair_id else None,
+            "group": origin.get(a.pair_id) if a.pair_id else None,
             "status": a.status.value,
             "passage": a.passage,
             "reason": a.reason,
         }
         for a in aspects
     ]
+    signed = _signed_version(w)
     return {
+        **signed,
         "steps": steps,
         "participants": participants or 0,
         "pair_count": len(pairs),
         "proposals": proposals,
         "proposals_shared": shared,
+        "proposals_round": w.current_round,
         "ledger": ledger,
         "coverage": coverage,
-        "group_sizes": sizes,
+        "fours": _fours(w, steps, pairs, fours) if w.fours_opened_at is not None else None,
+        # the variant the workshop ran (issue 14: adapt the steps), as everybody read it
+        "remainder_rule": pairing.remainder_rule(w.group_size),
         "adopted": _adopted_version(w) if w.phase == Phase.ADOPTED else None,
+    }
+
+
+def _group(g: Pair) -> dict[str, Any]:
+    """How the documentation names a group: its round, number and size (a trio of step 2
+    is named as three; a four is a "Vierergruppe" however many pairs joined it)."""
+    return {"id": g.id, "round": g.round, "number": g.number, "size": len(g.members)}
+
+
+def _fours(
+    w: Workshop, steps: list[tuple[str, dt.datetime]], pairs: list[Pair], fours: list[Pair]
+) -> dict[str, Any]:
+    """The round of four: when it began and ended, and which pairs merged into which four."""
+    began = w.fours_opened_at
+    # it ended with the next move after it began (to step 3)
+    ended = next((at for step, at in steps if step != "fours" and began and at > began), None)
+    return {
+        "began": began,
+        "ended": ended,
+        "rule": pairing.FOURS_RULE,
+        "groups": [
+            {
+                **_group(four),
+                "pairs": [_group(p) for p in pairs if p.merged_into_id == four.id],
+            }
+            for four in fours
+        ],
+    }
+
+
+def _signed_version(w: Workshop) -> dict[str, Any]:
+    """How many signed the workshop's latest version, and how many of them on paper."""
+    from visionswerk.workshops.models import Signature, SignatureKind
+    from visionswerk.workshops.signing import current_version
+
+    version = current_version(w)
+    if version is None:
+        return {"signature_count": None, "paper_signatures": 0, "signed_version": None}
+    kinds = list(db.scalars(select(Signature.kind).where(Signature.version_id == version.id)))
+    return {
+        "signature_count": len(kinds),
+        "paper_signatures": kinds.count(SignatureKind.PAPER),
+        "signed_version": version.number,
     }
 
 
@@ -625,7 +689,7 @@ def _proposal(w: Workshop, pair: Pair, people: dict[int, str]) -> dict[str, Any]
     ``people`` (who agreed to be named) has it; the facilitators' as "Moderation"."""
     proposal = pair.proposal
     if proposal is None:
-        return {"number": pair.number, "keywords": [], "html": "", "strengths": [], "comments": []}
+        return {**_group(pair), "keywords": [], "html": "", "strengths": [], "comments": []}
 
     def who(user: User | None) -> dict[str, Any]:
         if user is None:
@@ -634,7 +698,7 @@ def _proposal(w: Workshop, pair: Pair, people: dict[int, str]) -> dict[str, Any]
         return {"name": name, "facilitator": name is None and manages(user, w)}
 
     return {
-        "number": pair.number,
+        **_group(pair),
         "keywords": proposal.keywords,
         "html": Markup(render_markdown(proposal.text)),
         "strengths": [{"note": s.note, **who(s.user)} for s in proposal.strengths],

@@ -19,6 +19,7 @@ from visionswerk.i18n import N_
 from visionswerk.tenants import audit
 from visionswerk.tenants.models import User
 from visionswerk.tenants.policy import can, require
+from visionswerk.workshops import live
 from visionswerk.workshops import text as texts
 from visionswerk.workshops._common import in_scope, save_if_unchanged
 from visionswerk.workshops.models import Draft, Participation, Phase, Workshop
@@ -198,6 +199,7 @@ def submit_draft(actor: User, workshop: Workshop) -> Draft:
         draft.submitted_at = utcnow()
         db.flush()
         audit.record(actor, workshop.tenant_id, "draft.submit", draft, workshop_id=workshop.id)
+        live.changed(workshop)  # the projector counts it
     return draft
 
 
@@ -214,6 +216,7 @@ def withdraw_submission(actor: User, workshop: Workshop) -> Draft:
     draft.submitted_at = None
     db.flush()
     audit.record(actor, workshop.tenant_id, "draft.withdraw", draft, workshop_id=workshop.id)
+    live.changed(workshop)
     return draft
 
 

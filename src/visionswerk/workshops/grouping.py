@@ -12,6 +12,9 @@ Pure functions (no Flask, no database), deterministic, offline:
 * :func:`suggest_passages` — character spans of the vision's sentences that seem to carry an
   aspect, best first.
 
+The sentence vectors are cached (``workshops/vectors.py``: per process, and in Redis when
+the WSGI entry configures it) — a cache of the same values, so results do not depend on it.
+
 Nothing is decided here: the facilitator accepts, edits or dismisses what these suggest.
 The thresholds were tuned on ``benchmarks/grouping_data/dev.txt`` and checked on the held-out
 ``test.txt`` (``benchmarks/grouping.py``).
@@ -27,6 +30,8 @@ from functools import lru_cache
 
 import numpy as np
 import Stemmer  # PyStemmer: the Snowball stemmers in C
+
+from visionswerk.workshops import vectors as vector_store
 
 __all__ = [
     "sentence_spans",
@@ -285,22 +290,29 @@ def _encoder():
         return _model
 
 
+def _encode(texts: list[str]) -> np.ndarray:
+    model = _encoder()
+    with _model_lock:  # one forward pass at a time: the backend keeps scratch buffers
+        return np.asarray(model.encode(texts), dtype=np.float32)
+
+
 def embed(texts: list[str]) -> np.ndarray:
-    """L2-normalised 512-dimensional vectors, one row per text (empty texts: zero rows)."""
+    """L2-normalised 512-dimensional vectors, one row per text (empty texts: zero rows).
+    A text embedded before comes from the vector store (``vectors``: this process, and
+    Redis when configured) — the same vector, not computed again."""
     vectors = np.zeros((len(texts), 512), dtype=np.float32)
     wanted = [i for i, t in enumerate(texts) if t.strip()]
     if wanted:
-        model = _encoder()
-        with _model_lock:  # one forward pass at a time: the backend keeps scratch buffers
-            out = np.asarray(model.encode([texts[i] for i in wanted]), dtype=np.float32)
-        vectors[wanted] = out
+        vectors[wanted] = vector_store.vectors([texts[i] for i in wanted], _encode)
     return vectors
 
 
-def warm_up() -> None:
+def warm_up(redis_url: str | None = None) -> None:
     """Load the model and the word lists now (about 1.6 s of CPU once per process), e.g. when
-    a worker or web process starts, so that the first request does not wait for it."""
-    embed(["Glasfaser"])
+    a worker or web process starts, so that the first request does not wait for it; with
+    ``redis_url`` the vectors of texts embedded before are shared through Redis."""
+    vector_store.configure(redis_url)
+    _encode(["Glasfaser"])
     _thesaurus()
     _themes()
 

@@ -74,6 +74,9 @@ class PairShare:
     number: int
     member_names: list[str]
     share: Share
+    round: int = 1  # 2: a four of the round of four
+    merged_into_id: int | None = None  # a pair: the four it merged into
+    member_ids: tuple[int, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,6 +97,25 @@ class Coverage:
     per_participant: list[ParticipantShare]
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class AspectRecord:
+    """An aspect as plain values, for pages that only read the ledger: loading 300 ORM
+    objects (with their pairs) costs more than rendering them (issue 12, "Speed")."""
+
+    id: int
+    workshop_id: int
+    label: str
+    source: AspectSource
+    participant_id: int | None
+    pair_id: int | None
+    pair_number: int | None
+    group_id: int | None
+    status: AspectStatus
+    passage: str | None
+    reason: str | None
+    parent_version_id: int | None = None  # a statement of the parent vision
+
+
 @dataclasses.dataclass(frozen=True)
 class Ledger:
     aspects: list[Aspect]  # ordered: step-1 aspects by participant, then pairs' aspects
@@ -106,13 +128,38 @@ class Ledger:
         return self.coverage.overall.open
 
 
+_KEY_PREFIX = {AspectSource.DRAFT: "d", AspectSource.PROPOSAL: "p", AspectSource.PARENT: "v"}
+
+
 def _key(source: AspectSource, ref: int, label: str) -> str:
-    return f"{'d' if source == AspectSource.DRAFT else 'p'}{ref}:{texts.casefold(label)}"[:400]
+    return f"{_KEY_PREFIX[source]}{ref}:{texts.casefold(label)}"[:400]
+
+
+def _label_of(statement: str) -> str:
+    """A parent statement as an aspect's label (at most 200 characters)."""
+    return statement if len(statement) <= 200 else statement[:199].rstrip() + "…"
+
+
+def parent_rows(workshop: Workshop) -> list[tuple[AspectSource, int, str, dict[str, int | None]]]:
+    """Where the workshop chose to start step 3 from the parent vision: its statements,
+    with the parent version as provenance (none otherwise)."""
+    if not workshop.start_from_parent or workshop.parent_vision_version_id is None:
+        return []
+    from visionswerk.visions.documents import load_any, statements  # visions import us
+
+    parent = load_any(workshop.parent_vision_version_id)
+    if parent is None:
+        return []
+    return [
+        (AspectSource.PARENT, parent.id, _label_of(s), {"parent_version_id": parent.id})
+        for s in statements(parent.text)
+    ]
 
 
 def ensure_aspects(workshop: Workshop) -> int:
-    """Create the missing aspects from submitted drafts' and proposals' keywords;
-    existing ones (and their decisions) are kept. Returns how many were created."""
+    """Create the missing aspects from the parent vision's statements (where the workshop
+    starts from them), submitted drafts' and proposals' keywords; existing ones (and
+    their decisions) are kept. Returns how many were created."""
     existing = set(db.scalars(select(Aspect.key).where(Aspect.workshop_id == workshop.id)))
     position = len(existing)
     created = 0
@@ -127,7 +174,7 @@ def ensure_aspects(workshop: Workshop) -> int:
         .where(PairProposal.workshop_id == workshop.id)
         .order_by(Pair.number)
     ).all()
-    rows: list[tuple[AspectSource, int, str, dict[str, int | None]]] = []
+    rows = parent_rows(workshop)
     for d in drafts:
         for kw in d.keywords:
             rows.append(
@@ -169,12 +216,27 @@ def _aspects(workshop: Workshop) -> list[Aspect]:
     )
 
 
-def ledger(actor: User, workshop: Workshop) -> Ledger:
+def _records(workshop: Workshop) -> list[AspectRecord]:
+    rows = db.execute(
+        select(
+            Aspect.id, Aspect.workshop_id, Aspect.label, Aspect.source, Aspect.participant_id,
+            Aspect.pair_id, Pair.number, Aspect.group_id, Aspect.status, Aspect.passage,
+            Aspect.reason, Aspect.parent_version_id,
+        )
+        .outerjoin(Pair, Pair.id == Aspect.pair_id)
+        .where(Aspect.workshop_id == workshop.id)
+        .order_by(Aspect.position, Aspect.id)
+    )  # fmt: skip
+    return [AspectRecord(*r) for r in rows]
+
+
+def ledger(actor: User, workshop: Workshop, *, records: bool = False) -> Ledger:
     """The aspects with provenance and decisions, the groups, and coverage
-    (``ledger.read``: facilitators and participants from step 3 on)."""
+    (``ledger.read``: facilitators and participants from step 3 on). ``records``: the
+    aspects as read-only :class:`AspectRecord` (a page), not ORM objects (to change)."""
     in_scope(workshop)
     require(actor, "ledger.read", workshop)
-    aspects = _aspects(workshop)
+    aspects: list = _records(workshop) if records else _aspects(workshop)  # type: ignore[type-arg]
     groups = list(
         db.scalars(
             select(AspectGroup)
@@ -221,12 +283,21 @@ def _share(aspects: list[Aspect]) -> Share:
 def _coverage(
     workshop: Workshop, aspects: list[Aspect], people: dict[int, Contributor]
 ) -> Coverage:
-    pairs = db.scalars(
-        select(Pair)
+    # the groups of both rounds with their members in one query (columns, not ORM
+    # objects): pairs first, then the fours
+    names: dict[tuple[int, int, int, int | None], list[tuple[int, str]]] = {}
+    for pid, number, round_, merged, uid, name in db.execute(
+        select(
+            Pair.id, Pair.number, Pair.round, Pair.merged_into_id, User.id, User.display_name
+        )
+        .outerjoin(PairMember, PairMember.pair_id == Pair.id)
+        .outerjoin(User, User.id == PairMember.user_id)
         .where(Pair.workshop_id == workshop.id)
-        .order_by(Pair.number)
-        .options(selectinload(Pair.members).joinedload(PairMember.user))
-    ).all()
+        .order_by(Pair.round, Pair.number, PairMember.id)
+    ):  # fmt: skip
+        members = names.setdefault((pid, number, round_, merged), [])
+        if name is not None:
+            members.append((uid, name))
     by_pair: dict[int | None, list[Aspect]] = {}
     by_person: dict[int | None, list[Aspect]] = {}
     for a in aspects:  # one pass, not one per pair and person (300 aspects × 60)
@@ -234,13 +305,12 @@ def _coverage(
         by_person.setdefault(a.participant_id, []).append(a)
     per_pair = [
         PairShare(
-            pair_id=p.id,
-            number=p.number,
-            member_names=[m.user.display_name for m in p.members],
-            share=_share(by_pair.get(p.id, [])),
+            pair_id=pid, number=number, member_names=[n for _, n in members],
+            share=_share(by_pair.get(pid, [])), round=round_, merged_into_id=merged,
+            member_ids=tuple(uid for uid, _ in members),
         )
-        for p in pairs
-    ]
+        for (pid, number, round_, merged), members in names.items()
+    ]  # fmt: skip
     authors = {
         a.participant_id
         for a in aspects

@@ -10,10 +10,20 @@ audit log (``workshop.move`` with ``from``/``to``). Allowed moves:
 
 ====================  ======================================================
 preparation → individual   at least two participants
+preparation → plenary      starts from the parent vision's statements (chosen in
+                           preparation, a parent set); steps 1 and 2 are left out
 individual → pairs         at least two submitted drafts; proposes pairs
+individual → plenary       leaves out step 2 (chosen in preparation): one to three
+                           submitted drafts; closes step 1, creates the ledger
 pairs → individual         only before the pairs are confirmed (drops the proposal)
-pairs → plenary            pairs confirmed and at least one proposal saved;
-                           creates the aspect ledger and the vision draft
+pairs → fours              the round of four (chosen in preparation): pairs
+                           confirmed, at least two pairs and one proposal saved;
+                           merges two pairs at a time (pairing.form_fours)
+pairs → plenary            pairs confirmed and at least one proposal saved (not
+                           where a round of four was chosen); creates the aspect
+                           ledger and the vision draft
+fours → plenary            at least one four's proposal saved or marked ready;
+                           the ledger holds drafts', pairs' and fours' keywords
 plenary → signing          title and text, no open aspect, every passage still in
                            the text; freezes the next VisionVersion
 signing → plenary          reopen for changes (nothing signed carries over)
@@ -38,10 +48,12 @@ from visionswerk.tenants.accounts import InvalidField, normalize_email, validate
 from visionswerk.tenants.models import Invitation, Membership, Role, Tenant, User
 from visionswerk.tenants.policy import can, require, roles_in
 from visionswerk.tenants.scoping import current_tenant_id
-from visionswerk.workshops import ledger, pairing, plenary, signing
+from visionswerk.workshops import ledger, live, pairing, plenary, signing
 from visionswerk.workshops import text as texts
 from visionswerk.workshops._common import in_scope, load, lock_workshop, touch
 from visionswerk.workshops.models import (
+    GROUP_SIZES,
+    Pair,
     PairProposal,
     Participation,
     Phase,
@@ -52,15 +64,19 @@ from visionswerk.workshops.models import (
 from visionswerk.workshops.policy import may_run_workshops_in
 
 WORKSHOP_NOT_FOUND = N_("Diesen Workshop gibt es hier nicht.")
-DEADLINE_PHASES = (Phase.INDIVIDUAL, Phase.PAIRS, Phase.PLENARY, Phase.SIGNING)
+DEADLINE_PHASES = (Phase.INDIVIDUAL, Phase.PAIRS, Phase.FOURS, Phase.PLENARY, Phase.SIGNING)
 EDITABLE_PHASES = (Phase.PREPARATION, Phase.INDIVIDUAL)
 
 PHASE_ORDER = list(Phase)
 TRANSITIONS: dict[tuple[Phase, Phase], str] = {
     (Phase.PREPARATION, Phase.INDIVIDUAL): "open_individual",
+    (Phase.PREPARATION, Phase.PLENARY): "start_from_parent",
     (Phase.INDIVIDUAL, Phase.PAIRS): "open_pairs",
+    (Phase.INDIVIDUAL, Phase.PLENARY): "skip_pairs",
     (Phase.PAIRS, Phase.INDIVIDUAL): "back_to_individual",
+    (Phase.PAIRS, Phase.FOURS): "open_fours",
     (Phase.PAIRS, Phase.PLENARY): "open_plenary",
+    (Phase.FOURS, Phase.PLENARY): "open_plenary",
     (Phase.PLENARY, Phase.SIGNING): "open_signing",
     (Phase.SIGNING, Phase.PLENARY): "reopen_for_changes",
     (Phase.SIGNING, Phase.ADOPTED): "close_signing",
@@ -116,6 +132,55 @@ def _clean_offsets(offsets: Iterable[int] | None) -> list[int]:
     return values
 
 
+FOURS_NEED_PAIRS = N_(
+    "Die Runde zu viert baut auf Paaren auf. Bitte wählen Sie für Schritt 2 „zu zweit“."
+)
+VARIANT_LOCKED = {
+    "skip_pairs": N_(
+        "Ob Schritt 2 ausgelassen werden darf, lässt sich nur bis zum Ende der Einzelarbeit ändern."
+    ),
+    "start_from_parent": N_(
+        "Ob Schritt 3 mit den Aussagen der übergeordneten Vision beginnt, lässt "
+        "sich nur bis zum Ende der Einzelarbeit ändern."
+    ),
+    "with_fours": N_(
+        "Ob es eine Runde zu viert gibt, lässt sich nur bis zum Ende der Einzelarbeit ändern."
+    ),
+}
+VARIANTS = ("group_size", "skip_pairs", "start_from_parent", "with_fours")
+
+
+def _variant_changes(workshop: Workshop, flags: Mapping[str, bool | None]) -> dict[str, bool]:
+    """The chosen variants that differ from the workshop's; changing one after step 1
+    raises Conflict."""
+    changes = {}
+    for name, value in flags.items():
+        if value is None or bool(value) == getattr(workshop, name):
+            continue
+        if workshop.phase not in EDITABLE_PHASES:
+            raise Conflict(VARIANT_LOCKED[name])
+        changes[name] = bool(value)
+    return changes
+
+
+def _check_variants(workshop: Workshop) -> None:
+    if workshop.with_fours and workshop.group_size != 2:
+        raise InvalidField("with_fours", FOURS_NEED_PAIRS)
+
+
+def _clean_group_size(value: Any) -> int:
+    try:
+        size = int(value)
+    except (TypeError, ValueError):
+        size = 0
+    if size not in GROUP_SIZES:
+        raise InvalidField(
+            "group_size",
+            N_("Bitte wählen Sie, ob zu zweit, zu dritt oder zu viert gearbeitet wird."),
+        )
+    return size
+
+
 def create_workshop(
     actor: User,
     tenant: Tenant,
@@ -125,11 +190,19 @@ def create_workshop(
     participant_ids: Iterable[int] = (),
     *,
     reminder_offsets: Iterable[int] | None = None,
+    group_size: int = 2,
+    skip_pairs: bool = False,
+    start_from_parent: bool = False,
+    with_fours: bool = False,
 ) -> Workshop:
     """Create a workshop in ``tenant`` (must be the current tenant) in phase
     preparation. ``deadlines`` maps "individual"/"pairs"/"plenary"/"signing" to
     UTC-aware datetimes (or None). ``participant_ids`` are users with a membership in
-    the tenant. ``workshop.create``: facilitators; coordinators only in their region."""
+    the tenant. ``group_size``: step 2 in pairs (2), trios (3) or fours (4);
+    ``skip_pairs``: a small group may leave out step 2 (fewer than four drafts);
+    ``start_from_parent``: step 3 starts from the parent vision's statements;
+    ``with_fours``: a round of four after the pairs (pairs only).
+    ``workshop.create``: facilitators; coordinators only in their region."""
     if current_tenant_id() != tenant.id:
         raise InvalidInput(
             N_("Workshops entstehen nur in der gerade gewählten Kommune oder Region.")
@@ -152,15 +225,30 @@ def create_workshop(
         title=clean_title,
         guiding_question=question,
         phase=Phase.PREPARATION,
+        group_size=_clean_group_size(group_size),
+        skip_pairs=bool(skip_pairs),
+        start_from_parent=bool(start_from_parent),
+        with_fours=bool(with_fours),
         created_by_id=actor.id,
         **_clean_deadlines(deadlines),
     )
     if offsets is not None:
         workshop.reminder_offsets = offsets
     _check_deadline_order(workshop)
+    _check_variants(workshop)
     db.add(workshop)
     db.flush()
-    audit.record(actor, tenant.id, "workshop.create", workshop, title=clean_title)
+    audit.record(
+        actor,
+        tenant.id,
+        "workshop.create",
+        workshop,
+        title=clean_title,
+        group_size=workshop.group_size,
+        skip_pairs=workshop.skip_pairs,
+        start_from_parent=workshop.start_from_parent,
+        with_fours=workshop.with_fours,
+    )
     ids = list(participant_ids)
     if ids:
         add_participants(actor, workshop, ids)
@@ -175,13 +263,30 @@ def update_workshop(
     guiding_question: str | None = None,
     deadlines: Mapping[str, dt.datetime | None] | None = None,
     reminder_offsets: Iterable[int] | None = None,
+    group_size: int | None = None,
+    skip_pairs: bool | None = None,
+    start_from_parent: bool | None = None,
+    with_fours: bool | None = None,
 ) -> Workshop:
-    """Change title and guiding question (until step 1 ends), deadlines and reminder
-    offsets (until adopted). Arguments left None stay as they are."""
+    """Change title, guiding question, the group size of step 2, whether a small
+    group may leave it out and whether a round of four follows (until step 1 ends),
+    deadlines and reminder offsets (until adopted). Arguments left None stay as they
+    are."""
     in_scope(workshop)
     require(actor, "workshop.manage", workshop)
     if workshop.phase == Phase.ADOPTED:
         raise Conflict(N_("Der Workshop ist abgeschlossen."))
+    if (
+        group_size is not None
+        and int(group_size) != workshop.group_size
+        and workshop.phase not in EDITABLE_PHASES
+    ):
+        raise Conflict(
+            N_(
+                "Die Gruppengröße für Schritt 2 lässt sich nur bis zum Ende der Einzelarbeit "
+                "ändern."
+            )
+        )
     if (
         title is not None or guiding_question is not None
     ) and workshop.phase not in EDITABLE_PHASES:
@@ -205,18 +310,41 @@ def update_workshop(
         changes.update(_clean_deadlines(deadlines))
     if reminder_offsets is not None:
         changes["reminder_offsets"] = _clean_offsets(reminder_offsets)
+    if group_size is not None and workshop.phase in EDITABLE_PHASES:
+        changes["group_size"] = _clean_group_size(group_size)
+    changes.update(
+        _variant_changes(
+            workshop,
+            {
+                "skip_pairs": skip_pairs,
+                "start_from_parent": start_from_parent,
+                "with_fours": with_fours,
+            },
+        )
+    )
     before = {k: getattr(workshop, k) for k in changes}
     for key, value in changes.items():
         setattr(workshop, key, value)
     try:
         _check_deadline_order(workshop)
+        _check_variants(workshop)
     except InvalidField:
         for key, value in before.items():
             setattr(workshop, key, value)
         raise
+    from visionswerk.workshops.calendar import note_deadline_changes  # imports this module
+
+    note_deadline_changes(workshop, before)
     touch(workshop)
     db.flush()
-    audit.record(actor, workshop.tenant_id, "workshop.update", workshop, fields=sorted(changes))
+    audit.record(
+        actor,
+        workshop.tenant_id,
+        "workshop.update",
+        workshop,
+        fields=sorted(changes),
+        **{k: changes[k] for k in VARIANTS if k in changes},
+    )
     return workshop
 
 
@@ -465,6 +593,7 @@ def move(actor: User, workshop: Workshop, to_phase: Phase | str, **options: Any)
         **detail,
     )
     db.flush()
+    live.changed(workshop)  # the projector shows the new step
     return workshop
 
 
@@ -480,6 +609,7 @@ class Readiness:
     participants: int = 0
     submitted: int = 0
     saved_proposals: int = 0
+    pairs: int = 0
     vision_written: bool = False
     open_aspects: int = 0
     stale_passages: int = 0
@@ -490,8 +620,46 @@ NEED_PARTICIPANTS = N_(
     "Es braucht mindestens zwei Teilnehmende, um mit der Einzelarbeit zu beginnen."
 )
 NEED_DRAFTS = N_("Es braucht mindestens zwei eingereichte Entwürfe, um Paare zu bilden.")
+START_NOT_CHOSEN = N_(
+    "Mit den Aussagen der übergeordneten Vision zu beginnen ist für diesen Workshop nicht "
+    "vorgesehen. Sie können es in den Einstellungen wählen."
+)
+NEED_PARENT = N_(
+    "Wählen Sie zuerst die Vision, auf der der Workshop aufbaut. Ihre Aussagen werden in "
+    "Schritt 3 zu Aspekten."
+)
+PARENT_WITHOUT_STATEMENTS = N_(
+    "Die Vision, auf der der Workshop aufbaut, enthält keine Aussagen, mit denen Schritt 3 "
+    "beginnen könnte."
+)
+SKIP_MAX_DRAFTS = 3  # "a small group": fewer than four submitted drafts
+SKIP_NOT_CHOSEN = N_(
+    "Schritt 2 auszulassen ist für diesen Workshop nicht vorgesehen. Sie können es bis zum "
+    "Ende der Einzelarbeit in den Einstellungen wählen."
+)
+SKIP_NEED_DRAFT = N_(
+    "Es braucht mindestens einen eingereichten Entwurf, um gleich mit allen zusammen "
+    "weiterzuarbeiten."
+)
+SKIP_TOO_MANY = N_(
+    "Schritt 2 lässt sich nur auslassen, wenn weniger als vier Entwürfe eingereicht sind. "
+    "Eingereicht sind %(n)d – bitte bilden Sie Gruppen."
+)
 PAIRS_CONFIRMED = N_("Die Paare sind schon bestätigt; die Einzelarbeit ist abgeschlossen.")
 CONFIRM_PAIRS_FIRST = N_("Bitte bestätigen Sie zuerst die Paare.")
+FOURS_NOT_CHOSEN = N_(
+    "Eine Runde zu viert ist für diesen Workshop nicht vorgesehen. Sie lässt sich bis zum "
+    "Ende der Einzelarbeit in den Einstellungen wählen."
+)
+FOURS_FIRST = N_(
+    "Für diesen Workshop ist eine Runde zu viert vorgesehen: Bitte beginnen Sie zuerst "
+    "die Runde zu viert."
+)
+FOURS_NEED_TWO_PAIRS = N_(
+    "Für die Runde zu viert braucht es mindestens zwei Paare. Gehen Sie stattdessen "
+    "gleich zu Schritt 3, wenn es nur ein Paar gibt."
+)
+NEED_FOUR_PROPOSAL = N_("Noch keine Vierergruppe hat einen gemeinsamen Vorschlag gespeichert.")
 NEED_PROPOSAL = N_("Noch kein Paar hat einen gemeinsamen Vorschlag gespeichert.")
 NEED_VISION_TEXT = N_("Bitte schreiben und speichern Sie zuerst den Visionstext mit Titel.")
 NEED_SIGNATURE = N_(
@@ -540,13 +708,26 @@ def blocker(workshop: Workshop, to: Phase, facts: Readiness) -> Conflict | None:
         return Conflict(NEED_PARTICIPANTS)
     if step == "open_pairs" and facts.submitted < 2:
         return Conflict(NEED_DRAFTS)
+    if step == "start_from_parent":
+        if not workshop.start_from_parent:
+            return Conflict(START_NOT_CHOSEN)
+        if workshop.parent_vision_version_id is None:
+            return Conflict(NEED_PARENT)
+    if step == "skip_pairs":
+        if not workshop.skip_pairs:
+            return Conflict(SKIP_NOT_CHOSEN)
+        if facts.submitted < 1:
+            return Conflict(SKIP_NEED_DRAFT)
+        if facts.submitted > SKIP_MAX_DRAFTS:
+            return Conflict(
+                SKIP_TOO_MANY, n=facts.submitted, payload={"submitted": facts.submitted}
+            )
     if step == "back_to_individual" and workshop.step1_closed:
         return Conflict(PAIRS_CONFIRMED)
-    if step == "open_plenary":
-        if not workshop.step1_closed:
-            return Conflict(CONFIRM_PAIRS_FIRST)
-        if not facts.saved_proposals:
-            return Conflict(NEED_PROPOSAL)
+    if step in ("open_fours", "open_plenary") and workshop.phase == Phase.PAIRS:
+        return _pairs_blocker(workshop, step, facts)
+    if step == "open_plenary" and not facts.saved_proposals:  # from the round of four
+        return Conflict(NEED_FOUR_PROPOSAL)
     if step == "open_signing":
         if not facts.vision_written:
             return Conflict(NEED_VISION_TEXT)
@@ -556,6 +737,22 @@ def blocker(workshop: Workshop, to: Phase, facts: Readiness) -> Conflict | None:
             return _stale_conflict(facts.stale_passages)
     if step == "close_signing" and not facts.signatures:
         return Conflict(NEED_SIGNATURE)
+    return None
+
+
+def _pairs_blocker(workshop: Workshop, step: str, facts: Readiness) -> Conflict | None:
+    """Why step 2 cannot end yet: towards the round of four where it was chosen (and only
+    there), towards step 3 otherwise."""
+    if step == "open_fours" and not workshop.with_fours:
+        return Conflict(FOURS_NOT_CHOSEN)
+    if step == "open_plenary" and workshop.with_fours:
+        return Conflict(FOURS_FIRST)
+    if not workshop.step1_closed:
+        return Conflict(CONFIRM_PAIRS_FIRST)
+    if step == "open_fours" and facts.pairs < 2:
+        return Conflict(FOURS_NEED_TWO_PAIRS)
+    if not facts.saved_proposals:
+        return Conflict(NEED_PROPOSAL)
     return None
 
 
@@ -572,10 +769,15 @@ def readiness(workshop: Workshop) -> Readiness:
         facts["participants"] = _count(Participation, Participation.workshop_id == wid)
     if phase == Phase.INDIVIDUAL:
         facts["submitted"] = len(pairing.submitted_user_ids(workshop))
-    if phase == Phase.PAIRS:
+    if phase in (Phase.PAIRS, Phase.FOURS):
+        this_round = Pair.round == workshop.current_round
         facts["saved_proposals"] = _count(
-            PairProposal, PairProposal.workshop_id == wid, PairProposal.version > 0
+            select(PairProposal)
+            .join(Pair, Pair.id == PairProposal.pair_id)
+            .where(PairProposal.workshop_id == wid, PairProposal.version > 0, this_round)
+            .subquery()
         )
+        facts["pairs"] = _count(Pair, Pair.workshop_id == wid, this_round)
     if phase == Phase.PLENARY:
         draft = db.scalar(select(VisionDraft).where(VisionDraft.workshop_id == wid))
         facts["vision_written"] = bool(draft and draft.text.strip() and draft.title.strip())
@@ -637,13 +839,50 @@ def _open_pairs(
 ) -> dict[str, Any]:
     _guard(workshop, Phase.PAIRS)
     pairs = pairing._propose(actor, workshop, include_without_draft, seed)
-    return {"seed": workshop.pairing_seed, "pairs": len(pairs)}
+    return {"seed": workshop.pairing_seed, "pairs": len(pairs), "group_size": workshop.group_size}
+
+
+def _start_from_parent(actor: User, workshop: Workshop) -> dict[str, Any]:
+    """Preparation straight to step 3: the parent vision's statements become the ledger
+    (provenance: the parent version); nobody drafts, nobody is grouped."""
+    _guard(workshop, Phase.PLENARY)
+    if not ledger.parent_rows(workshop):
+        raise Conflict(PARENT_WITHOUT_STATEMENTS)
+    workshop.pairs_confirmed_at = utcnow()
+    workshop.individual_skipped = True
+    workshop.pairs_skipped = True
+    db.flush()
+    created = ledger.ensure_aspects(workshop)
+    plenary.ensure_vision_draft(workshop)
+    return {
+        "skipped": ["individual", "pairs"],
+        "parent_version_id": workshop.parent_vision_version_id,
+        "aspects_created": created,
+    }
+
+
+def _skip_pairs(actor: User, workshop: Workshop) -> dict[str, Any]:
+    """Step 1 straight to step 3: the drafts are frozen as if pairs were confirmed, their
+    keywords become the ledger (provenance: participant); nobody is grouped."""
+    facts = _guard(workshop, Phase.PLENARY)
+    workshop.pairs_confirmed_at = utcnow()
+    workshop.pairs_skipped = True
+    db.flush()
+    created = ledger.ensure_aspects(workshop)
+    plenary.ensure_vision_draft(workshop)
+    return {"skipped": "pairs", "drafts": facts.submitted, "aspects_created": created}
 
 
 def _back_to_individual(actor: User, workshop: Workshop) -> dict[str, Any]:
     _guard(workshop, Phase.INDIVIDUAL)
     pairing._delete_pairs(workshop)
     return {}
+
+
+def _open_fours(actor: User, workshop: Workshop) -> dict[str, Any]:
+    facts = _guard(workshop, Phase.FOURS)
+    fours = pairing.form_fours(workshop)
+    return {"pairs": facts.pairs, "fours": len(fours)}
 
 
 def _open_plenary(actor: User, workshop: Workshop) -> dict[str, Any]:
@@ -686,7 +925,10 @@ def _close_signing(actor: User, workshop: Workshop) -> dict[str, Any]:
 _STEPS = {
     "open_individual": _open_individual,
     "open_pairs": _open_pairs,
+    "skip_pairs": _skip_pairs,
+    "start_from_parent": _start_from_parent,
     "back_to_individual": _back_to_individual,
+    "open_fours": _open_fours,
     "open_plenary": _open_plenary,
     "open_signing": _open_signing,
     "reopen_for_changes": _reopen_for_changes,
@@ -706,7 +948,22 @@ def open_pairs(
     )
 
 
+def open_fours(actor: User, workshop: Workshop) -> Workshop:
+    """Begin the round of four (chosen in preparation): two pairs at a time merge."""
+    return move(actor, workshop, Phase.FOURS)
+
+
 def open_plenary(actor: User, workshop: Workshop) -> Workshop:
+    return move(actor, workshop, Phase.PLENARY)
+
+
+def start_from_parent(actor: User, workshop: Workshop) -> Workshop:
+    """Go from preparation straight to step 3, starting from the parent's statements."""
+    return move(actor, workshop, Phase.PLENARY)
+
+
+def skip_pairs(actor: User, workshop: Workshop) -> Workshop:
+    """Leave out step 2 (chosen in preparation; one to three submitted drafts)."""
     return move(actor, workshop, Phase.PLENARY)
 
 
@@ -725,7 +982,20 @@ def close_signing(actor: User, workshop: Workshop) -> Workshop:
 
 
 def allowed_moves(actor: User, workshop: Workshop) -> list[Phase]:
-    """Phases a move may go to from here (guards are checked only when moving)."""
+    """Phases a move may go to from here (guards are checked only when moving). The
+    variant moves (leave out step 2, start from the parent) only where the workshop chose
+    them in preparation."""
     if not can(actor, "workshop.manage", workshop):
         return []
-    return [to for (frm, to) in TRANSITIONS if frm == workshop.phase]
+    chosen = {
+        "skip_pairs": workshop.skip_pairs,
+        "start_from_parent": workshop.start_from_parent,
+        "open_fours": workshop.with_fours,
+    }
+    if workshop.phase == Phase.PAIRS:  # step 2 ends in the round of four where chosen
+        chosen["open_plenary"] = not workshop.with_fours
+    return [
+        to
+        for (frm, to), step in TRANSITIONS.items()
+        if frm == workshop.phase and chosen.get(step, True)
+    ]

@@ -14,6 +14,7 @@ from visionswerk.i18n import N_
 from visionswerk.tenants import audit
 from visionswerk.tenants.models import User
 from visionswerk.tenants.policy import require
+from visionswerk.workshops import live
 from visionswerk.workshops import text as texts
 from visionswerk.workshops._common import in_scope, save_if_unchanged
 from visionswerk.workshops.drafts import DraftKeywords, keywords_overview
@@ -58,7 +59,7 @@ def plenary_overview(actor: User, workshop: Workshop) -> Plenary:
     proposals = db.scalars(
         select(PairProposal)
         .join(Pair, Pair.id == PairProposal.pair_id)
-        .where(PairProposal.workshop_id == workshop.id)
+        .where(PairProposal.workshop_id == workshop.id, Pair.round == workshop.current_round)
         .order_by(Pair.number)
         .options(
             selectinload(PairProposal.pair).selectinload(Pair.members).joinedload(PairMember.user),
@@ -103,6 +104,7 @@ def mark_strength(actor: User, proposal: PairProposal, note: str | None = "") ->
     strength.note = clean_note
     db.flush()
     db.expire(proposal, ["strengths"])
+    live.changed(proposal.workshop)  # the projector shows it (after the commit)
     return strength
 
 
@@ -115,6 +117,7 @@ def unmark_strength(actor: User, proposal: PairProposal) -> None:
     )
     db.flush()
     db.expire(proposal, ["strengths"])
+    live.changed(proposal.workshop)
 
 
 def add_comment(actor: User, proposal: PairProposal, text: str | None) -> Comment:
@@ -133,6 +136,7 @@ def add_comment(actor: User, proposal: PairProposal, text: str | None) -> Commen
     db.add(comment)
     db.flush()
     db.expire(proposal, ["comments"])
+    live.changed(proposal.workshop)
     return comment
 
 

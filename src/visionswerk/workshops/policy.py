@@ -7,11 +7,21 @@ content (unless they take part in a workshop of their own region themselves).
 
 Rules may be asked outside a tenant scope (e.g. for "my tasks"): their queries filter by
 the workshop explicitly and say so with ``execution_options(all_tenants=True)``.
+
+The facts the rules read from the database (who takes part, who is in which pair) are
+remembered for the rest of the unit of work (:func:`_remembered`): a page asks ``can()``
+a dozen times about the same workshop. The memory is forgotten on every flush, commit,
+rollback and data-changing statement, and not used while the session holds unflushed
+changes, so an answer never differs from asking the database again.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from visionswerk.db import db
 from visionswerk.tenants.models import Role, Tenant, TenantKind, User
@@ -29,6 +39,37 @@ from visionswerk.workshops.models import (
 )
 
 LATE_PHASES = frozenset({Phase.PLENARY, Phase.SIGNING, Phase.ADOPTED})
+FACTS = "policy_facts"  # the key of the memory in session.info
+T = TypeVar("T")
+
+
+# --- the memory of facts --------------------------------------------------------------
+
+
+def _remembered(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, asked once per unit of work. While the session holds changes not yet
+    flushed, the database is asked (its autoflush sees them) and the flush forgets."""
+    session = db()
+    facts: dict[Hashable, Any] = session.info.setdefault(FACTS, {})
+    if key in facts and not (session.new or session.dirty or session.deleted):
+        return facts[key]  # type: ignore[no-any-return]
+    value = compute()
+    session.info.setdefault(FACTS, {})[key] = value  # (the autoflush may have forgotten)
+    return value
+
+
+def forget_facts(session: Session, *_args: Any) -> None:
+    session.info.pop(FACTS, None)
+
+
+for _name in ("after_flush", "after_commit", "after_soft_rollback"):
+    event.listen(Session, _name, forget_facts)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_on_change(state: ORMExecuteState) -> None:
+    if not state.is_select:  # UPDATE, DELETE, INSERT or text() bypass the flush
+        forget_facts(state.session)
 
 
 # --- facts ------------------------------------------------------------------------
@@ -51,27 +92,41 @@ def manages(user: User, workshop: Workshop) -> bool:
 
 
 def is_participant(user: User, workshop: Workshop) -> bool:
-    return (
-        db.scalar(
-            select(Participation.id)
-            .where(Participation.workshop_id == workshop.id, Participation.user_id == user.id)
-            .execution_options(all_tenants=True)
-        )
-        is not None
+    return _remembered(
+        ("participant", user.id, workshop.id),
+        lambda: (
+            db.scalar(
+                select(Participation.id)
+                .where(Participation.workshop_id == workshop.id, Participation.user_id == user.id)
+                .execution_options(all_tenants=True)
+            )
+            is not None
+        ),
     )
 
 
-def pair_of_user(user_id: int, workshop_id: int) -> int | None:
-    """The id of the pair ``user_id`` belongs to in the workshop, or None."""
-    return db.scalar(
-        select(PairMember.pair_id)
-        .where(PairMember.workshop_id == workshop_id, PairMember.user_id == user_id)
-        .execution_options(all_tenants=True)
+def groups_of_user(user_id: int, workshop_id: int) -> dict[int, int]:
+    """The groups ``user_id`` belongs to in the workshop: {round: pair id} (round 1: the
+    pair of step 2, round 2: the four)."""
+    return _remembered(
+        ("groups", user_id, workshop_id),
+        lambda: dict(
+            db.execute(
+                select(PairMember.round, PairMember.pair_id)
+                .where(PairMember.workshop_id == workshop_id, PairMember.user_id == user_id)
+                .execution_options(all_tenants=True)
+            ).all()
+        ),
     )
+
+
+def pair_of_user(user_id: int, workshop_id: int, round: int = 1) -> int | None:
+    """The id of the group ``user_id`` belongs to in the workshop's ``round``, or None."""
+    return groups_of_user(user_id, workshop_id).get(round)
 
 
 def is_pair_member(user: User, pair: Pair) -> bool:
-    return pair_of_user(user.id, pair.workshop_id) == pair.id
+    return pair_of_user(user.id, pair.workshop_id, pair.round) == pair.id
 
 
 def _workshop_of(obj: Draft | Pair | PairProposal) -> Workshop:
@@ -121,6 +176,14 @@ def _status(user: User, workshop: Workshop) -> bool:
 @rule("workshop.view")
 def _view(user: User, workshop: Workshop) -> bool:
     return _status(user, workshop) or is_participant(user, workshop)
+
+
+@rule("projector.show")
+def _show_projector(user: User, workshop: Workshop) -> bool:
+    """The projector view ("Beamer-Ansicht") on the facilitator's second screen: those
+    who run the workshop. It shows the room only what every participant may see now
+    (workshops/projector.py asks the rules of participants, never the facilitator's)."""
+    return manages(user, workshop)
 
 
 # --- step 1 -----------------------------------------------------------------------
@@ -191,26 +254,64 @@ def _read_pair(user: User, target: Pair | PairProposal) -> bool:
     if not workshop.step1_closed:
         return False
     pair_id = target.id if isinstance(target, Pair) else target.pair_id
-    if pair_of_user(user.id, workshop.id) == pair_id:
+    mine = groups_of_user(user.id, workshop.id)
+    if pair_id in mine.values():
         return True
-    if workshop.phase not in LATE_PHASES:
+    if 2 in mine and pair_id in merged_into(mine[2]):  # a four reads its pairs' work
+        return True
+    if not everyone_reads_proposals(workshop):
         return False
     return manages(user, workshop) or is_participant(user, workshop)
+
+
+def everyone_reads_proposals(workshop: Workshop) -> bool:
+    """Whether every participant may read every pair's proposal (with its strengths and
+    comments): from step 3 on. The projector shows them only then (projector.show)."""
+    return workshop.step1_closed and workshop.phase in LATE_PHASES
+
+
+def merged_into(four_id: int) -> frozenset[int]:
+    """The ids of the pairs that merged into the four ``four_id``."""
+    return _remembered(
+        ("merged", four_id),
+        lambda: frozenset(
+            db.scalars(
+                select(Pair.id)
+                .where(Pair.merged_into_id == four_id)
+                .execution_options(all_tenants=True)
+            )
+        ),
+    )
 
 
 @rule("feedback.read")
 def _read_feedback(user: User, pair: Pair) -> bool:
     workshop = _workshop_of(pair)
-    return workshop.step1_closed and pair_of_user(user.id, workshop.id) == pair.id
+    return workshop.step1_closed and is_pair_member(user, pair)
+
+
+# the phase in which a round's groups work: pairs in step 2, fours in the round of four
+WORK_PHASE = {1: Phase.PAIRS, 2: Phase.FOURS}
 
 
 @rule("pair.work")
 def _work_in_pair(user: User, pair: Pair) -> bool:
-    """Feedback, the joint proposal, readiness: members of the pair during step 2."""
+    """Feedback, the joint proposal, readiness: members of the group while their round
+    runs (pairs in step 2, fours in the round of four)."""
     workshop = _workshop_of(pair)
-    if workshop.phase != Phase.PAIRS or not workshop.step1_closed:
+    if workshop.phase != WORK_PHASE.get(pair.round) or not workshop.step1_closed:
         return False
-    return pair_of_user(user.id, workshop.id) == pair.id
+    return is_pair_member(user, pair)
+
+
+@rule("proposal.record_paper")
+def _record_for_group(user: User, pair: Pair) -> bool:
+    """In the room: the workshop's facilitator records a group's proposal written on paper,
+    or "fertig" for a member without a device, while the group's round runs."""
+    workshop = _workshop_of(pair)
+    if workshop.phase != WORK_PHASE.get(pair.round) or not workshop.step1_closed:
+        return False
+    return manages(user, workshop)
 
 
 # --- step 3 -----------------------------------------------------------------------
@@ -272,4 +373,29 @@ def _read_vision(user: User, version: VisionVersion) -> bool:
             .execution_options(all_tenants=True)
         )
         is not None
+    )
+
+
+@rule("signature.record_paper")
+def _record_paper(user: User, workshop: Workshop) -> bool:
+    """A signature given with a pen on the printed sheet is recorded by the workshop's
+    facilitator, while the version is being signed."""
+    return workshop.phase == Phase.SIGNING and manages(user, workshop)
+
+
+@rule("signature.scan")
+def _read_scan(user: User, workshop: Workshop) -> bool:
+    """The scan of a paper signature shows a handwritten signature: the workshop's
+    facilitators only (not the region, not the other signers)."""
+    return manages(user, workshop)
+
+
+@rule("draft.record_paper")
+def _record_paper_draft(user: User, workshop: Workshop) -> bool:
+    """A draft written on paper is recorded by the workshop's facilitator while step 1 is
+    open (until the pairs are confirmed)."""
+    return (
+        workshop.phase in (Phase.INDIVIDUAL, Phase.PAIRS)
+        and not workshop.step1_closed
+        and manages(user, workshop)
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -19,6 +20,7 @@ from visionswerk.i18n import N_
 from visionswerk.tenants import audit
 from visionswerk.tenants.models import User
 from visionswerk.tenants.policy import require
+from visionswerk.workshops import live
 from visionswerk.workshops import text as texts
 from visionswerk.workshops._common import in_scope, load, save_if_unchanged
 from visionswerk.workshops.models import (
@@ -27,9 +29,10 @@ from visionswerk.workshops.models import (
     Pair,
     PairMember,
     PairProposal,
-    Phase,
+    ProposalFeedback,
     Workshop,
 )
+from visionswerk.workshops.policy import WORK_PHASE
 
 PROPOSAL_NOT_FOUND = N_("Diesen Vorschlag gibt es hier nicht.")
 
@@ -63,12 +66,16 @@ class PairProgress:
         return bool(self.members) and all(m.ready for m in self.members)
 
 
-def _check_pair_work(actor: User, pair: Pair) -> Workshop:
+def check_pair_work(actor: User, pair: Pair, permission: str = "pair.work") -> Workshop:
     in_scope(pair)
     workshop = pair.workshop
-    if workshop.phase != Phase.PAIRS or not workshop.step1_closed:
-        raise Conflict(N_("Die Arbeit zu zweit läuft gerade nicht."))
-    require(actor, "pair.work", pair)
+    if workshop.phase != WORK_PHASE[pair.round] or not workshop.step1_closed:
+        raise Conflict(
+            N_("Die Runde zu viert läuft gerade nicht.")
+            if pair.round == 2
+            else N_("Die Arbeit zu zweit läuft gerade nicht.")
+        )
+    require(actor, permission, pair)
     return workshop
 
 
@@ -81,6 +88,8 @@ def partner_drafts(actor: User, pair: Pair) -> list[Draft]:
     after step 1 closed)."""
     in_scope(pair)
     require(actor, "feedback.read", pair)
+    if pair.round != 1:  # a four works from its pairs' proposals (source_proposals)
+        return []
     others = [m.user_id for m in pair.members if m.user_id != actor.id]
     return list(
         db.scalars(
@@ -111,7 +120,7 @@ def save_feedback(
 ) -> DraftFeedback:
     """Record (or replace) the actor's "besonders gut" / "noch schärfen" on a partner's
     draft. Raises InvalidField (limits), InvalidInput (own or foreign draft)."""
-    workshop = _check_pair_work(actor, pair)
+    workshop = check_pair_work(actor, pair)
     in_scope(draft)
     good = texts.clean_text(especially_good, field="especially_good", limit=texts.FEEDBACK_MAX)
     sharpen = texts.clean_text(to_sharpen, field="to_sharpen", limit=texts.FEEDBACK_MAX)
@@ -135,6 +144,76 @@ def save_feedback(
     if feedback is None:
         feedback = DraftFeedback(
             tenant_id=pair.tenant_id, pair_id=pair.id, draft_id=draft.id, author_id=actor.id
+        )
+        db.add(feedback)
+    feedback.especially_good = good
+    feedback.to_sharpen = sharpen
+    feedback.updated_at = utcnow()
+    db.flush()
+    return feedback
+
+
+def source_proposals(actor: User, four: Pair) -> list[tuple[Pair, PairProposal]]:
+    """The round of four: the proposals of the pairs merged into ``four``, with their
+    pairs (members of the four only)."""
+    in_scope(four)
+    require(actor, "feedback.read", four)
+    return [
+        (pair, proposal)
+        for pair, proposal in db.execute(
+            select(Pair, PairProposal)
+            .join(PairProposal, PairProposal.pair_id == Pair.id)
+            .where(Pair.merged_into_id == four.id)
+            .order_by(Pair.number)
+        ).all()
+    ]
+
+
+def proposal_feedback_for(actor: User, four: Pair) -> list[ProposalFeedback]:
+    """All feedback given within the four on its pairs' proposals (its members only)."""
+    in_scope(four)
+    require(actor, "feedback.read", four)
+    return list(
+        db.scalars(
+            select(ProposalFeedback)
+            .where(ProposalFeedback.pair_id == four.id)
+            .order_by(ProposalFeedback.id)
+        )
+    )
+
+
+def save_proposal_feedback(
+    actor: User,
+    four: Pair,
+    proposal: PairProposal,
+    *,
+    especially_good: str | None,
+    to_sharpen: str | None,
+) -> ProposalFeedback:
+    """The round of four: record (or replace) the actor's "besonders gut" / "noch
+    schärfen" on the other pair's proposal. Raises InvalidField (limits), InvalidInput
+    (the own pair's proposal, nothing written), NotFound (a proposal of another four)."""
+    check_pair_work(actor, four)
+    in_scope(proposal)
+    good = texts.clean_text(especially_good, field="especially_good", limit=texts.FEEDBACK_MAX)
+    sharpen = texts.clean_text(to_sharpen, field="to_sharpen", limit=texts.FEEDBACK_MAX)
+    pair = db.get(Pair, proposal.pair_id)
+    if pair is None or pair.merged_into_id != four.id:
+        raise NotFound(PROPOSAL_NOT_FOUND)
+    if actor.id in pair.member_ids:
+        raise InvalidInput(N_("Rückmeldungen geben Sie zum Vorschlag des anderen Paares."))
+    if not (good or sharpen):
+        raise InvalidInput(
+            N_("Bitte schreiben Sie, was besonders gut ist oder was noch zu schärfen ist.")
+        )
+    feedback = db.scalar(
+        select(ProposalFeedback).where(
+            ProposalFeedback.proposal_id == proposal.id, ProposalFeedback.author_id == actor.id
+        )
+    )
+    if feedback is None:
+        feedback = ProposalFeedback(
+            tenant_id=four.tenant_id, pair_id=four.id, proposal_id=proposal.id, author_id=actor.id
         )
         db.add(feedback)
     feedback.especially_good = good
@@ -173,7 +252,15 @@ def save_proposal(
     ``base_version`` raises Conflict (409) with
     ``payload = {"stored": {"text", "keywords", "version", "updated_by"},
     "submitted": {"text", "keywords", "base_version"}}`` and changes nothing."""
-    _check_pair_work(actor, pair)
+    check_pair_work(actor, pair)
+    return store_proposal(actor, pair, text, keywords, base_version)
+
+
+def store_proposal(
+    actor: User, pair: Pair, text: str | None, keywords: str | list[str] | None, base_version: Any
+) -> PairProposal:
+    """The write of :func:`save_proposal` once the actor may write (a member, or the
+    facilitator recording a proposal from paper): ``actor`` is who saved it."""
     clean_text = texts.clean_text(text, field="text", limit=texts.PROPOSAL_TEXT_MAX)
     clean_keywords = texts.clean_keywords(keywords)
     proposal = _proposal(pair)
@@ -202,6 +289,7 @@ def save_proposal(
     )
     for member in pair.members:
         db.expire(member, ["ready_at"])
+    live.changed(pair.workshop)  # "fertig" counts for nobody now
     return proposal
 
 
@@ -227,7 +315,7 @@ def _conflict(proposal: PairProposal, text: str, keywords: list[str], base: int)
 
 def mark_ready(actor: User, pair: Pair, ready: bool = True) -> PairMember:
     """The actor marks the proposal ready (or not). Needs a saved, non-empty proposal."""
-    _check_pair_work(actor, pair)
+    check_pair_work(actor, pair)
     proposal = _proposal(pair)
     if ready and (proposal is None or not (proposal.text or proposal.keywords)):
         raise InvalidInput(N_("Bitte speichern Sie zuerst einen gemeinsamen Vorschlag."))
@@ -241,47 +329,37 @@ def mark_ready(actor: User, pair: Pair, ready: bool = True) -> PairMember:
         proposal,
         pair_id=pair.id,
     )
+    live.changed(pair.workshop)  # the projector counts the groups that are ready
     return member
 
 
 def pair_progress(actor: User, workshop: Workshop) -> list[PairProgress]:
-    """Per pair: members with readiness, proposal version, whether it has text, how
-    much feedback was given of how much is expected. For ``workshop.status``."""
+    """Per group of the current round (the pairs, or the fours once their round began):
+    members with readiness, proposal version, whether it has text, how much feedback was
+    given of how much is expected. For ``workshop.status``."""
     in_scope(workshop)
     require(actor, "workshop.status", workshop)
+    this_round = workshop.current_round
     pairs = db.scalars(
-        select(Pair).where(Pair.workshop_id == workshop.id).order_by(Pair.number)
+        select(Pair)
+        .where(Pair.workshop_id == workshop.id, Pair.round == this_round)
+        .order_by(Pair.number)
     ).all()
     members = db.execute(
         select(PairMember, User.display_name)
         .join(User, User.id == PairMember.user_id)
-        .where(PairMember.workshop_id == workshop.id)
+        .where(PairMember.workshop_id == workshop.id, PairMember.round == this_round)
         .order_by(PairMember.id)
     ).all()
     proposals = {
         p.pair_id: p
         for p in db.scalars(select(PairProposal).where(PairProposal.workshop_id == workshop.id))
     }
-    given = dict(
-        db.execute(
-            select(DraftFeedback.pair_id, func.count())
-            .join(Pair, Pair.id == DraftFeedback.pair_id)
-            .where(Pair.workshop_id == workshop.id)
-            .group_by(DraftFeedback.pair_id)
-        ).all()
-    )
-    submitted = set(
-        db.scalars(
-            select(Draft.author_id).where(
-                Draft.workshop_id == workshop.id, Draft.submitted_at.is_not(None)
-            )
-        )
-    )
+    given = _feedback_given(workshop, this_round)
+    expected = _feedback_expected(workshop, this_round)
     result = []
     for pair in pairs:
         mine = [(m, name) for m, name in members if m.pair_id == pair.id]
-        ids = [m.user_id for m, _ in mine]
-        expected = sum(len(ids) - 1 for uid in ids if uid in submitted)
         proposal = proposals.get(pair.id)
         result.append(
             PairProgress(
@@ -291,8 +369,43 @@ def pair_progress(actor: User, workshop: Workshop) -> list[PairProgress]:
                 proposal_version=proposal.version if proposal else 0,
                 has_text=bool(proposal and (proposal.text or proposal.keywords)),
                 feedback_given=int(given.get(pair.id, 0)),
-                feedback_expected=expected,
+                feedback_expected=expected(pair.id, [m.user_id for m, _ in mine]),
                 updated_at=proposal.updated_at if proposal and proposal.version else None,
             )
         )
     return result
+
+
+def _feedback_given(workshop: Workshop, round_: int) -> dict[int, int]:
+    """Feedback given per group: on drafts in step 2, on proposals in the round of four."""
+    model = ProposalFeedback if round_ == 2 else DraftFeedback
+    return dict(
+        db.execute(  # type: ignore[arg-type]
+            select(model.pair_id, func.count())
+            .join(Pair, Pair.id == model.pair_id)
+            .where(Pair.workshop_id == workshop.id)
+            .group_by(model.pair_id)
+        ).all()
+    )
+
+
+def _feedback_expected(workshop: Workshop, round_: int):  # type: ignore[no-untyped-def]
+    """How much feedback a group owes: in step 2 every member on every partner's
+    submitted draft; in the round of four every member on each other pair's proposal."""
+    if round_ == 2:
+        merged = dict(
+            db.execute(
+                select(Pair.merged_into_id, func.count())
+                .where(Pair.workshop_id == workshop.id, Pair.merged_into_id.is_not(None))
+                .group_by(Pair.merged_into_id)
+            ).all()
+        )
+        return lambda pair_id, ids: len(ids) * (int(merged.get(pair_id, 1)) - 1)
+    submitted = set(
+        db.scalars(
+            select(Draft.author_id).where(
+                Draft.workshop_id == workshop.id, Draft.submitted_at.is_not(None)
+            )
+        )
+    )
+    return lambda pair_id, ids: sum(len(ids) - 1 for uid in ids if uid in submitted)

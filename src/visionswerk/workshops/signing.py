@@ -37,6 +37,7 @@ from visionswerk.tenants.models import AuditEntry, Membership, Tenant, User
 from visionswerk.tenants.policy import can, require
 from visionswerk.tenants.scoping import current_tenant_id
 from visionswerk.tenants.tokens import hash_token, new_token
+from visionswerk.workshops import live
 from visionswerk.workshops import text as texts
 from visionswerk.workshops._common import in_scope, load, lock_workshop
 from visionswerk.workshops.models import (
@@ -469,6 +470,7 @@ def _sign(
     db.add(signature)
     db.flush()
     db.refresh(signatory, ["signature"])
+    live.changed(workshop)  # the projector counts the signatures
     audit.record(
         user,
         signatory.tenant_id,

@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, case, func, literal, select
 
 from visionswerk.db import db
 from visionswerk.errors import Conflict
@@ -23,10 +24,12 @@ from visionswerk.workshops.models import (
     AspectStatus,
     Draft,
     DraftFeedback,
+    Pair,
     PairMember,
     PairProposal,
     Participation,
     Phase,
+    ProposalFeedback,
     Signatory,
     Signature,
     Strength,
@@ -47,6 +50,9 @@ class TaskKind(enum.StrEnum):
     START_INDIVIDUAL = "start_individual"  # facilitator: invite, then start step 1
     CLOSE_INDIVIDUAL = "close_individual"  # facilitator: end step 1, propose pairs
     CONFIRM_PAIRS = "confirm_pairs"  # facilitator: check and confirm the pairs
+    START_FROM_PARENT = "start_from_parent"  # facilitator: step 3 from the parent's statements
+    SKIP_PAIRS = "skip_pairs"  # facilitator: a small group goes from step 1 to step 3
+    OPEN_FOURS = "open_fours"  # facilitator: begin the round of four (where chosen)
     OPEN_PLENARY = "open_plenary"  # facilitator: open step 3 once proposals exist
     COMPOSE_VISION = "compose_vision"  # facilitator: compose, decide the ledger
     COLLECT_SIGNATURES = "collect_signatures"  # facilitator: list signatories, close
@@ -69,6 +75,8 @@ class Task:
     group_size: int | None = None  # step 2: 2 (a pair) or 3 (a trio) — the wording differs
     # facilitator's moves: why the move is not possible yet (the guard's own Conflict)
     blocked_by: Conflict | None = None
+    # the step whose deadline ``deadline`` is (its calendar entry: workshops/calendar.py)
+    deadline_step: Phase | None = None
 
 
 def _managed_tenant_ids(user: User) -> set[int]:
@@ -84,12 +92,8 @@ def _managed_tenant_ids(user: User) -> set[int]:
 def _task(kind: TaskKind, w: Workshop, tenant: Tenant, deadline_phase: Phase, **extra: Any) -> Task:
     return Task(
         kind, w.id, w.title, tenant.id, tenant.slug, tenant.name, w.phase,
-        w.deadline(deadline_phase), **extra,
+        w.deadline(deadline_phase), deadline_step=deadline_phase, **extra,
     )  # fmt: skip
-
-
-def _per_workshop(query: Any) -> dict[int, int]:
-    return {wid: int(n) for wid, n in db.execute(query.execution_options(**ALL)).all()}
 
 
 # the facilitator's move in each phase: (task, the phase it moves to, whose deadline)
@@ -97,274 +101,199 @@ _MOVES = {
     Phase.PREPARATION: (TaskKind.START_INDIVIDUAL, Phase.INDIVIDUAL, Phase.INDIVIDUAL),
     Phase.INDIVIDUAL: (TaskKind.CLOSE_INDIVIDUAL, Phase.PAIRS, Phase.INDIVIDUAL),
     Phase.PAIRS: (TaskKind.OPEN_PLENARY, Phase.PLENARY, Phase.PAIRS),
+    Phase.FOURS: (TaskKind.OPEN_PLENARY, Phase.PLENARY, Phase.FOURS),
     Phase.PLENARY: (TaskKind.COMPOSE_VISION, Phase.SIGNING, Phase.PLENARY),
     Phase.SIGNING: (TaskKind.COLLECT_SIGNATURES, Phase.ADOPTED, Phase.SIGNING),
 }
 
 
-def _facilitator_tasks(
-    rows: list[Any], open_aspects: dict[int, int], signatures: dict[int, int]
-) -> list[Task]:
-    """One task per managed workshop: its next move, with the guard's reason if it is
-    not possible yet (the same :func:`lifecycle.blocker` that guards the move). A fixed
-    number of counting queries; the passage check of step 3 is left to the move."""
+@functools.cache
+def _statement() -> Any:
+    """The user's workshops with every fact their tasks need, as one SELECT (built once
+    per process; ``:uid`` and ``:managed`` bound per call). Each fact is a correlated
+    subquery on one workshop and this one user, so the cost stays flat in the number of
+    workshops and participants: 1 statement where there were 13."""
+    uid, managed = bindparam("uid"), bindparam("managed", expanding=True)
+    w = Workshop
+
+    def one(column: Any, *where: Any, order: Any = None) -> Any:
+        query = select(column).where(*where)
+        if order is not None:
+            query = query.order_by(order)
+        return query.limit(1).correlate(w).scalar_subquery()
+
+    def count(*where: Any, join: Any = None) -> Any:
+        query = select(func.count())
+        if join is not None:
+            query = query.select_from(Draft).join(*join)
+        return query.where(*where).correlate(w).scalar_subquery()
+
+    def exists(*where: Any) -> Any:
+        return select(literal(1)).where(*where).correlate(w).exists()
+
+    this_round = case((w.fours_opened_at.is_not(None), 2), else_=1)  # Workshop.current_round
+    mine = (
+        PairMember.workshop_id == w.id,
+        PairMember.user_id == uid,
+        PairMember.round == this_round,
+    )
+    pair = one(PairMember.pair_id, *mine)
+    version = one(VisionVersion.id, VisionVersion.workshop_id == w.id,
+                  order=VisionVersion.number.desc())  # fmt: skip
+    signatory = one(Signatory.id, Signatory.version_id == version, Signatory.user_id == uid)
+    partner = PairMember.__table__.alias("partner")
+    authored_by = (partner.c.workshop_id == Draft.workshop_id) & (
+        partner.c.user_id == Draft.author_id
+    )
+    taking_part = (Participation.workshop_id == Draft.workshop_id) & (
+        Participation.user_id == Draft.author_id
+    )
+    submitted = Draft.submitted_at.is_not(None)
+    participant = exists(Participation.workshop_id == w.id, Participation.user_id == uid)
+    facts = {
+        "participant": participant,
+        "submitted_mine": exists(Draft.workshop_id == w.id, Draft.author_id == uid, submitted),
+        "pair_id": pair,
+        "ready_at": one(PairMember.ready_at, *mine),
+        "pair_size": count(PairMember.pair_id == pair),
+        "proposal_version": one(PairProposal.version, PairProposal.pair_id == pair),
+        "partner_drafts": count(
+            partner.c.pair_id == pair,
+            partner.c.user_id != uid,
+            submitted,
+            join=(partner, authored_by),
+        ),
+        "feedback": count(DraftFeedback.author_id == uid, DraftFeedback.pair_id == pair),
+        # the round of four: the pairs merged into my four, my feedback on their proposals
+        "four_pairs": count(Pair.merged_into_id == pair),
+        "proposal_feedback": count(
+            ProposalFeedback.author_id == uid, ProposalFeedback.pair_id == pair
+        ),
+        "strengths_marked": exists(
+            Strength.user_id == uid,
+            Strength.proposal_id == PairProposal.id,
+            PairProposal.workshop_id == w.id,
+        ),
+        "open": count(Aspect.workshop_id == w.id, Aspect.status == AspectStatus.OPEN),
+        "signatory_id": signatory,
+        "signed_by_me": exists(Signature.signatory_id == signatory),
+        "signatures": count(Signature.version_id == version),
+        # the facilitator's facts (lifecycle.Readiness)
+        "people": count(Participation.workshop_id == w.id),
+        "submitted": count(Draft.workshop_id == w.id, submitted, join=(Participation, taking_part)),
+        "saved": select(func.count())
+        .select_from(PairProposal)
+        .join(Pair, Pair.id == PairProposal.pair_id)
+        .where(PairProposal.workshop_id == w.id, PairProposal.version > 0, Pair.round == this_round)
+        .correlate(w)
+        .scalar_subquery(),
+        "groups": count(Pair.workshop_id == w.id, Pair.round == this_round),
+        "written": exists(
+            VisionDraft.workshop_id == w.id,
+            func.length(func.trim(VisionDraft.text)) > 0,
+            func.length(func.trim(VisionDraft.title)) > 0,
+        ),
+    }
+    active = [Phase.INDIVIDUAL, Phase.PAIRS, Phase.FOURS, Phase.PLENARY, Phase.SIGNING]
+    signing = (
+        select(VisionVersion.workshop_id)
+        .join(Signatory, Signatory.version_id == VisionVersion.id)
+        .where(Signatory.user_id == uid)
+    )
+    return (
+        select(w, Tenant.slug, Tenant.name, *(fact.label(name) for name, fact in facts.items()))
+        .join(Tenant, Tenant.id == w.tenant_id)
+        .where(
+            (participant & w.phase.in_(active))
+            | (w.tenant_id.in_(managed) & (w.phase != Phase.ADOPTED))
+            | (w.id.in_(signing) & w.phase.in_(active))
+        )
+        .execution_options(**ALL)
+    )
+
+
+def _facilitator_task(row: Any, tenant: Tenant) -> Task:
+    """The next move in a managed workshop, with the guard's reason if it is not possible
+    yet (the same :func:`lifecycle.blocker` that guards the move); the passage check of
+    step 3 is left to the move."""
     from visionswerk.workshops.lifecycle import Readiness, blocker
 
-    ids = [w.id for w, _ in rows]
-    if not ids:
-        return []
-    people = _per_workshop(
-        select(Participation.workshop_id, func.count())
-        .where(Participation.workshop_id.in_(ids))
-        .group_by(Participation.workshop_id)
-    )
-    submitted = _per_workshop(
-        select(Draft.workshop_id, func.count())
-        .join(
-            Participation,
-            (Participation.workshop_id == Draft.workshop_id)
-            & (Participation.user_id == Draft.author_id),
-        )
-        .where(Draft.workshop_id.in_(ids), Draft.submitted_at.is_not(None))
-        .group_by(Draft.workshop_id)
-    )
-    saved = _per_workshop(
-        select(PairProposal.workshop_id, func.count())
-        .where(PairProposal.workshop_id.in_(ids), PairProposal.version > 0)
-        .group_by(PairProposal.workshop_id)
-    )
-    written = set(
-        db.scalars(
-            select(VisionDraft.workshop_id)
-            .where(
-                VisionDraft.workshop_id.in_(ids),
-                func.length(func.trim(VisionDraft.text)) > 0,
-                func.length(func.trim(VisionDraft.title)) > 0,
-            )
-            .execution_options(**ALL)
-        )
-    )
-    tasks = []
-    for w, tenant in rows:
-        facts = Readiness(
-            participants=people.get(w.id, 0),
-            submitted=submitted.get(w.id, 0),
-            saved_proposals=saved.get(w.id, 0),
-            vision_written=w.id in written,
-            open_aspects=open_aspects.get(w.id, 0),
-            signatures=signatures.get(w.id, 0),
-        )
-        kind, to, deadline_phase = _MOVES[w.phase]
-        if w.phase == Phase.PAIRS and not w.step1_closed:
-            tasks.append(_task(TaskKind.CONFIRM_PAIRS, w, tenant, Phase.PAIRS))
-            continue
-        count = {
-            TaskKind.START_INDIVIDUAL: facts.participants,
-            TaskKind.CLOSE_INDIVIDUAL: facts.submitted,
-            TaskKind.OPEN_PLENARY: facts.saved_proposals,
-            TaskKind.COMPOSE_VISION: facts.open_aspects,
-            TaskKind.COLLECT_SIGNATURES: facts.signatures,
-        }[kind]
-        tasks.append(
-            _task(kind, w, tenant, deadline_phase, count=count, blocked_by=blocker(w, to, facts))
-        )
+    w = row.Workshop
+    if w.phase == Phase.PAIRS and not w.step1_closed:
+        return _task(TaskKind.CONFIRM_PAIRS, w, tenant, Phase.PAIRS)
+    facts = Readiness(
+        participants=row.people, submitted=row.submitted, saved_proposals=row.saved,
+        pairs=row.groups, vision_written=bool(row.written), open_aspects=row.open,
+        signatures=row.signatures,
+    )  # fmt: skip
+    kind, to, deadline_phase = _MOVES[w.phase]
+    if w.phase == Phase.PREPARATION and w.start_from_parent:
+        kind, to, deadline_phase = TaskKind.START_FROM_PARENT, Phase.PLENARY, Phase.PLENARY
+    if w.phase == Phase.INDIVIDUAL and w.skip_pairs and facts.submitted < 4:
+        kind, to = TaskKind.SKIP_PAIRS, Phase.PLENARY  # a small group: straight to step 3
+    if w.phase == Phase.PAIRS and w.with_fours:
+        kind, to = TaskKind.OPEN_FOURS, Phase.FOURS
+    count = {
+        TaskKind.START_INDIVIDUAL: facts.participants,
+        TaskKind.START_FROM_PARENT: facts.participants,
+        TaskKind.CLOSE_INDIVIDUAL: facts.submitted,
+        TaskKind.SKIP_PAIRS: facts.submitted,
+        TaskKind.OPEN_FOURS: facts.saved_proposals,
+        TaskKind.OPEN_PLENARY: facts.saved_proposals,
+        TaskKind.COMPOSE_VISION: facts.open_aspects,
+        TaskKind.COLLECT_SIGNATURES: facts.signatures,
+    }[kind]
+    return _task(kind, w, tenant, deadline_phase, count=count, blocked_by=blocker(w, to, facts))
+
+
+def _participant_tasks(row: Any, tenant: Tenant) -> list[Task]:
+    w, tasks = row.Workshop, []
+    step1 = w.phase in (Phase.INDIVIDUAL, Phase.PAIRS) and not w.step1_closed
+    if row.participant and step1 and not row.submitted_mine:
+        tasks.append(_task(TaskKind.WRITE_DRAFT, w, tenant, Phase.INDIVIDUAL))
+    if w.phase in (Phase.PAIRS, Phase.FOURS) and w.step1_closed and row.pair_id is not None:
+        tasks.extend(_group_tasks(row, tenant))
+    # step 2 left out: no proposals whose strengths could be marked
+    if (
+        w.phase == Phase.PLENARY
+        and row.participant
+        and not w.pairs_skipped
+        and not row.strengths_marked
+    ):
+        tasks.append(_task(TaskKind.MARK_STRENGTHS, w, tenant, Phase.PLENARY))
+    if w.phase == Phase.SIGNING and row.signatory_id is not None and not row.signed_by_me:
+        tasks.append(_task(TaskKind.SIGN, w, tenant, Phase.SIGNING, signatory_id=row.signatory_id))
+    return tasks
+
+
+def _group_tasks(row: Any, tenant: Tenant) -> list[Task]:
+    """Step 2 and the round of four: feedback, the joint proposal, readiness (in the
+    round of four the feedback is on the other pair's proposal)."""
+    w, tasks = row.Workshop, []
+    group = {"pair_id": row.pair_id, "group_size": row.pair_size or 2}
+    if w.phase == Phase.FOURS:
+        missing = max((row.four_pairs or 1) - 1, 0) - (row.proposal_feedback or 0)
+    else:
+        missing = (row.partner_drafts or 0) - (row.feedback or 0)
+    if missing > 0:
+        tasks.append(_task(TaskKind.GIVE_FEEDBACK, w, tenant, w.phase, count=missing, **group))
+    if not row.proposal_version:  # no proposal row, or nothing saved yet
+        tasks.append(_task(TaskKind.WRITE_PROPOSAL, w, tenant, w.phase, **group))
+    elif row.ready_at is None:
+        tasks.append(_task(TaskKind.MARK_READY, w, tenant, w.phase, **group))
     return tasks
 
 
 def my_tasks(user: User) -> list[Task]:
     """Everything that is ``user``'s to do now, soonest deadline first (no deadline
-    last). A fixed number of queries, whatever the number of workshops."""
-    participating = set(
-        db.scalars(
-            select(Participation.workshop_id)
-            .where(Participation.user_id == user.id)
-            .execution_options(**ALL)
-        )
-    )
-    managed_tenants = _managed_tenant_ids(user)
-    active = [Phase.INDIVIDUAL, Phase.PAIRS, Phase.PLENARY, Phase.SIGNING]
-    cond = Workshop.id.in_(participating) & Workshop.phase.in_(active)
-    if managed_tenants:  # the facilitator's next move is a task from preparation on
-        cond = cond | (Workshop.tenant_id.in_(managed_tenants) & (Workshop.phase != Phase.ADOPTED))
-    signing_versions = (
-        select(VisionVersion.workshop_id)
-        .join(Signatory, Signatory.version_id == VisionVersion.id)
-        .where(Signatory.user_id == user.id)
-    )
-    rows = db.execute(
-        select(Workshop, Tenant)
-        .join(Tenant, Tenant.id == Workshop.tenant_id)
-        .where(cond | (Workshop.id.in_(signing_versions) & Workshop.phase.in_(active)))
-        .execution_options(**ALL)
-    ).all()
-    if not rows:
-        return []
-    ids = [w.id for w, _ in rows]
-
-    drafts = {
-        d.workshop_id: d
-        for d in db.scalars(
-            select(Draft)
-            .where(Draft.author_id == user.id, Draft.workshop_id.in_(ids))
-            .execution_options(**ALL)
-        )
-    }
-    my_members = {
-        m.workshop_id: m
-        for m in db.scalars(
-            select(PairMember)
-            .where(PairMember.user_id == user.id, PairMember.workshop_id.in_(ids))
-            .execution_options(**ALL)
-        )
-    }
-    pair_ids = [m.pair_id for m in my_members.values()]
-    proposals = {
-        p.pair_id: p
-        for p in db.scalars(
-            select(PairProposal).where(PairProposal.pair_id.in_(pair_ids)).execution_options(**ALL)
-        )
-    }
-    sizes = _per_workshop(
-        select(PairMember.pair_id, func.count())
-        .where(PairMember.pair_id.in_(pair_ids))
-        .group_by(PairMember.pair_id)
-    )
-    # submitted drafts of my partners, per pair, and the feedback I gave
-    partner_drafts: dict[int, int] = dict(
-        db.execute(
-            select(PairMember.pair_id, func.count(Draft.id))
-            .join(
-                Draft,
-                (Draft.workshop_id == PairMember.workshop_id)
-                & (Draft.author_id == PairMember.user_id),
-            )
-            .where(
-                PairMember.pair_id.in_(pair_ids),
-                PairMember.user_id != user.id,
-                Draft.submitted_at.is_not(None),
-            )
-            .group_by(PairMember.pair_id)
-            .execution_options(**ALL)
-        ).all()
-    )
-    feedback_given: dict[int, int] = dict(
-        db.execute(
-            select(DraftFeedback.pair_id, func.count())
-            .where(DraftFeedback.author_id == user.id, DraftFeedback.pair_id.in_(pair_ids))
-            .group_by(DraftFeedback.pair_id)
-            .execution_options(**ALL)
-        ).all()
-    )
-    strengths_marked = set(
-        db.scalars(
-            select(PairProposal.workshop_id)
-            .join(Strength, Strength.proposal_id == PairProposal.id)
-            .where(Strength.user_id == user.id, PairProposal.workshop_id.in_(ids))
-            .execution_options(**ALL)
-        )
-    )
-    open_aspects: dict[int, int] = dict(
-        db.execute(
-            select(Aspect.workshop_id, func.count())
-            .where(Aspect.workshop_id.in_(ids), Aspect.status == AspectStatus.OPEN)
-            .group_by(Aspect.workshop_id)
-            .execution_options(**ALL)
-        ).all()
-    )
-    latest = (
-        select(VisionVersion.workshop_id, func.max(VisionVersion.number).label("n"))
-        .where(VisionVersion.workshop_id.in_(ids))
-        .group_by(VisionVersion.workshop_id)
-        .subquery()
-    )
-    current_versions = {
-        v.workshop_id: v
-        for v in db.scalars(
-            select(VisionVersion)
-            .join(
-                latest,
-                (latest.c.workshop_id == VisionVersion.workshop_id)
-                & (latest.c.n == VisionVersion.number),
-            )
-            .execution_options(**ALL)
-        )
-    }
-    version_ids = [v.id for v in current_versions.values()]
-    my_signatories = {
-        s.version_id: s
-        for s in db.scalars(
-            select(Signatory)
-            .where(Signatory.user_id == user.id, Signatory.version_id.in_(version_ids))
-            .execution_options(**ALL)
-        )
-    }
-    signed = dict(
-        db.execute(
-            select(Signature.version_id, func.count())
-            .where(Signature.version_id.in_(version_ids))
-            .group_by(Signature.version_id)
-            .execution_options(**ALL)
-        ).all()
-    )
-    signed_by_me = set(
-        db.scalars(
-            select(Signature.signatory_id)
-            .where(Signature.signatory_id.in_([s.id for s in my_signatories.values()]))
-            .execution_options(**ALL)
-        )
-    )
-
+    last). One statement, whatever the number of workshops."""
+    managed = _managed_tenant_ids(user)
     tasks: list[Task] = []
-    for w, tenant in rows:
-
-        def add(
-            kind: TaskKind,
-            deadline_phase: Phase,
-            w: Workshop = w,
-            tenant: Tenant = tenant,
-            **extra: int | None,
-        ) -> None:
-            tasks.append(
-                Task(
-                    kind,
-                    w.id,
-                    w.title,
-                    tenant.id,
-                    tenant.slug,
-                    tenant.name,
-                    w.phase,
-                    w.deadline(deadline_phase),
-                    **extra,
-                )
-            )
-
-        participant = w.id in participating
-        if participant and w.phase in (Phase.INDIVIDUAL, Phase.PAIRS) and not w.step1_closed:
-            draft = drafts.get(w.id)
-            if draft is None or draft.submitted_at is None:
-                add(TaskKind.WRITE_DRAFT, Phase.INDIVIDUAL)
-        if w.phase == Phase.PAIRS and w.step1_closed and w.id in my_members:
-            member = my_members[w.id]
-            group = {"pair_id": member.pair_id, "group_size": sizes.get(member.pair_id, 2)}
-            missing = partner_drafts.get(member.pair_id, 0) - feedback_given.get(member.pair_id, 0)
-            if missing > 0:
-                add(TaskKind.GIVE_FEEDBACK, Phase.PAIRS, count=missing, **group)
-            proposal = proposals.get(member.pair_id)
-            if proposal is None or proposal.version == 0:
-                add(TaskKind.WRITE_PROPOSAL, Phase.PAIRS, **group)
-            elif member.ready_at is None:
-                add(TaskKind.MARK_READY, Phase.PAIRS, **group)
-        if w.phase == Phase.PLENARY and participant and w.id not in strengths_marked:
-            add(TaskKind.MARK_STRENGTHS, Phase.PLENARY)
-        if w.phase == Phase.SIGNING:
-            version = current_versions.get(w.id)
-            mine = my_signatories.get(version.id) if version is not None else None
-            if mine is not None and mine.id not in signed_by_me:
-                add(TaskKind.SIGN, Phase.SIGNING, signatory_id=mine.id)
-    if managed_tenants:
-        managed = [(w, t) for w, t in rows if w.tenant_id in managed_tenants]
-        signatures = {wid: int(signed.get(v.id, 0)) for wid, v in current_versions.items()}
-        tasks.extend(_facilitator_tasks(managed, open_aspects, signatures))
+    for row in db.execute(_statement(), {"uid": user.id, "managed": sorted(managed)}):
+        tenant = _TenantRef(row.Workshop.tenant_id, row.slug, row.name)
+        tasks.extend(_participant_tasks(row, tenant))  # type: ignore[arg-type]
+        if row.Workshop.tenant_id in managed:
+            tasks.append(_facilitator_task(row, tenant))  # type: ignore[arg-type]
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     tasks.sort(
         key=lambda t: (
@@ -375,3 +304,12 @@ def my_tasks(user: User) -> list[Task]:
         )
     )
     return tasks
+
+
+@dataclasses.dataclass(frozen=True)
+class _TenantRef:
+    """What a task names of its tenant (the row carries it; no Tenant object loaded)."""
+
+    id: int
+    slug: str
+    name: str

@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable
 
 import nh3
@@ -211,10 +213,43 @@ def _images_to_links(tokens: list) -> None:  # type: ignore[type-arg]
         token.children = children
 
 
+#: What the rendered-HTML cache may hold, in characters of text and HTML together.
+RENDERED_CACHE_CHARS = 4_000_000
+_rendered: OrderedDict[str, str] = OrderedDict()
+_rendered_chars = 0
+_rendered_lock = threading.Lock()
+
+
 def render_markdown(text: str | None) -> str:
-    """Markdown → HTML that is safe to insert into a page as is (mark it safe there)."""
+    """Markdown → HTML that is safe to insert into a page as is (mark it safe there).
+
+    Remembered per process by the text itself (least recently used first out, at most
+    :data:`RENDERED_CACHE_CHARS`): a plenary page shows the same 20 proposals to every
+    participant, and parsing plus sanitising was a fifth of its CPU. The result depends
+    on nothing but the text, so a changed text is simply another key."""
+    global _rendered_chars
     if not text:
         return ""
+    with _rendered_lock:
+        html = _rendered.get(text)
+        if html is not None:
+            _rendered.move_to_end(text)
+            return html
+    html = _render(text)
+    size = len(text) + len(html)
+    if size > RENDERED_CACHE_CHARS // 8:
+        return html  # a very long text would push out everything else
+    with _rendered_lock:
+        if text not in _rendered:
+            _rendered[text] = html
+            _rendered_chars += size
+        while _rendered_chars > RENDERED_CACHE_CHARS:
+            old_text, old_html = _rendered.popitem(last=False)
+            _rendered_chars -= len(old_text) + len(old_html)
+    return html
+
+
+def _render(text: str) -> str:
     tokens = _md.parse(normalize(text))
     _shift_headings(tokens, HEADING_OFFSET)
     _images_to_links(tokens)

@@ -22,8 +22,10 @@ import dataclasses
 import functools
 import re
 import threading
+from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from visionswerk.db import db
 from visionswerk.errors import InvalidInput, NotFound
@@ -47,6 +49,7 @@ from visionswerk.workshops.ledger import (
 from visionswerk.workshops.models import (
     Aspect,
     AspectStatus,
+    DismissedSuggestion,
     Pair,
     PairProposal,
     VisionDraft,
@@ -123,11 +126,17 @@ def insert_proposal(
     return saved
 
 
-def insertions(actor: User, workshop: Workshop) -> list[Insertion]:
-    """What was inserted from which pair's proposal, oldest first (one query)."""
+def insertions(
+    actor: User, workshop: Workshop, draft: VisionDraft | None = None
+) -> list[Insertion]:
+    """What was inserted from which pair's proposal, oldest first (one query; two without
+    the workshop's ``draft``)."""
     in_scope(workshop)
     require(actor, "plenary.read", workshop)
-    draft_id = db.scalar(select(VisionDraft.id).where(VisionDraft.workshop_id == workshop.id))
+    if draft is not None and draft.workshop_id == workshop.id:
+        draft_id = draft.id
+    else:
+        draft_id = db.scalar(select(VisionDraft.id).where(VisionDraft.workshop_id == workshop.id))
     rows = db.scalars(
         select(AuditEntry)
         .where(
@@ -291,6 +300,8 @@ class SuggestedPassage:
 class Suggestions:
     groups: list[SuggestedGroup]
     passages: dict[int, list[SuggestedPassage]]  # open aspect id → best first
+    # open aspects whose passages were not looked for yet (over the ``budget``)
+    pending: list[int] = dataclasses.field(default_factory=list)
 
 
 @functools.lru_cache(maxsize=64)
@@ -304,15 +315,20 @@ _passages: collections.OrderedDict[tuple[str, int], dict[str, list[tuple[int, in
 )
 
 
-def _passages_of(labels: list[str], text: str, limit: int) -> dict[str, list[tuple[int, int]]]:
+def _passages_of(
+    labels: list[str], text: str, limit: int, budget: int | None = None
+) -> dict[str, list[tuple[int, int]]]:
     """Suggested spans per label for this text: what is not known yet for the text is
-    computed in one batch (its sentences embedded once); the last 32 texts are kept."""
+    computed in one batch (its sentences embedded once) — at most ``budget`` labels, the
+    first ones; the last 32 texts are kept."""
     with _passages_lock:
         known = _passages.setdefault((text, limit), {})
         _passages.move_to_end((text, limit))
         while len(_passages) > 32:
             _passages.popitem(last=False)
-        missing = sorted({label for label in labels if label not in known})
+        missing = list(dict.fromkeys(label for label in labels if label not in known))
+    if budget is not None:
+        missing = missing[:budget]
     if missing:
         found = grouping.suggest_passages_many(missing, text, limit=limit)
         with _passages_lock:
@@ -331,12 +347,17 @@ def suggestions(
     workshop: Workshop,
     aspects: list[Aspect] | None = None,
     *,
-    dismissed: frozenset[str] = frozenset(),
     limit: int = 3,
+    budget: int | None = None,
+    first: Iterable[int] = (),
+    text: str | None = None,
 ) -> Suggestions:
-    """Suggested groups among the open aspects that are in no group (without the
-    ``dismissed`` keys), and suggested passages for every open aspect (``ledger.read``).
-    ``aspects``: the ledger's aspects if the caller has them (saves a query)."""
+    """Suggested groups among the open aspects that are in no group (without those a
+    person dismissed: :func:`dismiss_group`), and suggested passages for every open aspect
+    (``ledger.read``). ``aspects``: the ledger's aspects if the caller has them (saves a
+    query). ``budget``: look for the passages of at most this many aspects not known yet
+    (those in ``first`` first, then in ledger order); the others are ``pending``.
+    ``text``: the saved vision text if the caller has it (saves a query)."""
     in_scope(workshop)
     require(actor, "ledger.read", workshop)
     if aspects is None:
@@ -351,21 +372,30 @@ def suggestions(
     # grouped over *all* labels (they never change, so the cached result holds for the
     # whole of step 3), then shown only with the members still open and in no group
     free = {a.id for a in open_ if a.group_id is None}
+    dismissed = dismissed_sets(workshop)
     groups = []
     for members in _groups_of(tuple(a.label for a in aspects)):
         chosen = [aspects[i] for i in members if aspects[i].id in free]
         key = "-".join(str(aspects[i].id) for i in members)
-        if len(chosen) >= 2 and key not in dismissed:
+        shown = {a.id for a in chosen}
+        if len(chosen) >= 2 and not any(shown <= d for d in dismissed):
             labels = [a.label for a in chosen]
             groups.append(SuggestedGroup([a.id for a in chosen], _label_for(labels), key))
-    text = db.scalar(select(VisionDraft.text).where(VisionDraft.workshop_id == workshop.id)) or ""
+    if text is None:
+        text = db.scalar(select(VisionDraft.text).where(VisionDraft.workshop_id == workshop.id))
+    text = text or ""
     passages: dict[int, list[SuggestedPassage]] = {}
+    pending: list[int] = []
     if text.strip() and open_:
-        known = _passages_of([a.label for a in open_], text, limit)
+        ahead = set(first)
+        order = sorted(open_, key=lambda a: a.id not in ahead)  # stable: ledger order
+        known = _passages_of([a.label for a in order], text, limit, budget)
         for a in open_:
-            if spans := known.get(a.label):
+            if a.label not in known:
+                pending.append(a.id)
+            elif spans := known[a.label]:
                 passages[a.id] = [SuggestedPassage(s, e, text[s:e]) for s, e in spans]
-    return Suggestions(groups, passages)
+    return Suggestions(groups, passages, pending)
 
 
 def accept_group(actor: User, workshop: Workshop, aspect_ids: list[int], label: str | None = None):  # type: ignore[no-untyped-def]
@@ -383,3 +413,58 @@ def accept_group(actor: User, workshop: Workshop, aspect_ids: list[int], label: 
     group = group_aspects(actor, workshop, aspect_ids, label)
     audit.record(actor, workshop.tenant_id, "aspect.accept_suggestion", group)
     return group
+
+
+def _dismissal_key(aspect_ids: list[int]) -> str:
+    return "-".join(str(i) for i in sorted({int(i) for i in aspect_ids}))
+
+
+def dismissed_sets(workshop: Workshop) -> list[frozenset[int]]:
+    """The aspect-id sets of the suggestions dismissed in this workshop (one query)."""
+    keys = db.scalars(
+        select(DismissedSuggestion.key).where(DismissedSuggestion.workshop_id == workshop.id)
+    )
+    return [frozenset(int(i) for i in k.split("-") if i.isdigit()) for k in keys]
+
+
+def dismiss_group(actor: User, workshop: Workshop, aspect_ids: list[int]) -> DismissedSuggestion:
+    """Dismiss a suggested group (its member aspect ids, as offered): it, and any later
+    suggestion whose members all lie within it, is not offered again in this workshop.
+    The same set twice: the first dismissal stands (no error). Ids that are not this
+    workshop's aspects: NotFound, nothing stored. Recorded in the audit log."""
+    in_scope(workshop)
+    require(actor, "ledger.decide", workshop)  # whoever may accept it may dismiss it
+    ids = {int(i) for i in aspect_ids}
+    if len(ids) < 2:
+        raise InvalidField("aspect_ids", N_("Ein Vorschlag hat mindestens zwei Aspekte."))
+    found = set(
+        db.scalars(
+            select(Aspect.id).where(
+                Aspect.workshop_id == workshop.id,
+                Aspect.tenant_id == workshop.tenant_id,
+                Aspect.id.in_(ids),
+            )
+        )
+    )
+    if found != ids:
+        raise NotFound(ASPECT_NOT_FOUND)
+    key = _dismissal_key(list(ids))
+    known = select(DismissedSuggestion).where(
+        DismissedSuggestion.workshop_id == workshop.id, DismissedSuggestion.key == key
+    )
+    if (row := db.scalar(known)) is not None:
+        return row
+    row = DismissedSuggestion(
+        tenant_id=workshop.tenant_id, workshop_id=workshop.id, key=key, dismissed_by_id=actor.id
+    )
+    try:
+        with db.begin_nested():  # a concurrent dismissal of the same set: keep that one
+            db.add(row)
+    except IntegrityError:
+        row = db.scalar(known)  # type: ignore[assignment]
+        assert row is not None
+        return row
+    audit.record(
+        actor, workshop.tenant_id, "aspect.dismiss_suggestion", workshop, aspects=sorted(ids)
+    )
+    return row

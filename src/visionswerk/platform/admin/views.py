@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from visionswerk.db import db
 from visionswerk.errors import DomainError
 from visionswerk.platform.errors import form_error
 from visionswerk.platform.tenancy import invitations
 from visionswerk.platform.tenancy.forms import RegionForm
-from visionswerk.tenants.models import Tenant, TenantKind
 from visionswerk.tenants.policy import can
+from visionswerk.visions import services as vs
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -25,10 +23,8 @@ def _admins_only() -> None:
 
 
 def _page(form: RegionForm):  # type: ignore[no-untyped-def]
-    regions = db.scalars(
-        select(Tenant).where(Tenant.kind == TenantKind.REGION).order_by(Tenant.name)
-    ).all()
-    return render_template("admin/index.html", regions=regions, form=form)
+    page = vs.regions_page(current_user, request.args.get("seite", 1, type=int))
+    return render_template("admin/index.html", page=page, form=form)
 
 
 @bp.get("/")

@@ -29,7 +29,9 @@ def _csrf_for_session_requests() -> None:
 
 
 from visionswerk.platform.api import (  # noqa: E402, F401  (routes)
+    calendar,
     onboarding,
+    paper,
     reports,
     spec,
     tokens,

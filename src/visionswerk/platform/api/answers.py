@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from flask_babel import gettext as _
 
 from visionswerk.db import db
@@ -33,12 +34,14 @@ from visionswerk.workshops.models import (
     Pair,
     PairProposal,
     Phase,
+    ProposalFeedback,
     Signatory,
     Signature,
     VisionDraft,
     VisionVersion,
     Workshop,
 )
+from visionswerk.workshops.signing import version_by_id
 
 TASK_LABELS = {
     ws.TaskKind.WRITE_DRAFT: N_("Entwurf schreiben und einreichen"),
@@ -47,6 +50,10 @@ TASK_LABELS = {
     ws.TaskKind.MARK_READY: N_("Gemeinsamen Vorschlag als fertig markieren"),
     ws.TaskKind.MARK_STRENGTHS: N_("Stärken der Vorschläge markieren"),
     ws.TaskKind.CONFIRM_PAIRS: N_("Paare prüfen und bestätigen"),
+    ws.TaskKind.START_FROM_PARENT: N_("Gleich mit Schritt 3 beginnen (Aussagen der Vision)"),
+    ws.TaskKind.SKIP_PAIRS: N_("Einzelarbeit beenden und gleich alle zusammen weiterarbeiten"),
+    ws.TaskKind.OPEN_FOURS: N_("Die Runde zu viert beginnen"),
+    ws.TaskKind.OPEN_PLENARY: N_("Schritt 3 öffnen: Alle zusammen"),
     ws.TaskKind.COMPOSE_VISION: N_("Vision formulieren und Aspekte entscheiden"),
     ws.TaskKind.COLLECT_SIGNATURES: N_("Unterschriften sammeln und Vision beschließen"),
     ws.TaskKind.SIGN: N_("Vision unterschreiben"),
@@ -66,6 +73,18 @@ def _name_of(user_id: int | None) -> str | None:
     return user.display_name if user else None
 
 
+def _calendar(t: ws.Task) -> str | None:
+    """The API's address of the task's deadline as ``.ics`` (None without a deadline)."""
+    if t.deadline is None or t.deadline_step is None:
+        return None
+    return url_for(
+        "api.deadline_calendar",
+        tenant_slug=t.tenant_slug,
+        workshop_id=t.workshop_id,
+        step=t.deadline_step.value,
+    )
+
+
 def task(t: ws.Task) -> m.Task:
     return m.Task(
         kind=t.kind,
@@ -74,6 +93,8 @@ def task(t: ws.Task) -> m.Task:
         tenant=m.TaskTenant(id=t.tenant_id, slug=t.tenant_slug, name=t.tenant_name),
         **phase(t.phase),
         deadline=t.deadline,
+        deadline_step=t.deadline_step.value if t.deadline_step else None,
+        calendar=_calendar(t),
         pair_id=t.pair_id,
         signatory_id=t.signatory_id,
         count=t.count,
@@ -92,6 +113,14 @@ def _workshop_fields(actor: User, w: Workshop) -> dict[str, Any]:
         **phase(w.phase),
         "deadlines": m.Deadlines(**{p.value: w.deadline(p) for p in DEADLINE_PHASES}),
         "reminder_offsets": list(w.reminder_offsets or []),
+        "group_size": w.group_size,
+        "group_rule": _(ws.remainder_rule(w.group_size)),
+        "skip_pairs": w.skip_pairs,
+        "pairs_skipped": w.pairs_skipped,
+        "start_from_parent": w.start_from_parent,
+        "individual_skipped": w.individual_skipped,
+        "with_fours": w.with_fours,
+        "fours_opened_at": w.fours_opened_at,
         "step1_closed": w.step1_closed,
         "pairs_confirmed_at": w.pairs_confirmed_at,
         "created_at": w.created_at,
@@ -154,11 +183,34 @@ def pair(p: Pair) -> m.Pair:
         m.PersonReady(user_id=x.user_id, display_name=x.user.display_name, ready=x.ready)
         for x in p.members
     ]
-    return m.Pair(id=p.id, number=p.number, members=members)
+    return m.Pair(
+        id=p.id, number=p.number, round=p.round, merged_into_id=p.merged_into_id, members=members
+    )
 
 
 def feedback(f: DraftFeedback) -> m.Feedback:
     return m.Feedback.model_validate({**_attrs(f, m.Feedback), "author": person(f.author)})
+
+
+def proposal_feedback(f: ProposalFeedback) -> m.ProposalFeedback:
+    return m.ProposalFeedback.model_validate(
+        {**_attrs(f, m.ProposalFeedback), "author": person(f.author)}
+    )
+
+
+def sources(actor: User, four: Pair) -> list[m.FourSource]:
+    """The round of four: its pairs' proposals with the feedback given within the four
+    (the services: members of the four only, ``feedback.read``)."""
+    given = ws.proposal_feedback_for(actor, four)
+    return [
+        m.FourSource(
+            pair=pair(p),
+            own=actor.id in p.member_ids,
+            proposal=proposal(prop),
+            feedback=[proposal_feedback(f) for f in given if f.proposal_id == prop.id],
+        )
+        for p, prop in ws.source_proposals(actor, four)
+    ]
 
 
 def proposal(p: PairProposal) -> m.Proposal:
@@ -193,6 +245,7 @@ def my_pair(actor: User, p: Pair) -> m.MyPair:
         proposal=proposal(ws.proposal_of(actor, p)),
         partner_drafts=partner_drafts,
         feedback=[feedback(f) for f in ws.feedback_for(actor, p)],
+        sources=sources(actor, p) if p.round == 2 else None,
         can_work=can(actor, "pair.work", p),
     )
 
@@ -288,8 +341,13 @@ def coverage(c: ws.Coverage) -> m.Coverage:
 def aspect(a: Aspect, people: dict[int, Contributor]) -> m.Aspect:
     """``people``: how step-1 authors appear to the reader (``drafts.contributors``): a
     draft's author by name and account only with their consent, else "Beitrag A"."""
-    provenance: m.FromPair | m.FromParticipant
-    if a.pair_id is not None:
+    provenance: m.FromPair | m.FromParticipant | m.FromParent
+    if a.parent_version_id is not None:
+        parent = version_by_id(a.parent_version_id)
+        provenance = m.FromParent(
+            parent_version_id=a.parent_version_id, parent_number=parent.number if parent else None
+        )
+    elif a.pair_id is not None:
         provenance = m.FromPair(pair_id=a.pair_id, pair_number=a.pair.number if a.pair else None)
     else:
         who = people.get(a.participant_id) if a.participant_id is not None else None
@@ -339,7 +397,18 @@ def vision(v: VisionDraft) -> m.Vision:
 
 
 def signature(s: Signature | None) -> m.Signature | None:
-    return None if s is None else m.Signature.model_validate(s)
+    if s is None:
+        return None
+    return m.Signature(
+        name=s.name,
+        function=s.function,
+        sha256=s.sha256,
+        signed_at=s.signed_at,
+        kind="paper" if s.on_paper else "online",
+        signed_on=s.signed_on,
+        recorded_by=s.recorded_by_name,
+        has_scan=s.scan_type is not None,
+    )
 
 
 def signatory(s: Signatory, actor: User) -> m.Signatory:

@@ -9,6 +9,7 @@ is decided by the services and the policy before a model is built.
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -208,6 +209,24 @@ class DraftSave(Request):
     submit: Flag = Field(False, description="Submit it too.")
 
 
+class PaperDraftCreate(Request):
+    """A step-1 draft written on paper by a participant without a device, recorded by the
+    facilitator and submitted at once ("von der Moderation erfasst"). Keywords or text."""
+
+    participant_id: Id = Field(description="A participant of the workshop without a draft.")
+    keywords: Keywords = []
+    text: DraftText = ""
+
+
+class PaperDraftCreated(Answer):
+    """What was recorded — ids and times, never the content (it is the participant's)."""
+
+    draft_id: int
+    author_id: int
+    submitted_at: DateTime
+    recorded_by: str
+
+
 class DraftPatch(Request):
     """Change some of my draft; what is not sent stays as saved."""
 
@@ -240,8 +259,8 @@ class DraftConflict(ConflictProblem):
 
 # --- shared pieces --------------------------------------------------------------------
 
-PhaseName = Literal["preparation", "individual", "pairs", "plenary", "signing", "adopted"]
-DeadlinePhase = Literal["individual", "pairs", "plenary", "signing"]
+PhaseName = Literal["preparation", "individual", "pairs", "fours", "plenary", "signing", "adopted"]
+DeadlinePhase = Literal["individual", "pairs", "fours", "plenary", "signing"]
 
 
 class Person(Answer):
@@ -280,6 +299,10 @@ class Task(Answer):
     phase: PhaseName
     phase_label: str
     deadline: DateTime | None
+    deadline_step: DeadlinePhase | None = Field(description="The step whose deadline it is.")
+    calendar: str | None = Field(
+        description="The deadline as a calendar entry (`.ics`) to download, when there is one."
+    )
     pair_id: int | None
     signatory_id: int | None
     count: int | None
@@ -295,6 +318,7 @@ class TaskList(Answer):
 class Deadlines(Answer):
     individual: DateTime | None
     pairs: DateTime | None
+    fours: DateTime | None
     plenary: DateTime | None
     signing: DateTime | None
 
@@ -314,6 +338,30 @@ class Workshop(Answer):
     phase_label: str
     deadlines: Deadlines
     reminder_offsets: list[int]
+    group_size: int = Field(
+        description="Step 2 works in groups of this size: 2 pairs, 3 trios, 4 fours "
+        "(chosen in preparation)."
+    )
+    group_rule: str = Field(
+        description="The remainder rule for this group size, in the reader's language."
+    )
+    skip_pairs: bool = Field(
+        description="Chosen in preparation: with fewer than four submitted drafts step 2 "
+        "may be left out (move from individual straight to plenary)."
+    )
+    pairs_skipped: bool = Field(description="Step 2 was left out.")
+    start_from_parent: bool = Field(
+        description="Chosen in preparation: step 3 starts from the parent vision's "
+        "statements (they become aspects); the workshop may move from preparation straight "
+        "to plenary."
+    )
+    individual_skipped: bool = Field(description="Steps 1 and 2 were left out.")
+    with_fours: bool = Field(
+        description="Chosen in preparation (pairs only): after the pairs a round of four "
+        "(step `fours`: two pairs merge, give feedback on each other's proposal and write "
+        "one together) before plenary."
+    )
+    fours_opened_at: DateTime | None = Field(description="When the round of four began.")
     step1_closed: bool
     pairs_confirmed_at: DateTime | None
     created_at: DateTime
@@ -371,11 +419,16 @@ class DeadlinesIn(Request):
 
     individual: Timestamp | None = None
     pairs: Timestamp | None = None
+    fours: Timestamp | None = None
     plenary: Timestamp | None = None
     signing: Timestamp | None = None
 
 
 UserIds = Annotated[list[Id], Field(max_length=500)]
+GroupSize = Annotated[
+    Integer(2, 4),  # type: ignore[valid-type]
+    Field(description="Step 2 in pairs (2), trios (3) or fours (4)."),
+]
 
 
 class WorkshopCreate(Request):
@@ -386,6 +439,13 @@ class WorkshopCreate(Request):
         default_factory=list, description="Members of the tenant to take part."
     )
     reminder_offsets: Offsets | None = None
+    group_size: GroupSize = 2
+    skip_pairs: Flag = False
+    start_from_parent: Flag = False
+    with_fours: Flag = Field(
+        False,
+        description="A round of four after the pairs; only with `group_size` 2 (else 422).",
+    )
 
 
 class WorkshopPatch(Request):
@@ -395,6 +455,20 @@ class WorkshopPatch(Request):
     guiding_question: Text(limits.GUIDING_QUESTION_MAX) | None = None  # type: ignore[valid-type]
     deadlines: DeadlinesIn | None = None
     reminder_offsets: Offsets | None = None
+    group_size: GroupSize | None = Field(
+        None, description="Until step 1 ends; later a different size is a 409."
+    )
+    skip_pairs: Flag | None = Field(
+        None, description="Until step 1 ends; later a different choice is a 409."
+    )
+    start_from_parent: Flag | None = Field(
+        None, description="Until step 1 ends; later a different choice is a 409."
+    )
+    with_fours: Flag | None = Field(
+        None,
+        description="Until step 1 ends; later a different choice is a 409. Only with "
+        "`group_size` 2 (else 422).",
+    )
 
 
 class ParticipantsAdd(Request):
@@ -498,14 +572,47 @@ class Feedback(Answer):
 
 class Pair(Answer):
     id: int
-    number: int
+    number: int = Field(description="Numbered per round.")
+    round: Literal[1, 2] = Field(description="1: a pair of step 2; 2: a four (round of four).")
+    merged_into_id: int | None = Field(
+        description="A pair of step 2: the four it merged into, once the round of four began."
+    )
     members: list[PersonReady]
+
+
+class ProposalFeedback(Answer):
+    """The round of four: a member's "besonders gut" / "noch schärfen" on the other pair's
+    proposal."""
+
+    id: int
+    proposal_id: int
+    author: Person | None
+    especially_good: str
+    to_sharpen: str
+    updated_at: DateTime
+
+
+class FourSource(Answer):
+    """A proposal of a pair merged into the four, with the feedback given on it so far."""
+
+    pair: Pair = Field(description="The pair of step 2 (`merged_into_id`: this four).")
+    own: bool = Field(
+        description="The reader's own pair; feedback goes to the other pairs' proposals."
+    )
+    proposal: Proposal
+    feedback: list[ProposalFeedback]
 
 
 class MyPair(Pair):
     proposal: Proposal
-    partner_drafts: list[PartnerDraft]
-    feedback: list[Feedback]
+    partner_drafts: list[PartnerDraft] = Field(description="A pair only; a four: empty.")
+    feedback: list[Feedback] = Field(description="On the drafts: a pair only; a four: empty.")
+    sources: list[FourSource] | None = Field(
+        None,
+        exclude_if=_absent,
+        description="A four only (round 2): its pairs' proposals with the feedback given "
+        "within the four; absent for a pair.",
+    )
     can_work: bool
 
 
@@ -521,6 +628,14 @@ class FeedbackSave(Request):
     """Replace my feedback on a partner's draft."""
 
     draft_id: Id
+    especially_good: FeedbackText  # type: ignore[valid-type]
+    to_sharpen: FeedbackText  # type: ignore[valid-type]
+
+
+class ProposalFeedbackSave(Request):
+    """Replace my feedback on the other pair's proposal (the round of four); at least one
+    of the two is not blank."""
+
     especially_good: FeedbackText  # type: ignore[valid-type]
     to_sharpen: FeedbackText  # type: ignore[valid-type]
 
@@ -638,11 +753,16 @@ class FromPair(Answer):
     pair_number: int | None
 
 
+class FromParent(Answer):
+    parent_version_id: int
+    parent_number: int | None
+
+
 class Aspect(Answer):
     id: int
     label: str
-    source: Literal["draft", "proposal"]
-    provenance: FromParticipant | FromPair
+    source: Literal["draft", "proposal", "parent"]
+    provenance: FromParticipant | FromPair | FromParent
     group_id: int | None
     status: Literal["open", "taken_up", "set_aside"]
     passage: str | None
@@ -663,6 +783,18 @@ class AspectGroupDecided(AspectGroup):
 class AspectGroupCreate(Request):
     aspect_ids: DistinctIds(2, 1000)  # type: ignore[valid-type]
     label: NonBlank(limits.GROUP_LABEL_MAX)  # type: ignore[valid-type]
+
+
+class SuggestionDismiss(Request):
+    aspect_ids: DistinctIds(2, 1000) = Field(  # type: ignore[valid-type]
+        description="The suggested group's aspect_ids (as offered). Neither it nor any later "
+        "suggestion whose members all lie within them is offered again."
+    )
+
+
+class SuggestionDismissed(Answer):
+    aspect_ids: list[int] = Field(description="Ascending.")
+    dismissed_at: DateTime
 
 
 Passage = NonBlank(limits.PASSAGE_MAX)
@@ -834,7 +966,13 @@ class Signature(Answer):
     name: str
     function: str
     sha256: str
-    signed_at: DateTime
+    signed_at: DateTime = Field(description="When it was given online, or recorded (paper).")
+    kind: Literal["online", "paper"] = Field(
+        "online", description="`paper`: given with a pen on the printed sheet."
+    )
+    signed_on: dt.date | None = Field(None, description="Paper: the date on the sheet.")
+    recorded_by: str | None = Field(None, description="Paper: who recorded it (facilitator).")
+    has_scan: bool = Field(False, description="Paper: a scan of the sheet is stored.")
 
 
 class Signatory(Answer):
@@ -915,13 +1053,56 @@ class SignatureCreated(Answer):
     signature: Signature
 
 
+#: 1 MB of scan as base64 (4 characters per 3 bytes)
+SCAN_BASE64_MAX = 4 * ((1024 * 1024 + 2) // 3)
+
+
+class PaperProposalCreate(Request):
+    """A group's proposal written on its sheet, recorded by the facilitator while the
+    group has saved nothing itself; every member is then ready. Text or keywords."""
+
+    text: ProposalText = ""  # type: ignore[valid-type]
+    keywords: Keywords = []
+
+
+class ReadyFor(Request):
+    """ "Fertig" said in the room by a member without a device, recorded by the facilitator."""
+
+    user_id: Id = Field(description="A member of the group.")
+
+
+class PaperSignatureCreate(Request):
+    """A signature given with a pen on the printed sheet, recorded by the facilitator: for a
+    listed signatory who has not signed (`signatory_id`; name and function default to the
+    list's) or for a person not listed yet (`name`)."""
+
+    signatory_id: Id | None = Field(None, description="A listed signatory who has not signed …")
+    name: SignatoryName | None = Field(  # type: ignore[valid-type]
+        None, description="… or the name as on the sheet (required without `signatory_id`)."
+    )
+    function: SignatoryFunction | None = None  # type: ignore[valid-type]
+    signed_on: Date = Field(
+        description="The date on the sheet: not before the version was frozen, not after "
+        "today (409 `konflikt`)."
+    )
+    scan_base64: str | None = Field(
+        None,
+        max_length=SCAN_BASE64_MAX,
+        pattern=r"^[A-Za-z0-9+/]*={0,2}$",
+        description="Optional scan of the sheet, base64: a PDF, PNG or JPEG of at most 1 MB, "
+        "checked by its content.",
+    )
+
+
 class SigningConflict(ConflictProblem):
     """409: `anderer-text` (a new version: `current_sha256`) or the state."""
 
 
 # --- visions: the region's overview, versions, a workshop's parent ---------------------
 
-Stage = Literal["none", "preparation", "individual", "pairs", "plenary", "signing", "adopted"]
+Stage = Literal[
+    "none", "preparation", "individual", "pairs", "fours", "plenary", "signing", "adopted"
+]
 
 
 class Ratio(Answer):
@@ -977,10 +1158,26 @@ class StageCount(Answer):
     count: int
 
 
+class OverviewQuery(BaseModel):
+    """The page of the overview (municipalities by name). Other query parameters are
+    ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    page: int = Field(1, ge=1, le=INT32_MAX, description="The page, from 1.")
+    per_page: int = Field(
+        50, ge=1, le=200, description="Municipalities per page (1 to 200, default 50)."
+    )
+
+
 class Overview(Answer):
     regions: list[TenantRef]
-    stages: list[StageCount]
-    municipalities: list[OverviewRow]
+    stages: list[StageCount] = Field(description="Every municipality of the regions by stage.")
+    total: int = Field(description="Municipalities in the regions.")
+    page: int
+    per_page: int
+    pages: int = Field(description="At least 1; a page past the last has no municipalities.")
+    municipalities: list[OverviewRow] = Field(description="This page's, by name.")
 
 
 class VisionVersion(Answer):

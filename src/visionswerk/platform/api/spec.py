@@ -54,7 +54,8 @@ returns it. Authenticate with a personal API token (account page → API-Schlüs
 something send the CSRF token from `GET /me` in the `X-CSRFToken` header. Another tenant's
 ids answer 404.
 
-**Input.** Bodies are `application/json` (anything else: 415) objects; unknown fields are
+**Input.** Bodies are `application/json` (any other declared Content-Type, even with an
+empty body: 415; an empty body without one is `{{}}`) objects; unknown fields are
 refused (422). Types are strict (`"1"` is no integer), but an integer-valued number such as
 `7.0` is an integer, as in JSON Schema. Ids are 1 … 2³¹−1 (the database's INTEGER); a
 larger id in a path answers 404. `PUT` replaces and needs every field it replaces; `PATCH`
@@ -142,15 +143,18 @@ def _depth(value: Any, limit: int) -> bool:
 def _read_json() -> None:
     """Parse the body once, for spectree (Flask caches ``get_json``): ``{}`` when empty."""
     raw = request.get_data(cache=True)
-    if not raw:
-        data: Any = {}
-    elif not request.is_json:
+    # A declared type other than JSON is refused even with an empty body: for form types
+    # Flask has already read the body into request.form (get_data is then empty) and
+    # spectree would hand the view no model at all (a 500).
+    if (raw or request.mimetype) and not request.is_json:
         raise WrongMediaType(
             N_(
                 "Bitte senden Sie den Inhalt als JSON (Content-Type: application/json). "
                 "Es wurde nichts gespeichert."
             )
         )
+    if not raw:
+        data: Any = {}
     else:
         try:
             data = json.loads(raw)

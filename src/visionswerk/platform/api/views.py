@@ -16,7 +16,7 @@ from flask import Response, abort, current_app, g, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from visionswerk.errors import Conflict, NotAllowed
+from visionswerk.errors import Conflict, NotAllowed, NotFound
 from visionswerk.i18n import N_
 from visionswerk.platform.api import answers as a
 from visionswerk.platform.api import bp
@@ -30,6 +30,7 @@ from visionswerk.workshops import services as ws
 from visionswerk.workshops.drafts import contributors
 from visionswerk.workshops.lifecycle import DEADLINE_PHASES
 from visionswerk.workshops.models import Aspect, Phase, Workshop
+from visionswerk.workshops.proposals import PROPOSAL_NOT_FOUND
 from visionswerk.workshops.signing import NOT_SIGNING
 
 TENANT = "/<tenant_slug>"
@@ -50,16 +51,36 @@ LOADERS: dict[str, Callable[[User, int], Any]] = {
 }
 
 
+def _source_of(actor: User, four: Any, proposal_id: int) -> Any:
+    """A proposal named under a four (``/pairs/<four>/proposals/<id>``): one of the pairs
+    merged into it; any other (another four's) is not there — 404, not 403."""
+    for _pair, proposal in ws.source_proposals(actor, four):
+        if proposal.id == proposal_id:
+            return proposal
+    raise NotFound(PROPOSAL_NOT_FOUND)
+
+
+#: an id nested under another id of the URL is loaded through it: (outer, inner) → loader
+NESTED_LOADERS: dict[tuple[str, str], Callable[[User, Any, int], Any]] = {
+    ("pair_id", "proposal_id"): _source_of,
+}
+
+
 @bp.before_request
 def _load_url_objects() -> None:
     """The objects named in the URL are loaded before the body is validated: another
     tenant's id answers 404 whatever the body (runs after authentication and CSRF)."""
     loaded = g.setdefault("url_objects", {})
-    for name, value in (request.view_args or {}).items():
+    args = request.view_args or {}
+    nested = {inner: outer for outer, inner in NESTED_LOADERS if outer in args and inner in args}
+    for name, value in args.items():
         if name.endswith("_id") and not 1 <= value <= INT32_MAX:
             abort(404)  # no such row can exist; the number never reaches SQL
-        if name in LOADERS:
+    for name, value in args.items():
+        if name in LOADERS and name not in nested:
             loaded[name] = LOADERS[name](me(), value)
+    for inner, outer in nested.items():
+        loaded[inner] = NESTED_LOADERS[outer, inner](me(), loaded[outer], args[inner])
 
 
 def url_object(name: str, value: int) -> Any:
@@ -145,6 +166,10 @@ def create_workshop(json: m.WorkshopCreate):  # type: ignore[no-untyped-def]
         _deadlines(json.deadlines),
         json.participant_ids,
         reminder_offsets=json.reminder_offsets,
+        group_size=json.group_size,
+        skip_pairs=json.skip_pairs,
+        start_from_parent=json.start_from_parent,
+        with_fours=json.with_fours,
     )
     return created(a.workshop_detail(user, w), url_for("api.get_workshop", workshop_id=w.id))
 
@@ -159,7 +184,7 @@ def get_workshop(workshop_id: int):  # type: ignore[no-untyped-def]
 @bp.patch(WORKSHOP)
 @api(ok=m.WorkshopDetail, tag="Workshops", errors=(409,), fields=DEADLINE_FIELDS)
 def update_workshop(workshop_id: int, json: m.WorkshopPatch):  # type: ignore[no-untyped-def]
-    """Change title, guiding question, deadlines, reminders (what is sent)"""
+    """Change title, guiding question, group size, variants, deadlines, reminders (what is sent)"""
     w = workshop(workshop_id)
     ws.update_workshop(
         me(),
@@ -168,6 +193,10 @@ def update_workshop(workshop_id: int, json: m.WorkshopPatch):  # type: ignore[no
         guiding_question=json.guiding_question,
         deadlines=_deadlines(json.deadlines),
         reminder_offsets=json.reminder_offsets,
+        group_size=json.group_size,
+        skip_pairs=json.skip_pairs,
+        start_from_parent=json.start_from_parent,
+        with_fours=json.with_fours,
     )
     return a.workshop_detail(me(), w)
 
@@ -192,8 +221,10 @@ def move(workshop_id: int, json: m.PhaseMove):  # type: ignore[no-untyped-def]
     """Move the workshop to another step
 
     preparation → individual → pairs → plenary → signing → adopted (and back: pairs →
-    individual before confirmation, signing → plenary). A refused move is a 409 whose
-    `detail` says why (`from`/`to`), and changes nothing."""
+    individual before confirmation, signing → plenary; individual → plenary leaves out
+    step 2 where the workshop chose it and fewer than four drafts are submitted;
+    preparation → plenary starts from the parent vision's statements where chosen). A
+    refused move is a 409 whose `detail` says why (`from`/`to`), and changes nothing."""
     w = workshop(workshop_id)
     options: dict[str, Any] = {}
     if json.to == Phase.PAIRS.value:  # only individual → pairs takes options
@@ -359,6 +390,22 @@ def save_feedback(pair_id: int, json: m.FeedbackSave):  # type: ignore[no-untype
         me(), pair, draft, especially_good=json.especially_good, to_sharpen=json.to_sharpen
     )
     return a.feedback(feedback)
+
+
+@bp.put(PAIR + f"/proposals/<{ID}:proposal_id>/feedback")
+@api(ok=m.ProposalFeedback, tag="Step 2", errors=(409,))
+def save_proposal_feedback(pair_id: int, proposal_id: int, json: m.ProposalFeedbackSave):  # type: ignore[no-untyped-def]
+    """The round of four: my feedback on the other pair's proposal
+
+    `pair_id` is my four, `proposal_id` one of its pairs' proposals (`sources` of
+    `GET …/pair`); a proposal of another four is a 404, my own pair's a 422, and so is
+    feedback with both texts blank."""
+    four = pair_of(pair_id)
+    proposal = url_object("proposal_id", proposal_id)
+    given = ws.save_proposal_feedback(
+        me(), four, proposal, especially_good=json.especially_good, to_sharpen=json.to_sharpen
+    )
+    return a.proposal_feedback(given)
 
 
 @bp.get(PAIR + "/proposal")

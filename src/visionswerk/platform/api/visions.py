@@ -32,7 +32,9 @@ OVERVIEW_NOTE = (
     "last, whatever its step (the same as on the page, in the CSV and in the region report); "
     "`adopted_vision` is its newest adopted version; `parent` is the version that workshop "
     "(once adopted: its vision) builds on. "
-    "Coordinators of the region (and platform admins); other regions answer 404."
+    "Coordinators of the region (and platform admins); other regions answer 404. "
+    "Paged by name: `page` and `per_page` (50 by default, at most 200); `total` and `pages` "
+    "say how many there are. The CSV holds every row."
 )
 REDIRECT = {
     "302": {
@@ -62,20 +64,25 @@ def _region_or_404():  # type: ignore[no-untyped-def]
     abort(404)
 
 
-def _overview(regions) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    rows = vs.region_overview(current_user, regions)
+def _overview(regions, query: m.OverviewQuery) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    wanted = vs.Query.of(page=query.page, per_page=query.per_page)
+    page = vs.overview_page(current_user, regions, wanted, clamp=False)
     return {
         "regions": [{"slug": r.slug, "name": r.name} for r in regions],
-        "stages": [{"stage": st, "count": n} for st, n in vs.stage_counts(rows)],
-        "municipalities": [vs.row_json(r) for r in rows],
+        "stages": [{"stage": st, "count": n} for st, n in page.stages],
+        "total": page.total,
+        "page": page.number,
+        "per_page": page.per_page,
+        "pages": page.pages,
+        "municipalities": [vs.row_json(r) for r in page.rows],
     }
 
 
 @bp.get(TENANT + "/overview")
-@api(ok=m.Overview, tag="Visions", responses=REDIRECT)
-def region_overview():  # type: ignore[no-untyped-def]
+@api(ok=m.Overview, tag="Visions", responses=REDIRECT, errors=[422])
+def region_overview(query: m.OverviewQuery):  # type: ignore[no-untyped-def]
     """The region's overview of its municipalities"""
-    return _overview([_region_or_404()])
+    return _overview([_region_or_404()], query)
 
 
 region_overview.__doc__ = f"{region_overview.__doc__}\n\n{OVERVIEW_NOTE}"
@@ -97,10 +104,10 @@ def region_overview_csv():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/overview")
-@api(ok=m.Overview, tag="Visions")
-def overview():  # type: ignore[no-untyped-def]
+@api(ok=m.Overview, tag="Visions", errors=[422])
+def overview(query: m.OverviewQuery):  # type: ignore[no-untyped-def]
     """Overview of every region I coordinate"""
-    return _overview(vs.overview_regions(current_user))
+    return _overview(vs.overview_regions(current_user), query)
 
 
 def version_json(v: VisionVersion, *, with_text: bool = False) -> dict[str, Any]:

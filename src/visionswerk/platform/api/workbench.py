@@ -126,6 +126,18 @@ def accept_suggested_group(workshop_id: int, json: GroupAccept):  # type: ignore
     return created(a.group(group))
 
 
+@bp.post(WORKSHOP + "/suggestions/dismissals")
+@api(ok=m.SuggestionDismissed, status=201, tag="Step 3")
+def dismiss_suggested_group(workshop_id: int, json: m.SuggestionDismiss):  # type: ignore[no-untyped-def]
+    """Dismiss a suggested group: it is not offered again (the same set twice: the first stands)"""
+    row = ws.dismiss_group(me(), workshop(workshop_id), json.aspect_ids)
+    return created(
+        m.SuggestionDismissed(
+            aspect_ids=[int(i) for i in row.key.split("-")], dismissed_at=row.dismissed_at
+        )
+    )
+
+
 def _decided(w, aspects) -> Decided:  # type: ignore[no-untyped-def]
     people = contributors(me(), w)
     return Decided(

@@ -15,7 +15,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, render_template
 
 from visionswerk.platform.pipeline import public
 from visionswerk.worker.mail import OUTBOX_NAME
@@ -94,16 +94,24 @@ def outbox():  # type: ignore[no-untyped-def]
     )
 
 
-@bp.get("/postausgang/<name>")
-@public
-def show(name: str):  # type: ignore[no-untyped-def]
+def _mail(name: str) -> Mail:
     folder: Path = _settings().mail_outbox
     if not OUTBOX_NAME.match(name):
         abort(404)
     path = folder / name
     if path not in _files(folder):
         abort(404)
-    mail = _read(path)
+    return _read(path)
+
+
+def attachments(mail: Mail) -> list[EmailMessage]:
+    return list(mail.message.iter_attachments())  # type: ignore[arg-type]
+
+
+@bp.get("/postausgang/<name>")
+@public
+def show(name: str):  # type: ignore[no-untyped-def]
+    mail = _mail(name)
     plain = mail.message.get_body(("plain",))
     html = mail.message.get_body(("html",))
     return render_template(
@@ -111,4 +119,18 @@ def show(name: str):  # type: ignore[no-untyped-def]
         mail=mail,
         text=segments(plain.get_content()) if plain is not None else [],
         html_source=html.get_content() if html is not None else None,
+        attachments=attachments(mail),
     )
+
+
+@bp.get("/postausgang/<name>/anhang/<int:number>")
+@public
+def attachment(name: str, number: int):  # type: ignore[no-untyped-def]
+    """A mail's attachment as it was sent (a step's deadline as .ics), to open or import."""
+    parts = attachments(_mail(name))
+    if not 1 <= number <= len(parts):
+        abort(404)
+    part = parts[number - 1]
+    response = Response(part.get_payload(decode=True), mimetype=part.get_content_type())
+    response.headers.set("Content-Disposition", "attachment", filename=part.get_filename() or "")
+    return response

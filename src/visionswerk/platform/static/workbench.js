@@ -7,6 +7,8 @@
  * - Filters and search apply at once (rows hidden, the count of shown rows announced).
  * - "/" focuses the search; "a" takes up the ticked aspects, "z" goes to the reason.
  * - Ticking a group ticks its aspects (the server applies a group decision to all anyway).
+ * - Suggested passages over the page's budget (link "#wb-more-hints", which works without
+ *   JavaScript too) are fetched once the page has loaded and put into their rows.
  */
 (function () {
   "use strict";
@@ -65,6 +67,23 @@
     };
     filters.addEventListener("input", apply);
     filters.addEventListener("change", apply);
+  }
+
+  var more = document.getElementById("wb-more-hints");
+  if (more && rows && window.fetch) {
+    fetch(more.href, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data || !data.rows) { return; }
+        Object.keys(data.rows).forEach(function (id) {
+          var box = document.getElementById("c" + id);
+          var li = box && box.parentNode;
+          // the server escaped the button's texts (workbench_views._hint)
+          if (li && !li.querySelector("button[name=suggest]")) { li.insertAdjacentHTML("beforeend", data.rows[id]); }
+        });
+        more.parentNode.textContent = more.dataset.done || "";
+      })
+      .catch(function () { /* the link still works */ });
   }
 
   document.addEventListener("change", function (e) {

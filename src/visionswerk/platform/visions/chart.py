@@ -16,8 +16,8 @@ BAR_MAX = 160
 WIDTH = LABEL_WIDTH + BAR_MAX + 40  # about a phone's width: the text stays legible at 390 px
 
 
-def stage_chart(rows: list[vs.Row], translate: Callable[[str], str]) -> Markup:
-    counts = vs.stage_counts(rows)
+def stage_chart(counts: list[tuple[str, int]], translate: Callable[[str], str]) -> Markup:
+    """``counts``: (stage, municipalities) in the order of ``vs.STAGES`` (``Page.stages``)."""
     biggest = max((n for _, n in counts), default=0) or 1
     height = len(counts) * (BAR_HEIGHT + GAP) + GAP
     title = translate("Wo die Kommunen stehen")

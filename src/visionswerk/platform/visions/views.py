@@ -326,28 +326,28 @@ def _take_with_typed_draft(workshop: Workshop, statement: str):  # type: ignore[
 # --- the region overview ----------------------------------------------------------
 
 
-def _overview_args() -> tuple[str, str, list[str]]:
-    sort = request.args.get("sortierung", "kommune")
-    if sort not in vs.SORT_KEYS:
-        sort = "kommune"
-    direction = "ab" if request.args.get("richtung") == "ab" else "auf"
-    filters = [f for f in request.args.getlist("filter") if f in vs.FILTERS]
-    return sort, direction, filters
+def _overview_query(per_page: int | None = vs.PER_PAGE) -> vs.Query:
+    return vs.Query.of(
+        request.args.get("sortierung"),
+        request.args.get("richtung"),
+        request.args.getlist("filter"),
+        page=request.args.get("seite", 1, type=int),
+        per_page=per_page,
+    )
 
 
 def _overview(regions, csv_endpoint: str, **url_args: Any):  # type: ignore[no-untyped-def]
-    sort, direction, filters = _overview_args()
-    all_rows = vs.region_overview(current_user, regions)
-    rows = vs.sort_and_filter(all_rows, sort, direction, filters)
+    query = _overview_query()
+    page = vs.overview_page(current_user, regions, query)
     return render_template(
         "visions/overview.html",
         regions=regions,
-        rows=rows,
-        total=len(all_rows),
-        sort=sort,
-        direction=direction,
-        filters=filters,
-        chart=stage_chart(rows, _),
+        page=page,
+        rows=page.rows,
+        sort=query.sort,
+        direction=query.direction,
+        filters=list(query.filters),
+        chart=stage_chart(page.stages, _),
         csv_url=url_for(csv_endpoint, **url_args)
         + ("?" + request.query_string.decode() if request.query_string else ""),
         endpoint=request.endpoint,
@@ -358,8 +358,7 @@ def _overview(regions, csv_endpoint: str, **url_args: Any):  # type: ignore[no-u
 
 
 def _csv(regions, filename: str) -> Response:  # type: ignore[no-untyped-def]
-    sort, direction, filters = _overview_args()
-    rows = vs.sort_and_filter(vs.region_overview(current_user, regions), sort, direction, filters)
+    rows = vs.overview_page(current_user, regions, _overview_query(per_page=None)).rows
     return Response(
         vs.csv_bytes(rows, _),
         mimetype="text/csv",

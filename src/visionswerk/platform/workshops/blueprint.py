@@ -12,6 +12,7 @@ from flask_login import current_user
 from visionswerk.platform.i18n import message_of
 from visionswerk.platform.workshops import helpers
 from visionswerk.workshops import services as ws
+from visionswerk.workshops.models import Phase
 from visionswerk.workshops.tasks import Task, TaskKind
 
 bp = Blueprint("workshops", __name__)
@@ -19,22 +20,35 @@ bp = Blueprint("workshops", __name__)
 
 def task_label(task: Task) -> str:
     n = task.count or 0
-    trio = (task.group_size or 2) > 2
+    size = task.group_size or 2
+    fours = task.phase == Phase.FOURS
     labels = {
         TaskKind.WRITE_DRAFT: lambda: _("Ihren Entwurf schreiben und einreichen"),
         TaskKind.GIVE_FEEDBACK: lambda: (
-            ngettext(
+            _("Rückmeldung zum Vorschlag des anderen Paares geben")
+            if fours
+            else _("Rückmeldung zum Entwurf Ihres Gegenübers geben")
+            if size == 2
+            else ngettext(
                 "Rückmeldung zu %(num)d Entwurf Ihrer Dreiergruppe geben",
                 "Rückmeldung zu %(num)d Entwürfen Ihrer Dreiergruppe geben",
                 n,
             )
-            if trio
-            else _("Rückmeldung zum Entwurf Ihres Gegenübers geben")
+            if size == 3
+            else ngettext(
+                "Rückmeldung zu %(num)d Entwurf Ihrer Gruppe geben",
+                "Rückmeldung zu %(num)d Entwürfen Ihrer Gruppe geben",
+                n,
+            )
         ),
         TaskKind.WRITE_PROPOSAL: lambda: (
-            _("Zu dritt den gemeinsamen Vorschlag schreiben")
-            if trio
-            else _("Zu zweit den gemeinsamen Vorschlag schreiben")
+            _("In der Vierergruppe die beiden Vorschläge zu einem zusammenführen")
+            if fours
+            else {
+                2: _("Zu zweit den gemeinsamen Vorschlag schreiben"),
+                3: _("Zu dritt den gemeinsamen Vorschlag schreiben"),
+                4: _("Zu viert den gemeinsamen Vorschlag schreiben"),
+            }.get(size, _("In der Gruppe den gemeinsamen Vorschlag schreiben"))
         ),
         TaskKind.MARK_READY: lambda: _("Den gemeinsamen Vorschlag als fertig markieren"),
         TaskKind.MARK_STRENGTHS: lambda: _("Die Stärken der Vorschläge markieren"),
@@ -49,6 +63,24 @@ def task_label(task: Task) -> str:
             n,
         ),
         TaskKind.CONFIRM_PAIRS: lambda: _("Die vorgeschlagenen Paare prüfen und bestätigen"),
+        TaskKind.START_FROM_PARENT: lambda: _(
+            "Gleich mit Schritt 3 beginnen: mit den Aussagen der Vision, auf der der Workshop "
+            "aufbaut"
+        ),
+        TaskKind.SKIP_PAIRS: lambda: ngettext(
+            "Die Einzelarbeit beenden und gleich alle zusammen weiterarbeiten – %(num)d Entwurf "
+            "eingereicht",
+            "Die Einzelarbeit beenden und gleich alle zusammen weiterarbeiten – %(num)d Entwürfe "
+            "eingereicht",
+            n,
+        ),
+        TaskKind.OPEN_FOURS: lambda: ngettext(
+            "Die Runde zu viert beginnen, wenn die Paare fertig sind – %(num)d Vorschlag "
+            "gespeichert",
+            "Die Runde zu viert beginnen, wenn die Paare fertig sind – %(num)d Vorschläge "
+            "gespeichert",
+            n,
+        ),
         TaskKind.OPEN_PLENARY: lambda: ngettext(
             "Schritt 3 öffnen, wenn die Gruppen fertig sind – %(num)d Vorschlag gespeichert",
             "Schritt 3 öffnen, wenn die Gruppen fertig sind – %(num)d Vorschläge gespeichert",
@@ -81,7 +113,14 @@ def task_url(task: Task) -> str:
     if task.kind in (TaskKind.GIVE_FEEDBACK, TaskKind.WRITE_PROPOSAL, TaskKind.MARK_READY):
         return url_for("workshops.pair", pair_id=task.pair_id, **values)
     values["workshop_id"] = task.workshop_id
-    if task.kind in (TaskKind.START_INDIVIDUAL, TaskKind.CLOSE_INDIVIDUAL, TaskKind.OPEN_PLENARY):
+    if task.kind in (
+        TaskKind.START_INDIVIDUAL,
+        TaskKind.CLOSE_INDIVIDUAL,
+        TaskKind.SKIP_PAIRS,
+        TaskKind.START_FROM_PARENT,
+        TaskKind.OPEN_FOURS,
+        TaskKind.OPEN_PLENARY,
+    ):
         return url_for("workshops.overview", _anchor="schritte", **values)
     endpoint = {
         TaskKind.WRITE_DRAFT: "workshops.draft",
@@ -136,6 +175,8 @@ def _workshop_helpers() -> dict[str, Any]:
         "tenant_workshops": tenant_workshops,
         "phase_label": helpers.phase_label,
         "group_name": helpers.group_name,
+        "remainder_rule": ws.remainder_rule,
+        "fours_rule": ws.FOURS_RULE,
         "task_label": task_label,
         "task_url": task_url,
     }

@@ -2,7 +2,11 @@
 six participants' keywords as people write them (near duplicates, synonyms), three pairs'
 proposals and an empty vision text — the facilitator composes it on the workbench, from
 the proposals, without typing a passage. Started before "Musterhausen 2035", so that one
-stays Musterhausen's current workshop in the region overview."""
+stays Musterhausen's current workshop in the region overview.
+
+And the workshop for an evening in the town hall (issue 14): "Musterhausen – Werkstattabend
+im Rathaus", prepared with a round of four (1-2-4-alle) for four of the same people, to be
+run with the projector view and phones, a paper draft and a paper signature."""
 
 from __future__ import annotations
 
@@ -81,4 +85,35 @@ def seed_workbench_story(
         from visionswerk.platform.visions.demo import _deadlines
 
         _deadlines(w, days_ago=10)  # 18:00 German time, step 3 due in four days
+        db.flush()
+    seed_room_story(musterhausen, facilitator, people[:4])
+
+
+ROOM_TITLE = "Musterhausen – Werkstattabend im Rathaus"
+
+
+def seed_room_story(musterhausen: Tenant, facilitator: User, people: list[User]) -> None:
+    """A workshop in preparation with a round of four for ``people`` (four of them: two
+    pairs, one four), its deadlines a few evenings ahead. Prepared 20 days ago, so that
+    "Musterhausen 2035" stays the municipality's current workshop."""
+    from visionswerk.platform.visions.demo import evening
+
+    today = utcnow().date()
+    deadlines = {
+        phase: evening(today + dt.timedelta(days=days))
+        for phase, days in (
+            ("individual", 7), ("pairs", 14), ("fours", 18), ("plenary", 25), ("signing", 32)
+        )
+    }  # fmt: skip
+    with tenant_scope(musterhausen.id):
+        w = ws.create_workshop(
+            facilitator,
+            musterhausen,
+            ROOM_TITLE,
+            "Wie leben wir in Musterhausen im Jahr 2035 – und was hilft uns das Digitale dabei?",
+            deadlines=deadlines,
+            participant_ids=[p.id for p in people],
+            with_fours=True,
+        )
+        w.created_at = utcnow() - dt.timedelta(days=20)
         db.flush()

@@ -37,7 +37,7 @@ MARKDOWN_HINT = _l(
     "Absätze trennen Sie mit einer Leerzeile. **fett**, *kursiv* und Listen mit „- “ "
     "am Zeilenanfang sind möglich."
 )
-DEADLINE_FIELDS = ("individual", "pairs", "plenary", "signing")
+DEADLINE_FIELDS = ("individual", "pairs", "fours", "plenary", "signing")
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -73,6 +73,7 @@ def _deadline(label: Any) -> DateTimeLocalField:
 class DeadlinesMixin:
     deadline_individual = _deadline(_l("Frist für Schritt 1: Einzelarbeit"))
     deadline_pairs = _deadline(_l("Frist für Schritt 2: Arbeit zu zweit"))
+    deadline_fours = _deadline(_l("Frist für die Runde zu viert (falls gewählt)"))
     deadline_plenary = _deadline(_l("Frist für Schritt 3: Alle zusammen"))
     deadline_signing = _deadline(_l("Frist für die Bestätigung"))
 
@@ -86,7 +87,50 @@ class DeadlinesMixin:
             getattr(self, f"deadline_{name}").data = utc_to_local(workshop.deadline(name))
 
 
-class WorkshopForm(DeadlinesMixin, FlaskForm):
+def _group_size_field() -> RadioField:
+    return RadioField(
+        _l("In Schritt 2 arbeiten die Teilnehmenden"),
+        choices=[
+            SelectChoice("2", _l("zu zweit (Paare, wie in der Methode 1-2-alle)")),  # type: ignore[arg-type]
+            SelectChoice("3", _l("zu dritt")),  # type: ignore[arg-type]
+            SelectChoice("4", _l("zu viert")),  # type: ignore[arg-type]
+        ],
+        default="2",
+        coerce=int,
+        validate_choice=False,
+    )
+
+
+class VariantMixin:
+    """How the steps run in this workshop (chosen in preparation, shown to everyone)."""
+
+    start_from_parent = BooleanField(
+        _l("Schritt 3 mit den Aussagen der Vision beginnen, auf der der Workshop aufbaut"),
+        description=_l(
+            "Zum Beispiel mit der Vision der ILE. Jede Aussage wird in Schritt 3 ein Aspekt, "
+            "der aufgenommen oder begründet zurückgestellt wird. Die Moderation kann dann "
+            "auch gleich mit Schritt 3 beginnen."
+        ),
+    )
+
+    group_size = _group_size_field()
+    skip_pairs = BooleanField(
+        _l("Kleine Gruppe: Schritt 2 darf ausgelassen werden"),
+        description=_l(
+            "Sind weniger als vier Entwürfe eingereicht, kann die Moderation nach der "
+            "Einzelarbeit gleich mit allen zusammen weitermachen."
+        ),
+    )
+    with_fours = BooleanField(
+        _l("Nach den Paaren eine Runde zu viert (1-2-4-alle)"),
+        description=_l(
+            "Je zwei Paare führen ihre Vorschläge zu einem zusammen, bevor alle gemeinsam die "
+            "Vision formulieren. Nur mit Paaren in Schritt 2."
+        ),
+    )
+
+
+class WorkshopForm(DeadlinesMixin, VariantMixin, FlaskForm):
     title = StringField(
         _l("Titel"),
         validators=[InputRequired(message=_l("Bitte geben Sie einen Titel ein."))],
@@ -110,7 +154,7 @@ class WorkshopForm(DeadlinesMixin, FlaskForm):
     )
 
 
-class SettingsForm(DeadlinesMixin, FlaskForm):
+class SettingsForm(DeadlinesMixin, VariantMixin, FlaskForm):
     title = StringField(
         _l("Titel"), validators=[InputRequired(message=_l("Bitte geben Sie einen Titel ein."))]
     )
@@ -177,6 +221,16 @@ class ProposalForm(FlaskForm):
         _l("Stichpunkte des Vorschlags"), description=KEYWORDS_HINT, render_kw={"rows": 6}
     )
     base_version = HiddenField()
+
+
+class PaperProposalForm(FlaskForm):
+    """A group's proposal from its sheet, recorded by the facilitator (prefixed: the pair
+    page's own proposal form has fields of the same names)."""
+
+    text = TextAreaField(_l("Vorschlag vom Blatt"), render_kw={"rows": 8})
+    keywords = TextAreaField(
+        _l("Stichpunkte vom Blatt (optional, einer pro Zeile)"), render_kw={"rows": 4}
+    )
 
 
 class StrengthForm(FlaskForm):

@@ -36,6 +36,7 @@ PHASE_LABELS = {
     Phase.PREPARATION: _l("Vorbereitung"),
     Phase.INDIVIDUAL: _l("Schritt 1: Einzelarbeit"),
     Phase.PAIRS: _l("Schritt 2: Arbeit zu zweit"),
+    Phase.FOURS: _l("Schritt 2b: Runde zu viert"),
     Phase.PLENARY: _l("Schritt 3: Alle zusammen"),
     Phase.SIGNING: _l("Bestätigung"),
     Phase.ADOPTED: _l("Beschlossen"),
@@ -45,10 +46,37 @@ STEPS = [
     (Phase.PREPARATION, _l("Vorbereitung")),
     (Phase.INDIVIDUAL, _l("1 Einzelarbeit")),
     (Phase.PAIRS, _l("2 Arbeit zu zweit")),
+    (Phase.FOURS, _l("2b Runde zu viert")),
     (Phase.PLENARY, _l("3 Alle zusammen")),
     (Phase.SIGNING, _l("Bestätigung")),
     (Phase.ADOPTED, _l("Beschlossen")),
 ]
+
+# step 2 by the workshop's group size (chosen in preparation)
+STEP2_LABELS = {
+    2: (_l("2 Arbeit zu zweit"), _l("Schritt 2: Arbeit zu zweit")),
+    3: (_l("2 Arbeit zu dritt"), _l("Schritt 2: Arbeit zu dritt")),
+    4: (_l("2 Arbeit zu viert"), _l("Schritt 2: Arbeit zu viert")),
+}
+GROUP_NAMES = {
+    3: _l("Dreiergruppe %(n)d"),
+    4: _l("Vierergruppe %(n)d"),
+    5: _l("Fünfergruppe %(n)d"),
+    6: _l("Sechsergruppe %(n)d"),  # the round of four: an odd pair joins the last four
+    7: _l("Siebenergruppe %(n)d"),
+}
+
+
+def steps_of(workshop: Workshop) -> list[tuple[Phase, Any]]:
+    """The steps as this workshop runs them (the list at the top of its overview)."""
+    step2 = _l("2 ausgelassen") if workshop.pairs_skipped else STEP2_LABELS[workshop.group_size][0]
+    step1 = _l("1 ausgelassen") if workshop.individual_skipped else None
+    return [
+        (p, step2 if p == Phase.PAIRS else (step1 or label) if p == Phase.INDIVIDUAL else label)
+        for p, label in STEPS
+        if p != Phase.FOURS or (workshop.with_fours and not workshop.pairs_skipped)
+    ]
+
 
 # (from, to) → label of the facilitator's button
 MOVE_LABELS = {
@@ -56,6 +84,14 @@ MOVE_LABELS = {
     (Phase.INDIVIDUAL, Phase.PAIRS): _l("Einzelarbeit beenden und Paare vorschlagen"),
     (Phase.PAIRS, Phase.INDIVIDUAL): _l("Zurück zur Einzelarbeit (Paarvorschlag verwerfen)"),
     (Phase.PAIRS, Phase.PLENARY): _l("Schritt 3 öffnen: Alle zusammen"),
+    (Phase.PAIRS, Phase.FOURS): _l("Die Runde zu viert beginnen: je zwei Paare zusammen"),
+    (Phase.FOURS, Phase.PLENARY): _l("Schritt 3 öffnen: Alle zusammen"),
+    (Phase.PREPARATION, Phase.PLENARY): _l(
+        "Gleich mit Schritt 3 beginnen: mit den Aussagen der Vision, auf der der Workshop aufbaut"
+    ),
+    (Phase.INDIVIDUAL, Phase.PLENARY): _l(
+        "Schritt 2 auslassen: Einzelarbeit beenden und gleich alle zusammen weiter"
+    ),
     (Phase.PLENARY, Phase.SIGNING): _l("Text einfrieren und zur Bestätigung geben"),
     (Phase.SIGNING, Phase.PLENARY): _l("Zurück zur Überarbeitung (neue Fassung)"),
     (Phase.SIGNING, Phase.ADOPTED): _l("Unterschriften abschließen: Vision beschließen"),
@@ -82,6 +118,7 @@ AUDIT_LABELS = {
     "vision.insert_proposal": _l("Vorschlag in den Visionstext eingefügt"),
     "vision.freeze": _l("Text eingefroren"),
     "vision.sign": _l("Unterschrieben"),
+    "signature.record_paper": _l("Unterschrift auf Papier erfasst"),
     "vision.rebase": _l("Neue Fassung der übergeordneten Vision übernommen"),
     "vision.import": _l("Beschlossene Vision übernommen"),
     "aspect.take_up": _l("Aspekt aufgenommen"),
@@ -94,6 +131,7 @@ AUDIT_LABELS = {
     "aspect.reopen_many": _l("Mehrere Aspekte wieder geöffnet"),
     "aspect.ungroup_many": _l("Aspekte aus der Gruppe gelöst"),
     "aspect.accept_suggestion": _l("Vorgeschlagene Gruppe gebildet"),
+    "aspect.dismiss_suggestion": _l("Vorgeschlagene Gruppe verworfen"),
     "signatory.add": _l("Unterzeichnende Person eingetragen"),
     "signatory.remove": _l("Unterzeichnende Person entfernt"),
     "signatory.renew_link": _l("Neuer Link zum Unterschreiben"),
@@ -119,7 +157,10 @@ def fingerprint(sha256: str | None, length: int = 12) -> str:
 
 
 # every page of a workshop with a link to it, and the rule that decides who may follow it
-PAGES = ("overview", "draft", "pairing", "plenary", "vision", "signing", "adopted", "manage")
+PAGES = (
+    "overview", "draft", "pairing", "plenary", "vision", "signing", "adopted", "manage",
+    "projector",
+)  # fmt: skip
 
 
 def page_links(user: Any, workshop: Workshop) -> frozenset[str]:
@@ -143,6 +184,8 @@ def page_links(user: Any, workshop: Workshop) -> frozenset[str]:
         may.add("vision")
     if can(user, "workshop.manage", workshop):
         may.add("manage")
+    if can(user, "projector.show", workshop):
+        may.add("projector")
     version = ws.current_version(workshop) if phase in (Phase.SIGNING, Phase.ADOPTED) else None
     if version is not None:
         if can(user, "vision.read", version) or can(user, "workshop.status", workshop):
@@ -155,13 +198,17 @@ def page_links(user: Any, workshop: Workshop) -> frozenset[str]:
 
 
 def group_name(number: int, size: int) -> str:
-    """A step-2 group by its size: "Paar 2", or "Dreiergruppe 2" for three people."""
-    if size > 2:
-        return str(_l("Dreiergruppe %(n)d", n=number))
+    """A step-2 group by its size: "Paar 2", "Dreiergruppe 2", "Vierergruppe 2" (and
+    "Fünfergruppe 2" where the remainder rule made a group of four one larger)."""
+    if size in GROUP_NAMES:
+        return str(GROUP_NAMES[size] % {"n": number})
     return str(_l("Paar %(n)d", n=number))
 
 
-def phase_label(phase: Phase | str) -> str:
+def phase_label(phase: Phase | str, workshop: Workshop | None = None) -> str:
+    """The step's name; step 2 as ``workshop`` runs it (zu zweit, zu dritt, zu viert)."""
+    if Phase(phase) == Phase.PAIRS and workshop is not None:
+        return str(STEP2_LABELS[workshop.group_size][1])
     return str(PHASE_LABELS[Phase(phase)])
 
 

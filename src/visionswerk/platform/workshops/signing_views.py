@@ -3,6 +3,8 @@ account, or through a single-use link without one), and the adopted vision's pag
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, current_app, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -27,6 +29,7 @@ from visionswerk.platform.workshops.views import member_choices, page_error
 from visionswerk.tenants.accounts import validate_email
 from visionswerk.tenants.models import User
 from visionswerk.tenants.policy import can
+from visionswerk.workshops import paper
 from visionswerk.workshops import services as ws
 from visionswerk.workshops import signing as signing_service
 from visionswerk.workshops import text as texts
@@ -46,6 +49,7 @@ def render_signing(
     sign_form: SignForm | None = None,
     error: str | None = None,
     new_link: dict[str, str] | None = None,
+    paper_form: Any = None,
 ):  # type: ignore[no-untyped-def]
     user = current_user
     state = ws.signing_status(user, workshop)
@@ -64,6 +68,7 @@ def render_signing(
     if sign_form is None:
         sign_form = SignForm(formdata=None)
     sign_form.sha256.data = state.version.sha256
+    records_paper = can(user, paper.RECORD_PAPER, workshop)
     return (
         render_template(
             "workshops/signing.html",
@@ -83,6 +88,10 @@ def render_signing(
             new_link=new_link,
             declines=signing_service.declines(state.version) if manages else {},
             now=utcnow(),  # which links have expired (_sign_link_validity.html)
+            paper_form=paper_views.paper_form(workshop, state, paper_form)
+            if records_paper
+            else None,
+            sees_scans=can(user, "signature.scan", workshop),
         ),
         status,
     )
@@ -366,3 +375,7 @@ def adopted(workshop_id: int):  # type: ignore[no-untyped-def]
         verified=ws.verify(version),
         member=viewer is not None and can(viewer, "workshop.view", workshop),
     )
+
+
+# recording signatures given on paper, the sheet and its verification page
+from visionswerk.platform.workshops import paper_views  # noqa: E402

@@ -1,7 +1,8 @@
-"""Step 1 (the own draft), the pairing, and step 2 (the pair page)."""
+"""Step 1 (the own draft), the pairing, and step 2 and the round of four (the group page)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -15,9 +16,16 @@ from visionswerk.platform.i18n import message_of
 from visionswerk.platform.pipeline import current_tenant
 from visionswerk.platform.workshops import helpers
 from visionswerk.platform.workshops.blueprint import bp
-from visionswerk.platform.workshops.forms import DraftForm, FeedbackForm, MoveForm, ProposalForm
+from visionswerk.platform.workshops.forms import (
+    DraftForm,
+    FeedbackForm,
+    MoveForm,
+    PaperProposalForm,
+    ProposalForm,
+)
 from visionswerk.platform.workshops.views import page_error
 from visionswerk.tenants.policy import can, require
+from visionswerk.workshops import paper
 from visionswerk.workshops import services as ws
 from visionswerk.workshops.models import Pair, Phase, Workshop
 
@@ -268,6 +276,7 @@ def render_pair(
     feedback_forms: dict[int, FeedbackForm] | None = None,
     error: str | None = None,
     conflict: helpers.ConflictView | None = None,
+    paper_form: PaperProposalForm | None = None,
 ):  # type: ignore[no-untyped-def]
     user = current_user
     workshop = pair.workshop
@@ -293,8 +302,13 @@ def render_pair(
         "progress": None,
         "error": error,
         "conflict": conflict,
+        "paper_form": None,
     }
-    if member:
+    if not member and can(user, paper.RECORD_GROUP, pair):  # in the room: from paper
+        ctx["paper_form"] = paper_form or PaperProposalForm(formdata=None, prefix="papier")
+    if member and pair.round == 2:
+        ctx.update(_four_context(user, pair, feedback_forms or {}))
+    elif member:
         ctx["partner_drafts"] = ws.partner_drafts(user, pair)
         ctx["my_draft"] = ws.draft_for(user, workshop)
         feedback = ws.feedback_for(user, pair)
@@ -312,6 +326,7 @@ def render_pair(
                 forms[d.id] = f
         ctx["feedback_forms"] = forms
         ctx["feedback_versions"] = {i: f.updated_at.isoformat() for i, f in mine.items()}
+    if member:
         ctx["me"] = next(m for m in pair.members if m.user_id == user.id)
     if reads:
         proposal = ws.proposal_of(user, pair)
@@ -327,6 +342,35 @@ def render_pair(
             (p for p in ws.pair_progress(user, workshop) if p.pair_id == pair.id), None
         )
     return render_template("workshops/pair.html", **ctx), status
+
+
+@dataclasses.dataclass(frozen=True)
+class FourSource:
+    pair: Pair
+    proposal: Any
+    received: list[Any]  # feedback on it from the other pair (shown to its own members)
+
+
+def _four_context(user: Any, four: Pair, forms_in: dict[int, FeedbackForm]) -> dict[str, Any]:
+    """The round of four: its pairs' proposals, a feedback form per other pair's
+    proposal (prefilled with what the user gave), the feedback their own pair received."""
+    feedback = ws.proposal_feedback_for(user, four)
+    mine = {f.proposal_id: f for f in feedback if f.author_id == user.id}
+    sources, forms = [], dict(forms_in)
+    for pair, proposal in ws.source_proposals(user, four):
+        received = [f for f in feedback if f.proposal_id == proposal.id]
+        sources.append(FourSource(pair, proposal, received))
+        if proposal.id not in forms:
+            f = FeedbackForm(formdata=None, prefix=f"p{proposal.id}")
+            given = mine.get(proposal.id)
+            f.especially_good.data = given.especially_good if given else ""
+            f.to_sharpen.data = given.to_sharpen if given else ""
+            forms[proposal.id] = f
+    return {
+        "sources": sources,
+        "feedback_forms": forms,
+        "feedback_versions": {i: f.updated_at.isoformat() for i, f in mine.items()},
+    }
 
 
 @bp.get("/<tenant_slug>/paare/<int:pair_id>")
@@ -357,6 +401,30 @@ def save_feedback(pair_id: int):  # type: ignore[no-untyped-def]
         flash(_("Ihre Rückmeldung ist gespeichert."), "success")
         return redirect(url_for("workshops.pair", pair_id=the_pair.id) + f"#entwurf-{the_draft.id}")
     return render_pair(the_pair, 422, feedback_forms={the_draft.id: form})
+
+
+@bp.post("/<tenant_slug>/paare/<int:pair_id>/rueckmeldung-zum-vorschlag")
+def save_four_feedback(pair_id: int):  # type: ignore[no-untyped-def]
+    """The round of four: feedback on the other pair's proposal."""
+    four = ws.get_pair(current_user, pair_id)
+    require(current_user, "pair.work", four)
+    proposal = ws.get_proposal(current_user, int_or_none(request.form.get("proposal_id")) or 0)
+    form = FeedbackForm(prefix=f"p{proposal.id}")
+    if form.validate_on_submit():
+        try:
+            ws.save_proposal_feedback(
+                current_user, four, proposal,
+                especially_good=form.especially_good.data, to_sharpen=form.to_sharpen.data,
+            )  # fmt: skip
+        except DomainError as e:
+            page_error(e)
+            form_error(form, e, "especially_good")
+            return render_pair(four, e.status, feedback_forms={proposal.id: form})
+        flash(_("Ihre Rückmeldung ist gespeichert."), "success")
+        return redirect(
+            url_for("workshops.pair", pair_id=four.id) + f"#paarvorschlag-{proposal.id}"
+        )
+    return render_pair(four, 422, feedback_forms={proposal.id: form})
 
 
 @bp.post("/<tenant_slug>/paare/<int:pair_id>/vorschlag")

@@ -133,6 +133,10 @@ def create():  # type: ignore[no-untyped-def]
                     form.guiding_question.data or "",
                     deadlines=form.deadlines(),
                     participant_ids=form.participant_ids.data or [],
+                    group_size=form.group_size.data or 2,
+                    skip_pairs=bool(form.skip_pairs.data),
+                    start_from_parent=bool(form.start_from_parent.data),
+                    with_fours=bool(form.with_fours.data),
                 )
                 invite_all(workshop, emails)
             except DomainError as e:
@@ -156,7 +160,7 @@ def overview_context(workshop: Workshop) -> dict[str, Any]:
     ctx: dict[str, Any] = {
         "tenant": current_tenant(),
         "w": workshop,
-        "steps": helpers.STEPS,
+        "steps": helpers.steps_of(workshop),
         "phase_index": [p for p, _label in helpers.STEPS].index(phase),
         "manages": manages,
         "sees_status": sees_status,
@@ -168,7 +172,8 @@ def overview_context(workshop: Workshop) -> dict[str, Any]:
         "late": phase in (Phase.PLENARY, Phase.SIGNING, Phase.ADOPTED),
         "deadline_phases": [
             (p, workshop.deadline(p))
-            for p in (Phase.INDIVIDUAL, Phase.PAIRS, Phase.PLENARY, Phase.SIGNING)
+            for p in ws.DEADLINE_PHASES
+            if p != Phase.FOURS or workshop.with_fours
         ],
         "moves": [],
         "move_form": MoveForm(formdata=None),
@@ -181,7 +186,7 @@ def overview_context(workshop: Workshop) -> dict[str, Any]:
     }
     if sees_status:
         ctx["status"] = ws.submission_status(user, workshop)
-        if phase == Phase.PAIRS and workshop.step1_closed:
+        if phase in (Phase.PAIRS, Phase.FOURS) and workshop.step1_closed:
             ctx["progress"] = ws.pair_progress(user, workshop)
     if phase in (Phase.SIGNING, Phase.ADOPTED):
         ctx["signing"] = ws.signing_status(user, workshop)
@@ -234,6 +239,12 @@ MOVE_DONE = {
         "Zurück in der Einzelarbeit; der Paarvorschlag ist verworfen."
     ),
     (Phase.PAIRS, Phase.PLENARY): N_("Schritt 3 hat begonnen: Alle sehen jetzt alle Vorschläge."),
+    (Phase.PAIRS, Phase.FOURS): N_(
+        "Die Runde zu viert hat begonnen: Je zwei Paare führen jetzt ihre Vorschläge zusammen."
+    ),
+    (Phase.FOURS, Phase.PLENARY): N_(
+        "Schritt 3 hat begonnen: Alle sehen jetzt die Vorschläge der Vierergruppen."
+    ),
     (Phase.PLENARY, Phase.SIGNING): N_(
         "Der Text ist eingefroren. Tragen Sie jetzt ein, wer unterschreiben soll."
     ),
@@ -310,6 +321,10 @@ def save_settings(workshop_id: int):  # type: ignore[no-untyped-def]
     if not text_editable:  # shown read-only, not sent
         del form.title
         del form.guiding_question
+        del form.group_size
+        del form.skip_pairs
+        del form.start_from_parent
+        del form.with_fours
     status = 422
     if form.validate_on_submit():
         try:
@@ -319,6 +334,10 @@ def save_settings(workshop_id: int):  # type: ignore[no-untyped-def]
                 title=form.title.data if text_editable else None,
                 guiding_question=form.guiding_question.data if text_editable else None,
                 deadlines=form.deadlines(),
+                group_size=(form.group_size.data or 2) if text_editable else None,
+                skip_pairs=bool(form.skip_pairs.data) if text_editable else None,
+                start_from_parent=bool(form.start_from_parent.data) if text_editable else None,
+                with_fours=bool(form.with_fours.data) if text_editable else None,
             )
         except DomainError as e:
             page_error(e)
@@ -380,7 +399,10 @@ def remove_participant(workshop_id: int):  # type: ignore[no-untyped-def]
 
 # the other pages register their routes on the same blueprint
 from visionswerk.platform.workshops import (  # noqa: E402, F401
+    calendar_views,
+    join_views,
     plenary_views,
+    projector_views,
     signing_views,
     step_views,
 )
