@@ -205,7 +205,9 @@ def test_page_and_api_are_paged_and_keep_sort_and_filters(client, make) -> None:
 
 PLANS = {
     "kommune": {"ix_workshops_tenant_id_created_at"},
-    "entwuerfe": {"ix_drafts_workshop_id_submitted", "ix_workshops_tenant_id_created_at"},
+    # which of the two workshop indexes finds the current workshop on a few rows is the
+    # planner's choice (it varies with the statistics other tests left); "kommune" checks it
+    "entwuerfe": {"ix_drafts_workshop_id_submitted"},
     "paare": {"ix_pair_members_workshop_id_round_pair_id_ready_at"},
     "aktivitaet": {"ix_audit_entries_tenant_id_created_at"},
 }
