@@ -64,16 +64,16 @@ def seed_demo() -> list[tuple[str, str, str]] | None:
     for user in users.values():
         db.refresh(user)  # memberships for the policy
 
-    from visionswerk.platform.workshops.demo import seed_workbench_story
+    from visionswerk.platform.workshops.demo import seed_room_story, seed_workbench_story
 
-    # a workshop in step 3, for the workbench; started before (so it is not the current
-    # workshop of) the vision story's "Musterhausen 2035"
-    seed_workbench_story(
-        tenants["musterhausen"],
-        users["moderation@musterhausen.example"],
-        users["teilnahme@musterhausen.example"],
-        DEMO_PASSWORD,
+    # a workshop in step 3, for the workbench, and one in preparation for the room; both
+    # started before (so neither is the current workshop of) the vision story's
+    # "Musterhausen 2035"
+    facilitator = users["moderation@musterhausen.example"]
+    people = seed_workbench_story(
+        tenants["musterhausen"], facilitator, users["teilnahme@musterhausen.example"], DEMO_PASSWORD
     )
+    seed_room_story(tenants["musterhausen"], facilitator, people[:4])
 
     from visionswerk.platform.visions.demo import seed_vision_story
 

@@ -166,6 +166,7 @@ def save_draft(
     )
     if "submitted_at" in values:
         audit.record(actor, workshop.tenant_id, "draft.submit", draft, workshop_id=workshop.id)
+        live.changed(workshop)  # the projector counts it
     return draft
 
 

@@ -54,7 +54,8 @@ PROPOSALS = [  # (text, keywords) of pair 1, 2, 3
 
 def seed_workbench_story(
     musterhausen: Tenant, facilitator: User, participant: User, password: str
-) -> None:
+) -> list[User]:
+    """The step-3 workshop; returns its participants (the demo's participant first)."""
     people = [participant]  # the demo's participant sees this workshop too
     for i, name in enumerate(list(PEOPLE)[1:], start=1):
         user = create_user(f"ortsteile{i}@{musterhausen.slug}.example", password, name)
@@ -86,7 +87,7 @@ def seed_workbench_story(
 
         _deadlines(w, days_ago=10)  # 18:00 German time, step 3 due in four days
         db.flush()
-    seed_room_story(musterhausen, facilitator, people[:4])
+    return people
 
 
 ROOM_TITLE = "Musterhausen – Werkstattabend im Rathaus"
