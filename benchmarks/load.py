@@ -156,12 +156,12 @@ def seed(url: str, folder: Path) -> dict[str, object]:
             )  # fmt: skip
             db.commit()
         bench = big_workshop(make, 40)
-        region_id, coordinator_id = region_overview.seed(60, 40)
-        coordinator = db.get(User, coordinator_id)
+        seeded = region_overview.seed(60, 40, regions=1, audit=100)
+        coordinator = db.scalar(select(User).where(User.email == seeded["coordinator"]))
         assert coordinator is not None
         coordinator.password_hash = hash_password(PASSWORD)
         _token_row, raw = api_tokens.create_token(person, "Benchmark")
-        region = db.scalar(select(Tenant).where(Tenant.id == region_id))
+        region = db.scalar(select(Tenant).where(Tenant.slug == seeded["region"]))
         assert region is not None
         result = {
             "accounts": {

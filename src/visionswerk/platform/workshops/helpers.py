@@ -114,6 +114,8 @@ AUDIT_LABELS = {
     "draft.name_consent": _l("Nennung des Namens in der Dokumentation geändert"),
     "proposal.ready": _l("Vorschlag als fertig markiert"),
     "proposal.not_ready": _l("Fertig-Markierung zurückgenommen"),
+    "proposal.record_paper": _l("Vorschlag vom Papier erfasst"),
+    "proposal.ready_for": _l("„Fertig“ für ein Mitglied ohne Gerät erfasst"),
     "vision.save": _l("Visionstext gespeichert"),
     "vision.insert_proposal": _l("Vorschlag in den Visionstext eingefügt"),
     "vision.freeze": _l("Text eingefroren"),
