@@ -72,6 +72,9 @@ def test_a_four_works_on_its_page_and_step_3_keeps_the_provenance(
         302,
     )  # fmt: skip
     Visitor(app, outsider_email).get(url, 404)
+    progress = text_of(boss.html(url))  # the facilitator's view: progress, never content
+    assert "Gruppe Mitglieder Rückmeldungen Vorschlag Fertig" in progress
+    assert "Gemeinsam: Glasfaser" not in progress
     boss.post(f"/{s.tenant.slug}/workshops/{s.id}/schritt", {"to": "plenary"}, 302)
     with s.scope():
         assert db.get(Workshop, s.id).phase == Phase.PLENARY  # type: ignore[union-attr]
