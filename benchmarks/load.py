@@ -493,7 +493,6 @@ def main() -> None:
 def profile(url: str, folder: Path, data: dict[str, object], args: argparse.Namespace) -> None:
     """Each page ``args.profile`` times through the app in this process (test client, the
     production settings), under pyinstrument; prints the CPU per request and the profile."""
-    from pyinstrument import Profiler
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
@@ -558,6 +557,8 @@ def profile(url: str, folder: Path, data: dict[str, object], args: argparse.Name
             stats.print_stats(int(os.environ["CPROFILE"]))
             stats.sort_stats("cumulative").print_stats("visionswerk", int(os.environ["CPROFILE"]))
         else:
+            from pyinstrument import Profiler  # only here: `--cpu` runs without it
+
             profiler = Profiler(interval=0.001)
             cpu = time.process_time()
             with profiler:
