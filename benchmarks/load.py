@@ -556,6 +556,8 @@ def profile(url: str, folder: Path, data: dict[str, object], args: argparse.Name
             stats = pstats.Stats(cprof).sort_stats("tottime")
             stats.print_stats(int(os.environ["CPROFILE"]))
             stats.sort_stats("cumulative").print_stats("visionswerk", int(os.environ["CPROFILE"]))
+            if os.environ.get("CPROFILE_CALLERS"):  # who calls what matches this, e.g. _get_user
+                stats.print_callers(os.environ["CPROFILE_CALLERS"])
         else:
             from pyinstrument import Profiler  # only here: `--cpu` runs without it
 
