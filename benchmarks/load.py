@@ -558,6 +558,8 @@ def profile(url: str, folder: Path, data: dict[str, object], args: argparse.Name
             stats.sort_stats("cumulative").print_stats("visionswerk", int(os.environ["CPROFILE"]))
             if os.environ.get("CPROFILE_CALLERS"):  # who calls what matches this, e.g. _get_user
                 stats.print_callers(os.environ["CPROFILE_CALLERS"])
+            if os.environ.get("CPROFILE_CALLEES"):  # what a function spends its time on
+                stats.print_callees(os.environ["CPROFILE_CALLEES"])
         else:
             from pyinstrument import Profiler  # only here: `--cpu` runs without it
 
