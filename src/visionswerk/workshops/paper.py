@@ -366,15 +366,10 @@ def record_paper_proposal(
     if stored is None or stored.version > 0:
         raise Conflict(GROUP_SAVED)
     try:
-        proposal = proposals.store_proposal(actor, pair, text, keywords, 0)
+        proposal = proposals.store_proposal(actor, pair, text, keywords, 0, ready=True)
     except Conflict:  # a member saved meanwhile: theirs stays, and stays unseen
         raise Conflict(GROUP_SAVED) from None
-    now = utcnow()
-    for member in pair.members:
-        member.ready_at = now
-    db.flush()
     audit.record(actor, pair.tenant_id, RECORD_GROUP, proposal, pair_id=pair.id)
-    live.changed(pair.workshop)
     return proposal
 
 
@@ -385,8 +380,8 @@ def mark_ready_for(actor: User, pair: Pair, user_id: object) -> PairMember:
     member = next((m for m in pair.members if str(m.user_id) == str(user_id)), None)
     if member is None:
         raise InvalidField("user_id", N_("Diese Person gehört nicht zu dieser Gruppe."))
-    proposal = db.scalar(select(PairProposal).where(PairProposal.pair_id == pair.id))
-    if proposal is None or not (proposal.text or proposal.keywords):
+    proposal = proposals.written_proposal(pair)
+    if proposal is None:
         raise Conflict(N_("Die Gruppe hat noch keinen gemeinsamen Vorschlag gespeichert."))
     member.ready_at = utcnow()
     db.flush()

@@ -257,10 +257,17 @@ def save_proposal(
 
 
 def store_proposal(
-    actor: User, pair: Pair, text: str | None, keywords: str | list[str] | None, base_version: Any
+    actor: User,
+    pair: Pair,
+    text: str | None,
+    keywords: str | list[str] | None,
+    base_version: Any,
+    *,
+    ready: bool = False,
 ) -> PairProposal:
     """The write of :func:`save_proposal` once the actor may write (a member, or the
-    facilitator recording a proposal from paper): ``actor`` is who saved it."""
+    facilitator recording a proposal from paper): ``actor`` is who saved it. Every
+    member's "fertig" is reset — or, with ``ready``, set (the sheet the group handed in)."""
     clean_text = texts.clean_text(text, field="text", limit=texts.PROPOSAL_TEXT_MAX)
     clean_keywords = texts.clean_keywords(keywords)
     proposal = _proposal(pair)
@@ -284,12 +291,12 @@ def store_proposal(
     db.execute(
         update(PairMember)
         .where(PairMember.pair_id == pair.id)
-        .values(ready_at=None)
+        .values(ready_at=utcnow() if ready else None)
         .execution_options(synchronize_session=False)
     )
     for member in pair.members:
         db.expire(member, ["ready_at"])
-    live.changed(pair.workshop)  # "fertig" counts for nobody now
+    live.changed(pair.workshop)  # the projector counts the groups that are ready
     return proposal
 
 
@@ -313,11 +320,17 @@ def _conflict(proposal: PairProposal, text: str, keywords: list[str], base: int)
     )
 
 
+def written_proposal(pair: Pair) -> PairProposal | None:
+    """The group's proposal if it has text or keywords: what "fertig" can be said of."""
+    proposal = _proposal(pair)
+    return proposal if proposal is not None and (proposal.text or proposal.keywords) else None
+
+
 def mark_ready(actor: User, pair: Pair, ready: bool = True) -> PairMember:
     """The actor marks the proposal ready (or not). Needs a saved, non-empty proposal."""
     check_pair_work(actor, pair)
-    proposal = _proposal(pair)
-    if ready and (proposal is None or not (proposal.text or proposal.keywords)):
+    proposal = written_proposal(pair) if ready else _proposal(pair)
+    if ready and proposal is None:
         raise InvalidInput(N_("Bitte speichern Sie zuerst einen gemeinsamen Vorschlag."))
     member = next(m for m in pair.members if m.user_id == actor.id)
     member.ready_at = utcnow() if ready else None
