@@ -132,19 +132,21 @@ def save_feedback(
         or not draft.submitted
     ):
         raise NotFound(N_("Diesen Entwurf gibt es hier nicht."))
+    return _store_feedback(DraftFeedback, {"draft_id": draft.id}, pair, actor, good, sharpen)
+
+
+def _store_feedback(
+    model: Any, target: dict[str, int], pair: Pair, actor: User, good: str, sharpen: str
+) -> Any:
+    """The actor's feedback on one draft or proposal (``target``) within ``pair``: created
+    or replaced. One of the two texts is needed."""
     if not (good or sharpen):
         raise InvalidInput(
             N_("Bitte schreiben Sie, was besonders gut ist oder was noch zu schärfen ist.")
         )
-    feedback = db.scalar(
-        select(DraftFeedback).where(
-            DraftFeedback.draft_id == draft.id, DraftFeedback.author_id == actor.id
-        )
-    )
+    feedback = db.scalar(select(model).filter_by(**target, author_id=actor.id))
     if feedback is None:
-        feedback = DraftFeedback(
-            tenant_id=pair.tenant_id, pair_id=pair.id, draft_id=draft.id, author_id=actor.id
-        )
+        feedback = model(tenant_id=pair.tenant_id, pair_id=pair.id, author_id=actor.id, **target)
         db.add(feedback)
     feedback.especially_good = good
     feedback.to_sharpen = sharpen
@@ -202,25 +204,8 @@ def save_proposal_feedback(
         raise NotFound(PROPOSAL_NOT_FOUND)
     if actor.id in pair.member_ids:
         raise InvalidInput(N_("Rückmeldungen geben Sie zum Vorschlag des anderen Paares."))
-    if not (good or sharpen):
-        raise InvalidInput(
-            N_("Bitte schreiben Sie, was besonders gut ist oder was noch zu schärfen ist.")
-        )
-    feedback = db.scalar(
-        select(ProposalFeedback).where(
-            ProposalFeedback.proposal_id == proposal.id, ProposalFeedback.author_id == actor.id
-        )
-    )
-    if feedback is None:
-        feedback = ProposalFeedback(
-            tenant_id=four.tenant_id, pair_id=four.id, proposal_id=proposal.id, author_id=actor.id
-        )
-        db.add(feedback)
-    feedback.especially_good = good
-    feedback.to_sharpen = sharpen
-    feedback.updated_at = utcnow()
-    db.flush()
-    return feedback
+    target = {"proposal_id": proposal.id}
+    return _store_feedback(ProposalFeedback, target, four, actor, good, sharpen)
 
 
 def proposal_of(actor: User, pair: Pair) -> PairProposal:
