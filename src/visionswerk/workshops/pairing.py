@@ -207,17 +207,17 @@ def _expire_members(workshop: Workshop) -> None:
             db.expire(obj, ["members"])
 
 
-def pairs(actor: User, workshop: Workshop) -> list[Pair]:
-    """The pairs with their members (no content). Facilitators, coordinators and admins
-    (``workshop.status``) see the proposal before confirmation; participants see the
-    pairs once they are confirmed."""
+def pairs(actor: User, workshop: Workshop, in_round: int = 1) -> list[Pair]:
+    """The pairs (or with ``in_round=2`` the fours) with their members (no content).
+    Facilitators, coordinators and admins (``workshop.status``) see the proposal before
+    confirmation; participants see the pairs once they are confirmed."""
     in_scope(workshop)
     if not can(actor, "pairing.read", workshop):
         return []
     return list(
         db.scalars(
             select(Pair)
-            .where(Pair.workshop_id == workshop.id, Pair.round == 1)
+            .where(Pair.workshop_id == workshop.id, Pair.round == in_round)
             .order_by(Pair.number)
         )
     )
@@ -225,16 +225,7 @@ def pairs(actor: User, workshop: Workshop) -> list[Pair]:
 
 def fours(actor: User, workshop: Workshop) -> list[Pair]:
     """The groups of the round of four (empty before it began), as ``pairs``."""
-    in_scope(workshop)
-    if not can(actor, "pairing.read", workshop):
-        return []
-    return list(
-        db.scalars(
-            select(Pair)
-            .where(Pair.workshop_id == workshop.id, Pair.round == 2)
-            .order_by(Pair.number)
-        )
-    )
+    return pairs(actor, workshop, in_round=2)
 
 
 def unpaired(actor: User, workshop: Workshop) -> list[tuple[User, bool]]:
