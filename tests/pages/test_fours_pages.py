@@ -46,10 +46,12 @@ def test_a_four_works_on_its_page_and_step_3_keeps_the_provenance(
         member = db.get(User, four.member_ids[0])
         outsider = next(p for p in s.participants if p.id not in four.member_ids)
         sources = ws.source_proposals(member, four)
-        other = next(prop for pair, prop in sources if member.id not in pair.member_ids)
+        other_pair, other = next((p, prop) for p, prop in sources if member.id not in p.member_ids)
+        reader = db.get(User, other_pair.member_ids[0])  # of the pair the feedback is about
         four_id, member_email, other_id, outsider_email = (
             four.id, member.email, other.id, outsider.email
         )  # fmt: skip
+        reader_email, member_name = reader.email, member.display_name
     me = Visitor(app, member_email)
     url = f"/{s.tenant.slug}/paare/{four_id}"
     page = text_of(me.html(url))
@@ -63,6 +65,8 @@ def test_a_four_works_on_its_page_and_step_3_keeps_the_provenance(
         302,
     )
     assert "Ihre Rückmeldung ist gespeichert." in text_of(me.follow(done))
+    told = text_of(Visitor(app, reader_email).html(url))
+    assert f"Rückmeldung von {member_name} Besonders gut Klar und konkret" in told
     empty = me.post(f"{url}/rueckmeldung-zum-vorschlag", {"proposal_id": str(other_id)}, 422)
     assert "was besonders gut ist" in text_of(empty.get_data(as_text=True))
     me.post(
