@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import subprocess
 import types
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -76,6 +78,10 @@ def test_the_facilitator_prints_the_sheet_with_fingerprint_and_qr_code(signing, 
     assert "attachment" in response.headers["Content-Disposition"]
     pdf = tmp_path / "blatt.pdf"
     pdf.write_bytes(response.data)
+    if os.environ.get("VISIONSWERK_SHOTS"):  # to look at, with the journey's screenshots
+        shots = Path(os.environ["VISIONSWERK_SHOTS"])
+        shots.mkdir(parents=True, exist_ok=True)
+        (shots / "unterschriftenblatt.pdf").write_bytes(response.data)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     fingerprint = " ".join(s.sha256[i : i + 4] for i in range(0, 12, 4))
     assert fingerprint in text
