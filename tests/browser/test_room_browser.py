@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.browser.test_login_browser import CHROMIUM_ARGS, chromium_path, live_server  # noqa: F401
+from tests.browser.test_projector_browser import PHONE, WIDE, _fits
 from tests.pages.test_accessibility_browser import check
 from visionswerk.db import db
 from visionswerk.platform.demo import DEMO_PASSWORD, seed_demo
@@ -39,7 +40,6 @@ SHOTS = Path(
     os.environ.get("VISIONSWERK_SHOTS")
     or Path(__file__).resolve().parents[2] / "test-artifacts" / "room"
 )
-WIDE, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 FACILITATOR = "moderation@musterhausen.example"
 PHONES = {  # display name: e-mail (the demo's accounts); Mohn writes on paper
     "Sonnenblume": "teilnahme@musterhausen.example",
@@ -61,11 +61,6 @@ PAPER_DRAFT = (["Rufbus am Wochenende", "Mitfahrbank"], "Ohne eigenes Auto mobil
 def _shot(page: Any, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"room-{name}.png"), full_page=True)
-
-
-def _fits(page: Any, what: str) -> None:
-    wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert wide <= 0, f"{what}: {wide} px wider than the screen"
 
 
 def _login(page: Any, base: str, email: str) -> None:
