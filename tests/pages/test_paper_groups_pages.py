@@ -85,8 +85,14 @@ def test_the_facilitator_never_overwrites_nor_sees_what_a_group_saved(
     boss = Visitor(app, s.facilitator.email)
     page = text_of(boss.html(url))
     assert "Unser geheimer Entwurf." not in page and "Vorschlag vom Blatt erfassen" not in page
-    refused = boss.post(f"{url}/papier-vorschlag", {"papier-text": "Vom Blatt."}, 409)
-    assert "Unser geheimer Entwurf." not in refused.get_data(as_text=True)
+    refused = boss.post(
+        f"{url}/papier-vorschlag", {"papier-text": "Vom Blatt.", "papier-keywords": "Bank"}, 409
+    )
+    answer = text_of(refused.get_data(as_text=True))
+    assert "Unser geheimer Entwurf." not in answer
+    # what the facilitator typed comes back, marked as not saved
+    assert "Ihre Eingabe vom Blatt ist nicht gespeichert." in answer
+    assert "Ihr Text: Vom Blatt. Bank" in answer
     with tenant_scope(tid):
         proposal = db.scalar(select(PairProposal).where(PairProposal.pair_id == pair_id))
         assert proposal is not None and proposal.text == "Unser geheimer Entwurf."
