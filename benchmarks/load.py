@@ -111,24 +111,14 @@ def seed(url: str, folder: Path) -> dict[str, object]:
     from tests.workshops.workbench_data import big_workshop
 
     from visionswerk import db as dbmod
-    from visionswerk.db import Base, db, make_engine
-    from visionswerk.platform import create_app
-    from visionswerk.platform.cli import import_models
-    from visionswerk.settings import Settings
+    from visionswerk.db import db
     from visionswerk.tenants import api_tokens
     from visionswerk.tenants.accounts import hash_password
     from visionswerk.tenants.models import Tenant, User
     from visionswerk.workshops import services as ws
 
-    settings = Settings.from_env({
-        "VISIONSWERK_ENV": "testing", "VISIONSWERK_INSTANCE": str(folder),
-        "SECRET_KEY": "bench", "DATABASE_URL": url, "CELERY_ALWAYS_EAGER": "1",
-        "MAIL_OUTBOX": str(folder / "outbox"), "BASE_URL": "http://localhost",
-    })  # fmt: skip
-    import_models()
-    engine = make_engine(url)
-    Base.metadata.create_all(engine)
-    app = create_app(settings, ENGINE=engine, TESTING=True)
+    app = region_overview.bench_app(url, folder, create_tables=True)
+    engine = app.config["ENGINE"]
     make = Factory()
     with app.app_context():
         plenary = make_workshop(make, phase="plenary", participants=40)

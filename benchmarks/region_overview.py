@@ -60,6 +60,24 @@ def scratch_database(base_url: str) -> tuple[str, object]:
     return url.set(database=name).render_as_string(hide_password=False), drop
 
 
+def bench_app(url: str, folder: Path | str, *, create_tables: bool = False, **extra: str):  # type: ignore[no-untyped-def]
+    """The app the benchmarks seed and request pages through (test client): testing
+    settings on ``url``, files in ``folder``, ``extra`` settings on top."""
+    from visionswerk.platform import create_app
+    from visionswerk.settings import Settings
+
+    import_models()
+    engine = make_engine(url)
+    if create_tables:
+        Base.metadata.create_all(engine)
+    settings = Settings.from_env({
+        "VISIONSWERK_ENV": "testing", "VISIONSWERK_INSTANCE": str(folder),
+        "SECRET_KEY": "bench", "DATABASE_URL": url, "CELERY_ALWAYS_EAGER": "1",
+        "MAIL_OUTBOX": f"{folder}/outbox", "BASE_URL": "http://localhost", **extra,
+    })  # fmt: skip
+    return create_app(settings, ENGINE=engine, TESTING=True)
+
+
 def seed(municipalities: int, participants: int, regions: int, audit: int) -> dict[str, object]:
     """Bulk rows (no services but the version freezing) in realistic shapes. Returns what
     the timed requests need: the coordinator's and the admin's emails, a region's slug."""
@@ -258,19 +276,10 @@ def run(args: argparse.Namespace, url: str) -> None:
 
     from sqlalchemy.engine import Engine
 
-    from visionswerk.platform import create_app
-    from visionswerk.settings import Settings
-
-    import_models()
-    engine = make_engine(url)
     folder = tempfile.mkdtemp(prefix="vw-bench-")
-    settings = Settings.from_env({
-        "VISIONSWERK_ENV": "testing", "VISIONSWERK_INSTANCE": folder,
-        "SECRET_KEY": "bench", "DATABASE_URL": url, "CELERY_ALWAYS_EAGER": "1",
-        "MAIL_OUTBOX": f"{folder}/outbox", "BASE_URL": "http://localhost",
-        "MFA_REQUIRED_ROLES": "",  # the benchmark's admin and coordinator have no phone
-    })  # fmt: skip
-    app = create_app(settings, ENGINE=engine, TESTING=True)
+    # the benchmark's admin and coordinator have no phone: no two-factor login
+    app = bench_app(url, folder, MFA_REQUIRED_ROLES="")
+    engine = app.config["ENGINE"]
     with app.app_context():
         if args.reuse:
             seeded = {

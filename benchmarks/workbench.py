@@ -48,29 +48,20 @@ def main() -> None:
     from tests.workshops.workbench_data import big_workshop
 
     from visionswerk import db as dbmod
-    from visionswerk.db import Base, make_engine
-    from visionswerk.platform import create_app
-    from visionswerk.platform.cli import import_models
-    from visionswerk.settings import Settings
     from visionswerk.workshops.grouping import warm_up
 
     folder = Path(tempfile.mkdtemp(prefix="vw-bench-"))
     drop = lambda: None  # noqa: E731
     url = f"sqlite:///{folder / 'bench.sqlite'}"
+    from region_overview import bench_app
+
     if os.environ.get("DATABASE_URL", "").startswith("postgresql"):
         from region_overview import scratch_database
 
         url, drop = scratch_database(os.environ["DATABASE_URL"])
     try:
-        settings = Settings.from_env({
-            "VISIONSWERK_ENV": "testing", "VISIONSWERK_INSTANCE": str(folder),
-            "SECRET_KEY": "bench", "DATABASE_URL": url, "CELERY_ALWAYS_EAGER": "1",
-            "MAIL_OUTBOX": str(folder / "outbox"), "BASE_URL": "http://localhost",
-        })  # fmt: skip
-        import_models()
-        engine = make_engine(url)
-        Base.metadata.create_all(engine)
-        app = create_app(settings, ENGINE=engine, TESTING=True)
+        app = bench_app(url, folder, create_tables=True)
+        engine = app.config["ENGINE"]
         # as wsgi.py does at process start (with REDIS_URL: the vector store in Redis)
         warm_up(None if args.no_redis else os.environ.get("REDIS_URL"))
         if not args.no_freeze:
