@@ -131,6 +131,14 @@ def test_the_deadline_goes_into_the_calendar_from_tasks_and_mail(
     page.screenshot(path=str(shots / "calendar-tasks-participant-390.png"), full_page=True)
     _name, event = download(page, page.get_by_role("link", name="In den Kalender (.ics)"))
     assert str(event["UID"]) == uid
+    # the workshop's deadlines on the phone: each step above its date, the date not
+    # squeezed into a column beside it
+    page.goto(f"{base}/{slug}/workshops/{wid}/")
+    step = page.locator("dl.deadlines dt").first.bounding_box()
+    date = page.locator("dl.deadlines dd").first.bounding_box()
+    assert step and date and date["y"] >= step["y"] + step["height"] - 1
+    assert date["width"] > 300, date
+    expect(page.locator("dl.deadlines dd").first).to_contain_text("10. März 2031, 18:00 Uhr")
     page.goto(f"{base}/_dev/postausgang")
     row = page.locator("tr").filter(has_text=participant)
     row.get_by_role("link", name="Neuer Schritt: Einzelarbeit – Auental 2036").click()
