@@ -8,7 +8,7 @@ services: a municipality with a step-1 workshop and a plenary workshop of 40 par
 each (one participant takes part in both and has saved a draft), a step-3 workbench
 workshop of 40 participants (``tests/workshops/workbench_data.py``) and a region of 60
 municipalities × 40 participants (``benchmarks/region_overview.py``). Then starts the
-product (``visionswerk.platform.wsgi:app``) and the bare baseline
+product (``visionswerk.platform.wsgi:app``, and its Celery worker) and the bare baseline
 (``benchmarks/baseline_app.py``: Flask + SQLAlchemy ``select 1`` + a small Jinja page)
 under the same gunicorn settings (the shipped ``visionswerk.platform.gunicorn_conf``,
 ``--workers`` sync workers each), logs in as each role, and runs wrk on every page
@@ -274,6 +274,22 @@ class Server:
                 os.killpg(self.proc.pid, signal.SIGKILL)
 
 
+class CeleryWorker(Server):
+    """The product's worker beside it, as in production: the step-3 suggestion vectors of
+    new texts are computed there (``worker/embedding.py``), not in the web workers."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.name, self.workers = "worker", 1
+        cmd = [
+            sys.executable, "-m", "celery", "-A", "visionswerk.worker.app", "worker",
+            "--concurrency=1", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
+        ]  # fmt: skip
+        with log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+
 def login(port: int, email: str, password: str) -> str:
     """The session cookie after logging in through the login form."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -430,7 +446,8 @@ def main() -> None:
             env["PYTHONPATH"] = str(Path(args.pythonpath).resolve())
         product = Server("product", "visionswerk.platform.wsgi:app", env, args.workers, None)
         baseline = Server("baseline", "baseline_app:app", env, args.workers, ROOT / "benchmarks")
-        servers = [product, baseline]
+        worker = CeleryWorker(env, folder / "worker.log")
+        servers = [product, baseline, worker]
         product.wait_ready("/healthz")
         baseline.wait_ready("/")
         cookies = {
@@ -463,6 +480,10 @@ def main() -> None:
         print(
             "product workers after the run (RSS / PSS, MB): "
             + ", ".join(f"{r / 1024:.0f} / {p / 1024:.0f}" for r, p in memory)
+        )
+        print(
+            "the product's Celery worker (pool process, RSS / PSS, MB): "
+            + ", ".join(f"{r / 1024:.0f} / {p / 1024:.0f}" for r, p in worker.memory())
         )
         base_memory = baseline.memory()
         print(

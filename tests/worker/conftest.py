@@ -262,9 +262,10 @@ class WorkerProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> WorkerProcess:
+        queue = self.env["CELERY_QUEUE"]  # and the step-3 vectors' (worker/embedding.py)
         command = [
             sys.executable, "-m", "celery", "-A", "visionswerk.worker.app", "worker",
-            "--pool=prefork", "--concurrency=1", "-Q", self.env["CELERY_QUEUE"],
+            "--pool=prefork", "--concurrency=1", "-Q", f"{queue},{queue}.vectors",
             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
             "-n", f"{self.name}@%h",
         ]  # fmt: skip

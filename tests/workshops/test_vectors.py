@@ -68,5 +68,5 @@ def test_cached_vectors_give_the_same_suggestions(fresh) -> None:  # type: ignor
     labels = ["Glasfaser für alle", "Glasfaser in jedem Ortsteil", "Bus jede Stunde", "Rufbus"]
     computed = grouping.embed(labels)
     assert np.array_equal(grouping.embed(labels), computed)  # from the store now
-    assert np.allclose(grouping._encode(labels), computed, atol=1e-5)
+    assert np.allclose(grouping.encode_here(labels), computed, atol=1e-5)
     assert grouping.embed(["", "Bus"])[0].any() == False  # noqa: E712 (empty: a zero row)

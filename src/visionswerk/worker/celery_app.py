@@ -19,6 +19,9 @@ Reliability settings, and why:
   (kombu's SQLAlchemy transport) in the instance folder, so the local run needs no
   external service. That transport cannot re-deliver the message of a killed worker —
   the outbox sweep does (see ``outbox.py``).
+* Queues: ``CELERY_QUEUE`` for everything but the step-3 vectors, which a request waits
+  for: they have ``<CELERY_QUEUE>.vectors`` (``embedding.py``), so they do not queue
+  behind mail batches and reports. A worker started without ``-Q`` serves both.
 * Beat: ``tasks.BEAT_SCHEDULE``. Run one beat process; a second one does no harm because
   every email has an idempotency key and the sweep claims rows atomically.
 
@@ -35,10 +38,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from celery import Celery, Task
+from kombu import Exchange, Queue
 
 from visionswerk import db as dbmod
 from visionswerk.settings import Settings
 from visionswerk.worker import broker
+from visionswerk.worker.embedding import TASK as EMBED_TASK
+from visionswerk.worker.embedding import vectors_queue
 
 broker.install()
 
@@ -104,6 +110,10 @@ def broker_transport_options(broker_url: str) -> dict[str, Any]:
     return {}
 
 
+def _queue(name: str) -> Queue:
+    return Queue(name, Exchange(name), routing_key=name)  # as Celery declares its default
+
+
 def configure(app: Celery, settings: Settings) -> Celery:
     from visionswerk.worker.tasks import BEAT_SCHEDULE
 
@@ -116,6 +126,10 @@ def configure(app: Celery, settings: Settings) -> Celery:
         result_serializer="json",
         accept_content=["json"],
         task_default_queue=settings.celery_queue,
+        # a worker started without -Q serves both; the step-3 vectors, which a request
+        # waits for, do not queue behind mail batches and reports (``embedding.py``)
+        task_queues=[_queue(settings.celery_queue), _queue(vectors_queue(settings))],
+        task_routes={EMBED_TASK: {"queue": vectors_queue(settings)}},
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,

@@ -1,5 +1,6 @@
 """Worker tasks and their beat schedule. Each task takes ids and plain values (JSON),
-never ORM objects, and runs inside :class:`~visionswerk.worker.celery_app.DatabaseTask`."""
+never ORM objects, and runs inside :class:`~visionswerk.worker.celery_app.DatabaseTask` —
+but ``embed_texts``, which takes texts and needs no database."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from celery import Task
 from visionswerk import db as dbmod
 from visionswerk.db import db
 from visionswerk.settings import Settings
-from visionswerk.worker import mail, outbox
+from visionswerk.worker import embedding, mail, outbox
 from visionswerk.worker.celery_app import VISIBILITY_TIMEOUT, DatabaseTask, celery, settings_of
 from visionswerk.worker.models import OutgoingEmail
 
@@ -220,6 +221,19 @@ def generate_report(tenant_id: int, report_id: int) -> str:
     from visionswerk.worker import reports
 
     return reports.generate(settings_of(celery), tenant_id, report_id)
+
+
+@celery.task(
+    name=embedding.TASK,
+    base=Task,  # no database
+    acks_late=False,  # lost with its worker: the waiting request computes the vectors itself
+    time_limit=60,
+)
+def embed_texts(texts: list[str]) -> str:
+    """The step-3 suggestion vectors of ``texts`` (``worker/embedding.py``), packed."""
+    from visionswerk.workshops import grouping
+
+    return embedding.pack(grouping.encode_here(texts))
 
 
 @celery.task(name="visionswerk.heartbeat", base=DatabaseTask, ignore_result=True)
