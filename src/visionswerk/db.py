@@ -70,7 +70,12 @@ class Base(DeclarativeBase):
     type_annotation_map = {dt.datetime: UTCDateTime()}
 
 
-SessionFactory = sessionmaker(expire_on_commit=False)
+class AppSession(Session):
+    """The app's own sessions — not those of libraries that use SQLAlchemy too (the
+    embedded broker's, Celery's result backend's), which listeners on it leave alone."""
+
+
+SessionFactory = sessionmaker(class_=AppSession, expire_on_commit=False)
 db = scoped_session(SessionFactory)
 
 

@@ -76,7 +76,9 @@ class VisionswerkFlask(Flask):
             dbmod.rollback()  # safe requests and error responses keep nothing
 
 
-@event.listens_for(Session, "before_commit")
+# Only the app's sessions: publishing a task through the embedded broker, or reading its
+# result from the database backend, commits those libraries' own sessions.
+@event.listens_for(dbmod.AppSession, "before_commit")
 def _refuse_commit_in_safe_request(_session: Session) -> None:
     if has_app_context() and g.get("read_only_request", False):
         raise SafeRequestCommitError("a GET, HEAD or OPTIONS request must not change state")
