@@ -275,8 +275,8 @@ class Server:
 
 
 class CeleryWorker(Server):
-    """The product's worker beside it, as in production: the step-3 suggestion vectors of
-    new texts are computed there (``worker/embedding.py``), not in the web workers."""
+    """The product's worker beside it, as in production: the step-3 suggestions
+    are computed there (``worker/suggestions.py``), not in the web workers."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.name, self.workers = "worker", 1

@@ -1,7 +1,7 @@
 """A GET, HEAD or OPTIONS request never commits the app's session — but libraries that
 keep their own SQLAlchemy sessions (the embedded broker, Celery's database result backend)
 may commit theirs during such a request: a GET that asks the worker for the step-3
-vectors publishes a task and reads its result (``worker/embedding.py``)."""
+suggestions publishes a task and reads its result (``worker/suggestions.py``)."""
 
 from __future__ import annotations
 

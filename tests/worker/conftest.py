@@ -262,7 +262,7 @@ class WorkerProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> WorkerProcess:
-        queue = self.env["CELERY_QUEUE"]  # and the step-3 vectors' (worker/embedding.py)
+        queue = self.env["CELERY_QUEUE"]  # and the step-3 suggestions' (worker/suggestions.py)
         command = [
             sys.executable, "-m", "celery", "-A", "visionswerk.worker.app", "worker",
             "--pool=prefork", "--concurrency=1", "-Q", f"{queue},{queue}.vectors",

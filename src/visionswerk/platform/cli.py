@@ -254,14 +254,15 @@ def demo(host: str, port: int, worker: bool) -> None:
         process = subprocess.Popen(worker_command(settings), env=env)
         threading.Thread(target=_watch_worker, args=(process, stopping), daemon=True).start()
         threading.Thread(target=_watch_beat, args=(stopping,), daemon=True).start()
-    # the step-3 suggestions' word lists load beside the server, not in the first request;
-    # their model runs in the worker (as in production), or here without one
-    from visionswerk.worker.embedding import use_worker
+    # the step-3 suggestions are computed in the worker (as in production); without one,
+    # here, with the model loaded beside the server, not in the first request
+    from visionswerk.worker.suggestions import use_worker
     from visionswerk.workshops.grouping import warm_up
 
     if worker:
         use_worker()
-    threading.Thread(target=warm_up, kwargs={"model": not worker}, daemon=True).start()
+    else:
+        threading.Thread(target=warm_up, daemon=True).start()
     click.echo(f"Visionswerk läuft auf http://{host}:{port}/  (Beenden mit Strg+C)")
     click.echo(f"E-Mails landen als .eml-Dateien in {settings.mail_outbox}")
     if settings.env == "development" and not settings.mail_server:

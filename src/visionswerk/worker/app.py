@@ -13,10 +13,13 @@ app = configure(celery, settings)
 
 @worker_process_init.connect
 def _load_model(**_: object) -> None:
-    """Each pool process loads the step-3 suggestion model as it starts (beside its first
-    tasks: the model's lock makes an early ``embed_texts`` wait for it), so the first
-    facilitator's request does not wait ≈ 1.6 s for it. The tests' workers do not."""
-    if settings.env != "testing":
-        from visionswerk.workshops.grouping import encode_here
+    """Each pool process shares the step-3 sentence vectors through Redis and loads the
+    suggestion model as it starts (beside its first tasks: the model's lock makes an early
+    suggestion wait for it), so the first facilitator's request does not wait ≈ 1.6 s for
+    it. The tests' workers load it when first asked."""
+    from visionswerk.workshops import grouping
+    from visionswerk.workshops import vectors as vector_store
 
-        threading.Thread(target=encode_here, args=(["Glasfaser"],), daemon=True).start()
+    vector_store.configure(settings.redis_url)
+    if settings.env != "testing":
+        threading.Thread(target=grouping.warm_up, args=(settings.redis_url,), daemon=True).start()

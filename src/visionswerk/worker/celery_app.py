@@ -19,9 +19,9 @@ Reliability settings, and why:
   (kombu's SQLAlchemy transport) in the instance folder, so the local run needs no
   external service. That transport cannot re-deliver the message of a killed worker —
   the outbox sweep does (see ``outbox.py``).
-* Queues: ``CELERY_QUEUE`` for everything but the step-3 vectors, which a request waits
-  for: they have ``<CELERY_QUEUE>.vectors`` (``embedding.py``), so they do not queue
-  behind mail batches and reports. A worker started without ``-Q`` serves both.
+* Queues: ``CELERY_QUEUE`` for everything but the step-3 suggestions, which a request
+  waits for: they have ``<CELERY_QUEUE>.vectors`` (``suggestions.py``), so they do not
+  queue behind mail batches and reports. A worker started without ``-Q`` serves both.
 * Beat: ``tasks.BEAT_SCHEDULE``. Run one beat process; a second one does no harm because
   every email has an idempotency key and the sweep claims rows atomically.
 
@@ -43,8 +43,8 @@ from kombu import Exchange, Queue
 from visionswerk import db as dbmod
 from visionswerk.settings import Settings
 from visionswerk.worker import broker
-from visionswerk.worker.embedding import TASK as EMBED_TASK
-from visionswerk.worker.embedding import vectors_queue
+from visionswerk.worker.suggestions import TASKS as SUGGESTION_TASKS
+from visionswerk.worker.suggestions import queue as suggestions_queue
 
 broker.install()
 
@@ -126,10 +126,10 @@ def configure(app: Celery, settings: Settings) -> Celery:
         result_serializer="json",
         accept_content=["json"],
         task_default_queue=settings.celery_queue,
-        # a worker started without -Q serves both; the step-3 vectors, which a request
-        # waits for, do not queue behind mail batches and reports (``embedding.py``)
-        task_queues=[_queue(settings.celery_queue), _queue(vectors_queue(settings))],
-        task_routes={EMBED_TASK: {"queue": vectors_queue(settings)}},
+        # a worker started without -Q serves both; the step-3 suggestions, which a request
+        # waits for, do not queue behind mail batches and reports (``suggestions.py``)
+        task_queues=[_queue(settings.celery_queue), _queue(suggestions_queue(settings))],
+        task_routes={name: {"queue": suggestions_queue(settings)} for name in SUGGESTION_TASKS},
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,

@@ -1,6 +1,6 @@
 """Worker tasks and their beat schedule. Each task takes ids and plain values (JSON),
 never ORM objects, and runs inside :class:`~visionswerk.worker.celery_app.DatabaseTask` —
-but ``embed_texts``, which takes texts and needs no database."""
+but the step-3 suggestions, which take texts and need no database."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from celery import Task
 from visionswerk import db as dbmod
 from visionswerk.db import db
 from visionswerk.settings import Settings
-from visionswerk.worker import embedding, mail, outbox
+from visionswerk.worker import mail, outbox, suggestions
 from visionswerk.worker.celery_app import VISIBILITY_TIMEOUT, DatabaseTask, celery, settings_of
 from visionswerk.worker.models import OutgoingEmail
 
@@ -224,16 +224,24 @@ def generate_report(tenant_id: int, report_id: int) -> str:
 
 
 @celery.task(
-    name=embedding.TASK,
+    name=suggestions.TASKS[0],
     base=Task,  # no database
-    acks_late=False,  # lost with its worker: the waiting request computes the vectors itself
+    acks_late=False,  # lost with its worker: the waiting request computes it itself
     time_limit=60,
 )
-def embed_texts(texts: list[str]) -> str:
-    """The step-3 suggestion vectors of ``texts`` (``worker/embedding.py``), packed."""
+def suggest_groups(labels: list[str]) -> list[list[int]]:
+    """The step-3 grouping suggestion for these labels (``worker/suggestions.py``)."""
     from visionswerk.workshops import grouping
 
-    return embedding.pack(grouping.encode_here(texts))
+    return grouping.suggest_groups([str(label) for label in labels])
+
+
+@celery.task(name=suggestions.TASKS[1], base=Task, acks_late=False, time_limit=60)
+def suggest_passages(labels: list[str], text: str, limit: int) -> list[list[tuple[int, int]]]:
+    """The step-3 passage suggestions of these labels in ``text``, as character spans."""
+    from visionswerk.workshops import grouping
+
+    return grouping.suggest_passages_many([str(x) for x in labels], str(text), limit=int(limit))
 
 
 @celery.task(name="visionswerk.heartbeat", base=DatabaseTask, ignore_result=True)

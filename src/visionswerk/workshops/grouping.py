@@ -26,7 +26,6 @@ import pathlib
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -35,7 +34,6 @@ import Stemmer  # PyStemmer: the Snowball stemmers in C
 from visionswerk.workshops import vectors as vector_store
 
 __all__ = [
-    "compute_with",
     "encode_here",
     "sentence_spans",
     "suggest_groups",
@@ -280,9 +278,6 @@ def _lexical_matrix(stems: list[tuple[str, ...]]) -> np.ndarray:
 
 _model_lock = threading.Lock()
 _model = None
-# Who computes the vectors the store does not know yet: None is this process (the model
-# loads on first use); the web process hands it to the worker (``compute_with``).
-_compute: Callable[[list[str]], np.ndarray] | None = None
 
 
 def _encoder():
@@ -303,14 +298,6 @@ def encode_here(texts: list[str]) -> np.ndarray:
         return np.asarray(model.encode(texts), dtype=np.float32)
 
 
-def compute_with(compute: Callable[[list[str]], np.ndarray] | None) -> None:
-    """Let ``compute(texts)`` (one row per text) embed what the vector store does not
-    know, instead of this process: ``visionswerk.worker.embedding`` sends it to the
-    worker, so that a web process never holds the model. None: this process again."""
-    global _compute
-    _compute = compute
-
-
 def embed(texts: list[str]) -> np.ndarray:
     """L2-normalised 512-dimensional vectors, one row per text (empty texts: zero rows).
     A text embedded before comes from the vector store (``vectors``: this process, and
@@ -318,19 +305,16 @@ def embed(texts: list[str]) -> np.ndarray:
     vectors = np.zeros((len(texts), 512), dtype=np.float32)
     wanted = [i for i, t in enumerate(texts) if t.strip()]
     if wanted:
-        compute = _compute or encode_here
-        vectors[wanted] = vector_store.vectors([texts[i] for i in wanted], compute)
+        vectors[wanted] = vector_store.vectors([texts[i] for i in wanted], encode_here)
     return vectors
 
 
-def warm_up(redis_url: str | None = None, *, model: bool = True) -> None:
-    """Load the word lists and (``model``) the model now — about 1.6 s of CPU once per
-    process —, e.g. when a worker or web process starts, so that the first request does
-    not wait for it; with ``redis_url`` the vectors of texts embedded before are shared
-    through Redis."""
+def warm_up(redis_url: str | None = None) -> None:
+    """Load the model and the word lists now (about 1.6 s of CPU once per process), e.g. when
+    a worker process starts, so that the first suggestion does not wait for it; with
+    ``redis_url`` the vectors of texts embedded before are shared through Redis."""
     vector_store.configure(redis_url)
-    if model:
-        encode_here(["Glasfaser"])
+    encode_here(["Glasfaser"])
     _thesaurus()
     _themes()
 

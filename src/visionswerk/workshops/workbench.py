@@ -12,7 +12,10 @@
 
 The suggestion functions cost up to a few hundred milliseconds for hundreds of aspects, so
 their results are cached per process, keyed by exactly what they read (the labels, the
-text): a page view after a decision recomputes only what changed.
+text): a page view after a decision recomputes only what changed. Who computes them is
+:data:`suggester`: this process by default (``grouping``, imported on first use — numpy, the
+word lists, the model); the web process hands them to the worker
+(``worker/suggestions.py``), so that it holds none of that.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import functools
 import re
 import threading
 from collections.abc import Iterable
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +38,6 @@ from visionswerk.tenants import audit
 from visionswerk.tenants.accounts import InvalidField
 from visionswerk.tenants.models import AuditEntry, User
 from visionswerk.tenants.policy import require
-from visionswerk.workshops import grouping
 from visionswerk.workshops import text as texts
 from visionswerk.workshops._common import in_scope
 from visionswerk.workshops.ledger import (
@@ -304,9 +307,46 @@ class Suggestions:
     pending: list[int] = dataclasses.field(default_factory=list)
 
 
+class Suggester(Protocol):
+    """Computes the suggestions: ``grouping.suggest_groups`` and
+    ``grouping.suggest_passages_many``, here or elsewhere."""
+
+    def groups(self, labels: list[str]) -> list[list[int]]: ...
+
+    def passages(self, labels: list[str], text: str, limit: int) -> list[list[tuple[int, int]]]: ...
+
+
+class InProcess:
+    """This process computes the suggestions (``grouping`` is imported on first use)."""
+
+    def groups(self, labels: list[str]) -> list[list[int]]:
+        from visionswerk.workshops import grouping
+
+        return grouping.suggest_groups(labels)
+
+    def passages(self, labels: list[str], text: str, limit: int) -> list[list[tuple[int, int]]]:
+        from visionswerk.workshops import grouping
+
+        return grouping.suggest_passages_many(labels, text, limit=limit)
+
+
+#: Who computes the suggestions (see the module's docstring): ``compute_suggestions_with``.
+suggester: Suggester = InProcess()
+
+
+def compute_suggestions_with(other: Suggester | None) -> None:
+    """Let ``other`` compute the suggestions from now on (None: this process); forgets the
+    suggestions computed so far."""
+    global suggester
+    suggester = other or InProcess()
+    _groups_of.cache_clear()
+    with _passages_lock:
+        _passages.clear()
+
+
 @functools.lru_cache(maxsize=64)
 def _groups_of(labels: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
-    return tuple(tuple(g) for g in grouping.suggest_groups(list(labels)))
+    return tuple(tuple(g) for g in suggester.groups(list(labels)))
 
 
 _passages_lock = threading.Lock()
@@ -330,7 +370,7 @@ def _passages_of(
     if budget is not None:
         missing = missing[:budget]
     if missing:
-        found = grouping.suggest_passages_many(missing, text, limit=limit)
+        found = [[(s, e) for s, e in spans] for spans in suggester.passages(missing, text, limit)]
         with _passages_lock:
             known.update(zip(missing, found, strict=True))
     return known
