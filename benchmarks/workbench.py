@@ -62,7 +62,8 @@ def main() -> None:
     try:
         app = bench_app(url, folder, create_tables=True)
         engine = app.config["ENGINE"]
-        # as wsgi.py does at process start (with REDIS_URL: the vector store in Redis)
+        # the suggestions are computed in this process (in production: the worker, which
+        # loads them like this as it starts; with REDIS_URL the vector store in Redis)
         warm_up(None if args.no_redis else os.environ.get("REDIS_URL"))
         if not args.no_freeze:
             gc.freeze()
