@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
 
@@ -71,15 +72,27 @@ def contributors(actor: User, workshop: Workshop) -> dict[int, Contributor]:
     Letters follow the order the drafts were written, not names, so they reveal nobody.
     The facilitator sees the same as everybody else."""
     rows = db.execute(
-        select(Draft.author_id, Draft.name_in_documentation, User.display_name)
+        _submitted(Draft.author_id, Draft.name_in_documentation, workshop=workshop)
+    ).all()
+    return {
+        author_id: _contributor(actor, i, author_id, named, name)
+        for i, (author_id, named, name) in enumerate(rows)
+    }
+
+
+def _submitted(*columns: Any, workshop: Workshop) -> Any:
+    """``columns`` and the author's display name of every submitted draft, in the order
+    the drafts were written (the order the letters follow)."""
+    return (
+        select(*columns, User.display_name)
         .join(User, User.id == Draft.author_id)
         .where(Draft.workshop_id == workshop.id, Draft.submitted_at.is_not(None))
         .order_by(Draft.id)
-    ).all()
-    return {
-        author_id: Contributor(_letter(i), name if named or author_id == actor.id else None)
-        for i, (author_id, named, name) in enumerate(rows)
-    }
+    )
+
+
+def _contributor(actor: User, index: int, author_id: int, named: bool, name: str) -> Contributor:
+    return Contributor(_letter(index), name if named or author_id == actor.id else None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -289,17 +302,16 @@ def keywords_overview(actor: User, workshop: Workshop) -> list[DraftKeywords]:
     participants and facilitator from step 3 on). Empty before that for anybody but
     the author of a draft."""
     in_scope(workshop)
-    drafts = db.scalars(
-        select(Draft)
-        .where(Draft.workshop_id == workshop.id, Draft.submitted_at.is_not(None))
-        .order_by(Draft.id)
-    ).all()
+    columns = (Draft.id, Draft.author_id, Draft.keywords, Draft.name_in_documentation)
+    # one statement of columns (not the drafts with their texts, and their authors apart)
+    rows = db.execute(_submitted(*columns, workshop=workshop)).all()
     allowed_all = reads_all_keywords(actor, workshop)
-    people = contributors(actor, workshop)
     return [
-        DraftKeywords(d.id, d.author_id, people[d.author_id], list(d.keywords))
-        for d in drafts
-        if (allowed_all or d.author_id == actor.id) and d.keywords
+        DraftKeywords(
+            draft_id, author_id, _contributor(actor, i, author_id, named, name), list(keywords)
+        )
+        for i, (draft_id, author_id, keywords, named, name) in enumerate(rows)
+        if (allowed_all or author_id == actor.id) and keywords
     ]
 
 
