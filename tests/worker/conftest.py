@@ -265,7 +265,7 @@ class WorkerProcess:
         queue = self.env["CELERY_QUEUE"]  # and the step-3 suggestions' (worker/suggestions.py)
         command = [
             sys.executable, "-m", "celery", "-A", "visionswerk.worker.app", "worker",
-            "--pool=prefork", "--concurrency=1", "-Q", f"{queue},{queue}.vectors",
+            "--pool=prefork", "--concurrency=1", "-Q", f"{queue},{queue}.suggestions",
             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
             "-n", f"{self.name}@%h",
         ]  # fmt: skip

@@ -20,7 +20,7 @@ Reliability settings, and why:
   external service. That transport cannot re-deliver the message of a killed worker —
   the outbox sweep does (see ``outbox.py``).
 * Queues: ``CELERY_QUEUE`` for everything but the step-3 suggestions, which a request
-  waits for: they have ``<CELERY_QUEUE>.vectors`` (``suggestions.py``), so they do not
+  waits for: they have ``<CELERY_QUEUE>.suggestions`` (``suggestions.py``), so they do not
   queue behind mail batches and reports. A worker started without ``-Q`` serves both.
 * Beat: ``tasks.BEAT_SCHEDULE``. Run one beat process; a second one does no harm because
   every email has an idempotency key and the sweep claims rows atomically.

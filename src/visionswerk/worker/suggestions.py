@@ -11,8 +11,8 @@ a few hundred bytes. The workbench caches the answers per process, as it did its
 Whatever goes wrong — no worker answers within ``TIMEOUT``, the broker is down — the
 suggestions are computed in the calling process instead, and the worker is not asked again
 for ``RETRY`` seconds: a suggestion is never missing because the worker is, it only costs
-that process the memory. In the tests (``CELERY_ALWAYS_EAGER``) the tasks run in the
-calling process anyway.
+that process the memory. The tests compute the suggestions in their own process (the
+workbench's default) but where they run a real worker (``tests/worker``).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ _down_until = 0.0
 
 
 def queue(settings: Settings) -> str:
-    return f"{settings.celery_queue}.vectors"
+    return f"{settings.celery_queue}.suggestions"
 
 
 class InWorker:

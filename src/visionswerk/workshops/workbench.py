@@ -370,7 +370,7 @@ def _passages_of(
     if budget is not None:
         missing = missing[:budget]
     if missing:
-        found = [[(s, e) for s, e in spans] for spans in suggester.passages(missing, text, limit)]
+        found = suggester.passages(missing, text, limit)
         with _passages_lock:
             known.update(zip(missing, found, strict=True))
     return known
