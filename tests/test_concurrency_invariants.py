@@ -39,7 +39,14 @@ from visionswerk.worker import notifications
 from visionswerk.worker.models import OutgoingEmail
 from visionswerk.workshops import services as ws
 from visionswerk.workshops import signing
-from visionswerk.workshops.models import Phase, Signatory, Signature, VisionSource, VisionVersion
+from visionswerk.workshops.models import (
+    Comment,
+    Phase,
+    Signatory,
+    Signature,
+    VisionSource,
+    VisionVersion,
+)
 
 pytestmark = [
     pytest.mark.committing,
@@ -261,3 +268,27 @@ def test_signing_and_removing_one_signatory_at_once_never_loses_a_signature(
         assert signed == 1 and statuses[200] == 1 and statuses[302] == 0, statuses
     else:  # the removal came first: nobody signed for the removed person
         assert signed == 0 and statuses[200] == 0 and statuses[302] == 1, statuses
+
+
+def test_one_comment_sent_six_times_at_once_is_kept_once(app: Flask, make: Factory) -> None:
+    """A double (or sextuple) click: the proposal's row lock lets one request write it."""
+    setup = make.workshop(make.municipality(), phase="plenary", participants=4)
+    with setup.scope():
+        proposal = ws.plenary_overview(setup.facilitator, setup.workshop).proposals[0].proposal
+        pid, slug, tenant_id = proposal.id, setup.tenant.slug, setup.tenant.id
+        email = setup.participants[0].email
+    dbmod.commit()
+    clients = [_page_client(app, email) for _ in range(6)]
+    dbmod.db.remove()
+
+    def send(i: int) -> tuple[int, str]:
+        client, csrf = clients[i]
+        data = {f"c{pid}-text": "Gleich zweimal geklickt", f"c{pid}-csrf_token": csrf}
+        response = client.post(f"/{slug}/vorschlaege/{pid}/kommentar", data=data)
+        return response.status_code, response.get_data(as_text=True)
+
+    results = _all_at_once(6, send)
+    assert [status for status, _ in results] == [302] * 6, [b[:300] for _, b in results]
+    with tenant_scope(tenant_id):
+        texts = db.scalars(select(Comment.text).where(Comment.proposal_id == pid)).all()
+        assert texts == ["Gleich zweimal geklickt"]

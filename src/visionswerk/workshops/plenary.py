@@ -4,6 +4,7 @@ vision text the facilitator composes (optimistic locking like proposals)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
@@ -120,8 +121,14 @@ def unmark_strength(actor: User, proposal: PairProposal) -> None:
     live.changed(proposal.workshop)
 
 
+#: The same text by the same person on the same proposal within this time is the same
+#: comment sent twice (a double click on "Kommentieren", a form sent again): kept once.
+SAME_COMMENT = dt.timedelta(minutes=2)
+
+
 def add_comment(actor: User, proposal: PairProposal, text: str | None) -> Comment:
-    """Comment on a proposal in step 3 (participants and facilitators)."""
+    """Comment on a proposal in step 3 (participants and facilitators). The same comment
+    sent twice (``SAME_COMMENT``) is kept once: the first one is returned."""
     _check_endorse(actor, proposal)
     clean = texts.clean_text(
         text,
@@ -130,6 +137,16 @@ def add_comment(actor: User, proposal: PairProposal, text: str | None) -> Commen
         required=True,
         required_message=N_("Bitte schreiben Sie einen Kommentar."),
     )
+    # the proposal's row lock makes two copies sent at once wait for each other
+    db.execute(select(PairProposal.id).where(PairProposal.id == proposal.id).with_for_update())
+    latest = db.scalar(
+        select(Comment)
+        .where(Comment.proposal_id == proposal.id, Comment.author_id == actor.id)
+        .order_by(Comment.id.desc())
+        .limit(1)
+    )
+    if latest is not None and latest.text == clean and utcnow() - latest.created_at < SAME_COMMENT:
+        return latest
     comment = Comment(
         tenant_id=proposal.tenant_id, proposal_id=proposal.id, author_id=actor.id, text=clean
     )
