@@ -116,3 +116,37 @@ def test_a_facilitator_decides_every_aspect_without_typing_a_passage(  # type: i
     )
     assert wide <= 390, f"the page is {wide} px wide at 390 px: {culprits}"
     _shot(page, "4-entschieden-390")
+
+
+def test_a_filter_chosen_before_the_script_ran_still_filters(  # type: ignore[no-untyped-def]
+    live_server,  # noqa: F811
+    browser_page,  # noqa: F811
+    make,
+) -> None:
+    """On a slow line the person may choose "Stand: offen" before workbench.js has run (or
+    the browser restores the choice on "back"): the rows are filtered once it runs."""
+    import time
+
+    from playwright.sync_api import expect
+
+    s = make.workshop(phase="plenary", participants=4)
+    slug, wid, email = s.tenant.slug, s.id, s.facilitator.email
+    page = browser_page
+    login(page, live_server, email)
+    page.goto(f"{live_server}/{slug}/workshops/{wid}/vision")
+    rows = page.locator("#wb-rows > li:visible")
+    expect(rows).to_have_count(12)
+    first = page.locator("#wb-rows input[name=a]").first
+    first.check()
+    page.get_by_role("textbox", name="Begründung").fill("Steht schon im Regionalplan.")
+    page.get_by_role("button", name="Angekreuzte zurückstellen").click()
+    expect(page.locator("#wb-counts")).to_contain_text("Zurückgestellt: 1")
+
+    def slowly(route) -> None:  # type: ignore[no-untyped-def]
+        time.sleep(1.5)  # the script arrives after the person chose the filter
+        route.continue_()
+
+    page.route("**/static/workbench.js*", slowly)
+    page.goto(f"{live_server}/{slug}/workshops/{wid}/vision", wait_until="commit")
+    page.get_by_label("Stand").select_option("open")
+    expect(rows).to_have_count(11)

@@ -67,6 +67,9 @@
     };
     filters.addEventListener("input", apply);
     filters.addEventListener("change", apply);
+    // a filter may hold a value already: the browser restored it (back button), or it
+    // was chosen while the page was still loading
+    apply();
   }
 
   var more = document.getElementById("wb-more-hints");
