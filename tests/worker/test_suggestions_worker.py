@@ -81,3 +81,16 @@ def test_the_web_entry_point_loads_no_suggestion_machinery(worker_env: dict[str,
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("answer", [{"groups": [0, 2]}, [["a", "b"]], [[(0,)]], 7])
+def test_an_answer_this_version_cannot_read_is_computed_here(
+    web_process: None, monkeypatch: pytest.MonkeyPatch, answer: object
+) -> None:
+    """A worker of another version (during a deploy) answers in another shape: the page
+    still gets its suggestions, computed here — never an error."""
+    monkeypatch.setattr(suggestions, "_ask", lambda task, args: answer)
+
+    assert workbench.suggester.groups(LABELS) == grouping.suggest_groups(LABELS)
+    expected = grouping.suggest_passages_many(LABELS, TEXT, limit=3)
+    assert workbench.suggester.passages(LABELS, TEXT, 3) == expected

@@ -45,16 +45,20 @@ class InWorker:
     """The workbench's suggester in the web process: asks the worker."""
 
     def groups(self, labels: list[str]) -> list[list[int]]:
-        answer = _ask(TASKS[0], [labels])
-        if answer is None:
+        try:
+            return [[int(i) for i in group] for group in _ask(TASKS[0], [labels])]
+        except (TypeError, ValueError):  # no answer, or not one this version reads
             return _here().groups(labels)
-        return [[int(i) for i in group] for group in answer]
 
     def passages(self, labels: list[str], text: str, limit: int) -> list[list[tuple[int, int]]]:
-        answer = _ask(TASKS[1], [labels, text, limit])
-        if answer is None or len(answer) != len(labels):
+        try:
+            answer = _ask(TASKS[1], [labels, text, limit])
+            spans = [[(int(s), int(e)) for s, e in found] for found in answer]
+        except (TypeError, ValueError):
+            spans = []
+        if len(spans) != len(labels):
             return _here().passages(labels, text, limit)
-        return [[(int(s), int(e)) for s, e in spans] for spans in answer]
+        return spans
 
 
 def _here():  # type: ignore[no-untyped-def]
