@@ -18,8 +18,8 @@ errorlog = "-"
 logger_class = "visionswerk.platform.logs.GunicornLogger"
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
 
-# Memory: the app (and the step-3 suggestion model wsgi.py warms up) is loaded once in the
-# master and shared copy-on-write by the workers, instead of once per worker.
+# Memory: the app is loaded once in the master and shared copy-on-write by the workers,
+# instead of once per worker (the step-3 suggestion model lives in the Celery worker).
 preload_app = True
 
 

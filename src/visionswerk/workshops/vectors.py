@@ -3,11 +3,11 @@ sentences), so that a text is embedded once — not again in every process, afte
 restart, for every workshop that uses the same words.
 
 Keyed by a hash of the model's name and the text; the value is the float32 vector as bytes
-(512 × 4 = 2 KB). In Redis when ``configure(url)`` was called (the WSGI entry does, with
-``REDIS_URL``), entries expire after ``TTL``; always also in this process (the last
-``LOCAL_MAX`` texts). Redis unreachable or failing: the process cache alone, Redis tried again
-after ``RETRY`` seconds — a cache never makes a request fail. No text is stored, only its hash
-and vector, and nothing leaves the installation.
+(512 × 4 = 2 KB). In Redis when ``configure(url)`` was called (each worker process does,
+with ``REDIS_URL``: ``worker/app.py``), entries expire after ``TTL``; always also in this
+process (the last ``LOCAL_MAX`` texts). Redis unreachable or failing: the process cache
+alone, Redis tried again after ``RETRY`` seconds — a cache never makes a request fail. No
+text is stored, only its hash and vector, and nothing leaves the installation.
 """
 
 from __future__ import annotations
