@@ -137,8 +137,14 @@ def add_comment(actor: User, proposal: PairProposal, text: str | None) -> Commen
         required=True,
         required_message=N_("Bitte schreiben Sie einen Kommentar."),
     )
-    # the proposal's row lock makes two copies sent at once wait for each other
-    db.execute(select(PairProposal.id).where(PairProposal.id == proposal.id).with_for_update())
+    # the proposal's row lock makes two copies sent at once wait for each other (NO KEY
+    # UPDATE, as signing.py takes it: strengths marked meanwhile, which only reference the
+    # row, do not wait)
+    db.execute(
+        select(PairProposal.id)
+        .where(PairProposal.id == proposal.id)
+        .with_for_update(key_share=True)
+    )
     latest = db.scalar(
         select(Comment)
         .where(Comment.proposal_id == proposal.id, Comment.author_id == actor.id)
