@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 
 from tests import factories
@@ -86,6 +86,25 @@ def settings(instance_dir: Path, database_url: str) -> Settings:
     return Settings.from_env(env)
 
 
+_WRITES = re.compile(
+    r"^\s*(INSERT|UPDATE|DELETE|MERGE|TRUNCATE|CREATE|ALTER|DROP)\b|\bFOR (NO KEY )?UPDATE\b"
+    r"|\bFOR (KEY )?SHARE\b",
+    re.IGNORECASE,
+)
+
+
+class WriteInSafeRequest(AssertionError):
+    """What PostgreSQL answers a write in a safe request's READ ONLY transaction."""
+
+
+def _refuse_writes_in_safe_requests(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    """In production a safe request's transaction is READ ONLY (pipeline.py), which the
+    tests' outer transaction cannot be: here every statement of such a request is
+    checked instead, on every database."""
+    if has_app_context() and g.get("read_only_request", False) and _WRITES.search(statement):
+        raise WriteInSafeRequest(f"a safe request must not write or lock rows: {statement}")
+
+
 @pytest.fixture(scope="session")
 def engine(settings: Settings) -> Iterator[Engine]:
     from visionswerk.platform.cli import import_models
@@ -94,6 +113,7 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
     eng = make_engine(settings.database_url)
     Base.metadata.create_all(eng)
+    event.listen(eng, "before_cursor_execute", _refuse_writes_in_safe_requests)
     yield eng
     eng.dispose()
 

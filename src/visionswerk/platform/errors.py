@@ -206,6 +206,9 @@ def init_app(app: Flask) -> None:
             app.logger.error("service unavailable: %s: %s", type(e).__name__, str(e)[:300])
             return outage_response(e)
         app.logger.exception("unexpected error")
+        # a failed statement may have left the session unusable, and the error page reads
+        # (who is logged in, their language); what waits for the request's end stays
+        dbmod.db.rollback()
         return render_error(
             500, _("Bitte versuchen Sie es später erneut. Ihre Eingaben stehen unten."), e
         )

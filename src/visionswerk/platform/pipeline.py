@@ -6,8 +6,11 @@
 * The pipeline commits once, after the view returned a successful response to a
   state-changing request. Safe requests (GET, HEAD) and error responses roll back, so a
   GET cannot change state even by accident; a commit attempted while a safe request is
-  being handled raises instead of persisting anything. The commit happens inside the
-  dispatch, so a constraint it trips goes to the error handlers (409) like any error.
+  being handled raises instead of persisting anything. On PostgreSQL a safe request's
+  transaction is READ ONLY, so the database refuses any write or row lock in it, and ends
+  with COMMIT (nothing to keep; psycopg keeps its prepared statements). The commit
+  happens inside the dispatch, so a constraint it trips goes to the error handlers (409)
+  like any error.
 * Before anything else: NUL bytes in the path, query string or form answer 400.
 * The JSON API (``/api/...``) authenticates with ``Authorization: Bearer <token>`` (a
   personal API token; then only the token counts, never the session cookie) or with the
@@ -21,7 +24,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, abort, g, has_app_context, request
 from flask_login import current_user
-from sqlalchemy import event, select
+from sqlalchemy import Connection, event, select
 from sqlalchemy.orm import Session
 
 from visionswerk import db as dbmod
@@ -72,8 +75,11 @@ class VisionswerkFlask(Flask):
         try:
             return super().full_dispatch_request()
         finally:
-            g.read_only_request = False
-            dbmod.rollback()  # safe requests and error responses keep nothing
+            read_only, g.read_only_request = g.read_only_request, False
+            if read_only:
+                dbmod.finish()  # a safe request keeps nothing
+            else:
+                dbmod.rollback()  # nor does an error response (a success committed)
 
 
 # Only the app's sessions: publishing a task through the embedded broker, or reading its
@@ -82,6 +88,15 @@ class VisionswerkFlask(Flask):
 def _refuse_commit_in_safe_request(_session: Session) -> None:
     if has_app_context() and g.get("read_only_request", False):
         raise SafeRequestCommitError("a GET, HEAD or OPTIONS request must not change state")
+
+
+# A safe request's transaction is READ ONLY on PostgreSQL: the database itself refuses any
+# write or row lock in it (tests/conftest.py refuses the same on every database).
+@event.listens_for(dbmod.AppSession, "after_begin")
+def _begin_read_only(session: Session, _transaction: Any, connection: Connection) -> None:
+    read_only = has_app_context() and g.get("read_only_request", False)
+    if read_only and dbmod.begin_read_only(connection):
+        session.info["read_only"] = True
 
 
 def current_tenant() -> Tenant:
