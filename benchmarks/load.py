@@ -359,12 +359,32 @@ def run_wrk(wrk: str, script: Path, port: int, path: str, args: argparse.Namespa
     return json.loads(line.removeprefix("RESULT "))  # type: ignore[no-any-return]
 
 
+def postgres_cpu_seconds(database: str) -> float:
+    """User + system CPU of the PostgreSQL backends serving ``database`` (same machine):
+    planning and running the statements, which the workers' CPU does not include."""
+    total = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if (proc / "comm").read_text().strip() != "postgres":
+                continue
+            if f" {database} " not in (proc / "cmdline").read_text().replace("\0", " "):
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
 def measure(wrk: str, script: Path, server: Server, path: str, args: argparse.Namespace,
             headers: dict[str, str]) -> dict[str, float]:  # fmt: skip
     run_wrk(wrk, script, server.port, path, args, headers, args.warmup)
-    cpu = server.cpu_seconds()
+    cpu, db_cpu = server.cpu_seconds(), postgres_cpu_seconds(args.database)
     result = run_wrk(wrk, script, server.port, path, args, headers, args.duration)
     result["cpu_s"] = server.cpu_seconds() - cpu
+    result["db_cpu_s"] = postgres_cpu_seconds(args.database) - db_cpu
     if result["bad"] or result["socket_errors"]:
         sys.exit(
             f"{server.name} {path}: {result['bad']} answers were not 200 "
@@ -442,6 +462,7 @@ def main() -> None:
             "MFA_REQUIRED_ROLES": "", "BASE_URL": "http://127.0.0.1",
             "MAIL_OUTBOX": str(folder / "outbox"),
         })  # fmt: skip
+        args.database = url.rsplit("/", 1)[1].split("?", 1)[0]  # its backends' CPU
         if args.pythonpath:
             env["PYTHONPATH"] = str(Path(args.pythonpath).resolve())
         product = Server("product", "visionswerk.platform.wsgi:app", env, args.workers, None)
@@ -606,6 +627,7 @@ def summarise(page: Page, size: int, runs: dict[str, list[dict[str, float]]]) ->
         "p50": sorted(r["p50_us"] for r in runs["product"])[len(product) // 2] / 1000,
         "p99": max(r["p99_us"] for r in runs["product"]) / 1000,
         "cpu_ms": 1000 * sum(r["cpu_s"] for r in runs["product"]) / requests,
+        "db_cpu_ms": 1000 * sum(r["db_cpu_s"] for r in runs["product"]) / requests,
         "base_cpu_ms": 1000
         * sum(r["cpu_s"] for r in runs["baseline"])
         / sum(r["requests"] for r in runs["baseline"]),
@@ -617,7 +639,8 @@ def print_row(row: dict[str, object], flush: bool = False) -> None:
     print(
         f"{row['page']}: {row['product']:.0f} vs {row['baseline']:.0f} req/s ({ratios}), "
         f"p50 {row['p50']:.0f} ms, p99 {row['p99']:.0f} ms, CPU {row['cpu_ms']:.1f} ms/request "
-        f"(baseline {row['base_cpu_ms']:.1f}), {row['kb']:.0f} KB",
+        f"(baseline {row['base_cpu_ms']:.1f}), PostgreSQL {row['db_cpu_ms']:.1f} ms/request, "
+        f"{row['kb']:.0f} KB",
         flush=flush,
     )
 
@@ -627,13 +650,17 @@ def print_table(rows: list[dict[str, object]], args: argparse.Namespace) -> None
         f"gunicorn {args.workers} sync workers, wrk -t{args.threads} -c{args.connections}, "
         f"{args.rounds} × {args.duration:.0f} s per server and page (A B A B)"
     )
-    print("| page | req/s product | req/s baseline | ratio | p50 | p99 | CPU per request |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| page | req/s product | req/s baseline | ratio | p50 | p99 | CPU per request "
+        "| PostgreSQL CPU per request |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for row in rows:
         ratio = row["product"] / row["baseline"]  # type: ignore[operator]
         print(
             f"| {row['page']} | {row['product']:.0f} | {row['baseline']:.0f} | {ratio:.0%} | "
-            f"{row['p50']:.0f} ms | {row['p99']:.0f} ms | {row['cpu_ms']:.1f} ms |"
+            f"{row['p50']:.0f} ms | {row['p99']:.0f} ms | {row['cpu_ms']:.1f} ms | "
+            f"{row['db_cpu_ms']:.1f} ms |"
         )
 
 

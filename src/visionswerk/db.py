@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import (
@@ -22,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
@@ -122,6 +124,21 @@ def begin_read_only(connection: Connection) -> bool:
         return False
     dbapi.read_only = True  # psycopg sends BEGIN READ ONLY with the first statement
     return True
+
+
+@contextmanager
+def generic_plans() -> Iterator[None]:
+    """PostgreSQL: the statements inside keep one generic plan once psycopg has prepared
+    them (their sixth run on a connection) instead of a plan for each run's values. For
+    statements whose plan does not depend on the values (one user's rows by keys) and
+    which cost more to plan than to run: PostgreSQL planned the tasks statement anew every
+    time, 3–4 ms of its 5 (README, "Benchmarks"). Read the rows inside."""
+    postgres = db.get_bind().dialect.name == "postgresql"
+    if postgres:
+        db.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+    yield
+    if postgres:  # (after an error the transaction ends anyway, and the setting with it)
+        db.execute(text("SET LOCAL plan_cache_mode = DEFAULT"))
 
 
 def _read_write_again(dbapi: Any, _record: Any) -> None:

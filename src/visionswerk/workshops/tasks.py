@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, case, func, literal, select
 
-from visionswerk.db import db
+from visionswerk.db import db, generic_plans
 from visionswerk.errors import Conflict
 from visionswerk.tenants.models import Role, Tenant, TenantKind, User
 from visionswerk.workshops.models import (
@@ -289,7 +289,9 @@ def my_tasks(user: User) -> list[Task]:
     last). One statement, whatever the number of workshops."""
     managed = _managed_tenant_ids(user)
     tasks: list[Task] = []
-    for row in db.execute(_statement(), {"uid": user.id, "managed": sorted(managed)}):
+    with generic_plans():
+        rows = db.execute(_statement(), {"uid": user.id, "managed": sorted(managed)}).all()
+    for row in rows:
         tenant = _TenantRef(row.Workshop.tenant_id, row.slug, row.name)
         tasks.extend(_participant_tasks(row, tenant))  # type: ignore[arg-type]
         if row.Workshop.tenant_id in managed:
