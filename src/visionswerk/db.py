@@ -23,7 +23,6 @@ from sqlalchemy import (
     MetaData,
     create_engine,
     event,
-    text,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
@@ -133,12 +132,16 @@ def generic_plans() -> Iterator[None]:
     statements whose plan does not depend on the values (one user's rows by keys) and
     which cost more to plan than to run: PostgreSQL planned the tasks statement anew every
     time, 3–4 ms of its 5 (README, "Benchmarks"). Read the rows inside."""
-    postgres = db.get_bind().dialect.name == "postgresql"
-    if postgres:
-        db.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+    if db.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    # straight to psycopg, in the session's transaction: through the ORM these two cost
+    # as much as the planning they save
+    driver = db.connection().connection.driver_connection
+    driver.execute("SET LOCAL plan_cache_mode = force_generic_plan", prepare=False)
     yield
-    if postgres:  # (after an error the transaction ends anyway, and the setting with it)
-        db.execute(text("SET LOCAL plan_cache_mode = DEFAULT"))
+    # (after an error the transaction ends anyway, and the setting with it)
+    driver.execute("SET LOCAL plan_cache_mode = DEFAULT", prepare=False)
 
 
 def _read_write_again(dbapi: Any, _record: Any) -> None:

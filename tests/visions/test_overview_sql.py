@@ -203,13 +203,15 @@ def test_page_and_api_are_paged_and_keep_sort_and_filters(client, make) -> None:
     assert len(csv_rows) == 56  # the CSV has every row
 
 
-PLANS = {
-    "kommune": {"ix_workshops_tenant_id_created_at"},
-    # which of the two workshop indexes finds the current workshop on a few rows is the
-    # planner's choice (it varies with the statistics other tests left); "kommune" checks it
-    "entwuerfe": {"ix_drafts_workshop_id_submitted"},
-    "paare": {"ix_pair_members_workshop_id_round_pair_id_ready_at"},
-    "aktivitaet": {"ix_audit_entries_tenant_id_created_at"},
+# per sort, indexes the plan must use: each entry one index, or alternatives of which one
+PLANS: dict[str, list[tuple[str, ...]]] = {
+    # which of the workshop indexes finds a municipality's current workshop on a few rows is
+    # the planner's choice (it varies with the statistics other tests left: the plain
+    # tenant index is as cheap there); at 2,000 municipalities it is 0016's
+    "kommune": [("ix_workshops_tenant_id_created_at", "ix_workshops_tenant_id")],
+    "entwuerfe": [("ix_drafts_workshop_id_submitted",)],
+    "paare": [("ix_pair_members_workshop_id_round_pair_id_ready_at",)],
+    "aktivitaet": [("ix_audit_entries_tenant_id_created_at",)],
 }
 
 
@@ -246,8 +248,9 @@ def test_the_page_can_use_the_overview_indexes(make, sort) -> None:  # type: ign
     with connection.connection.driver_connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + statement, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    for index in PLANS[sort]:
-        assert index in plan, (sort, index, plan)
+    for alternatives in PLANS[sort]:
+        assert any(index in plan for index in alternatives), (sort, alternatives, plan)
+    assert "Seq Scan" not in plan, plan
 
 
 def test_admin_lists_regions_paged_with_their_municipalities(client, make) -> None:  # type: ignore[no-untyped-def]

@@ -118,3 +118,23 @@ def test_a_region_workshop_adoption_flags_municipalities(make) -> None:  # type:
     finish(region_ws)
     assert {o.tenant_id for o in vs.outdated_for({town.id})} == {town.id}
     assert [n.tenant.id for n in vs.notices_for(running.facilitator)] == [town.id]
+
+
+def test_a_notice_is_shown_to_the_facilitators_of_its_tenant_only(make) -> None:  # type: ignore[no-untyped-def]
+    r = make_region(make)
+    town = make.municipality(r.region, "Gemeinde Altdorf")
+    adopted = based_workshop(make, town, r.v1)
+    finish(adopted)
+    second = make.user(town, Role.FACILITATOR)
+    region_ws = make.workshop(r.region, phase="plenary", facilitator=r.coordinator)
+    finish(region_ws)
+    assert [n.tenant.id for n in vs.notices_for(second)] == [town.id]
+    assert [n.tenant.id for n in vs.notices_for(second, town.id)] == [town.id]
+    assert vs.notices_for(second, r.region.id) == []
+    # no longer facilitating there (a participant now): the notice is not theirs to act on
+    membership = next(m for m in second.memberships if m.tenant_id == town.id)
+    membership.role = Role.PARTICIPANT
+    db.flush()
+    assert vs.notices_for(second) == []
+    with tenant_scope(town.id):  # the notice itself is still there
+        assert db.scalar(select(Notice.id).where(Notice.user_id == second.id)) is not None

@@ -210,15 +210,23 @@ class NoticeView:
 
 def notices_for(user: User, tenant_id: int | None = None) -> list[NoticeView]:
     """The user's open notices (all their tenants, or one), newest first; a notice whose
-    tenant no longer builds on the old version is not shown."""
+    tenant no longer builds on the old version is not shown, nor one of a tenant the
+    user no longer facilitates (notices are for its facilitators: version_adopted)."""
+    facilitates = {m.tenant_id for m in user.memberships if m.role == Role.FACILITATOR}
+    if tenant_id is not None:
+        facilitates &= {tenant_id}
+    if not facilitates:
+        return []  # most readers: no statement at all
     query = (
         select(Notice)
-        .where(Notice.user_id == user.id, Notice.done_at.is_(None))
+        .where(
+            Notice.user_id == user.id,
+            Notice.done_at.is_(None),
+            Notice.tenant_id.in_(sorted(facilitates)),
+        )
         .order_by(Notice.created_at.desc(), Notice.id.desc())
         .execution_options(**ALL)
     )
-    if tenant_id is not None:
-        query = query.where(Notice.tenant_id == tenant_id)
     notices = list(db.scalars(query))
     if not notices:
         return []
