@@ -195,7 +195,8 @@ def init_app(app: Flask) -> None:
             _authenticate_api_request()
         if not values or "tenant_slug" not in values:
             return
-        tenant = tenant_by_slug(values.pop("tenant_slug"))
+        mine = [m.tenant for m in current_user.memberships] if current_user.is_authenticated else []
+        tenant = tenant_by_slug(values.pop("tenant_slug"), mine)
         if tenant is None:
             abort(404)
         if not is_public(app, endpoint):

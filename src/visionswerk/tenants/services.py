@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from sqlalchemy import func, select
 
@@ -76,9 +77,14 @@ def _validate_name_and_slug(name: str, slug: str | None, kind: TenantKind) -> tu
     return name, slug
 
 
-def tenant_by_slug(slug: str) -> Tenant | None:
+def tenant_by_slug(slug: str, loaded: Iterable[Tenant] = ()) -> Tenant | None:
+    """The tenant at ``/<slug>/``; one of ``loaded`` (the reader's own tenants, which come
+    with the login check) without a statement."""
     if not SLUG_RE.match(slug):  # no such tenant; and NUL or 10,000 characters never reach SQL
         return None
+    for tenant in loaded:
+        if tenant.slug == slug:
+            return tenant
     return db.scalar(select(Tenant).where(Tenant.slug == slug))
 
 
