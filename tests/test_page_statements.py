@@ -102,9 +102,9 @@ def test_pages_do_not_grow_with_the_number_of_participants(app, make: Factory) -
     assert small == {
         "Meine Aufgaben": 2,
         "API /me/tasks": 2,
-        # who is asking (their own tenant comes with them), the workshop, taking part,
-        # the draft
-        "draft": 4,
-        "plenary (participant)": 8,
-        "plenary (facilitator)": 8,
+        # who is asking (their own tenant comes with them), the workshop (whether they
+        # take part comes with it), the draft
+        "draft": 3,
+        "plenary (participant)": 7,
+        "plenary (facilitator)": 7,
     }

@@ -3,16 +3,18 @@ data may have changed: its answers are the same as asking the database every tim
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import delete, select
 
 from tests.workshops.test_query_counts import counting
 from visionswerk.db import db
+from visionswerk.errors import NotFound
 from visionswerk.tenants.models import Role
 from visionswerk.tenants.policy import can
 from visionswerk.tenants.scoping import _criteria
 from visionswerk.workshops import services as ws
 from visionswerk.workshops.models import Pair, PairMember, Participation
-from visionswerk.workshops.policy import FACTS
+from visionswerk.workshops.policy import FACTS, is_participant
 
 
 def test_a_page_asking_many_times_reads_the_facts_once(make) -> None:  # type: ignore[no-untyped-def]
@@ -85,3 +87,22 @@ def test_scoping_options_are_built_once_per_tenant_and_rebuilt_for_new_classes()
         id = Column(Integer, primary_key=True)
 
     assert _criteria.cache_info().currsize == 0
+
+
+def test_loading_a_workshop_brings_whether_its_reader_takes_part(make) -> None:  # type: ignore[no-untyped-def]
+    s = make.workshop(phase="individual", participants=3)
+    person, outsider = s.participants[0], make.user(s.tenant, Role.PARTICIPANT)
+    with s.scope():
+        for user, takes_part in ((person, True), (s.facilitator, False)):
+            db.rollback()
+            wid, _roles = s.id, [m.tenant.id for m in user.memberships]  # (loaded again)
+            with counting() as statements:
+                workshop = ws.get_workshop(user, wid)
+                assert is_participant(user, workshop) is takes_part
+                assert can(user, "draft.write", workshop) is takes_part
+            assert len(statements) == 1, statements  # the workshop, with the fact
+        db.rollback()
+        wid, _roles = s.id, [m.tenant.id for m in outsider.memberships]
+        with counting() as statements, pytest.raises(NotFound):
+            ws.get_workshop(outsider, wid)  # neither takes part nor runs it
+        assert len(statements) == 1, statements

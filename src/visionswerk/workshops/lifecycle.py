@@ -50,7 +50,7 @@ from visionswerk.tenants.policy import can, require, roles_in
 from visionswerk.tenants.scoping import current_tenant_id
 from visionswerk.workshops import ledger, live, pairing, plenary, signing
 from visionswerk.workshops import text as texts
-from visionswerk.workshops._common import in_scope, load, lock_workshop, touch
+from visionswerk.workshops._common import in_scope, load, load_with, lock_workshop, touch
 from visionswerk.workshops.models import (
     GROUP_SIZES,
     Pair,
@@ -61,7 +61,7 @@ from visionswerk.workshops.models import (
     VisionDraft,
     Workshop,
 )
-from visionswerk.workshops.policy import may_run_workshops_in
+from visionswerk.workshops.policy import may_run_workshops_in, remember_participant
 
 WORKSHOP_NOT_FOUND = N_("Diesen Workshop gibt es hier nicht.")
 DEADLINE_PHASES = (Phase.INDIVIDUAL, Phase.PAIRS, Phase.FOURS, Phase.PLENARY, Phase.SIGNING)
@@ -351,7 +351,19 @@ def update_workshop(
 def get_workshop(actor: User, workshop_id: int) -> Workshop:
     """The workshop in the current tenant if the actor may see it (``workshop.view``);
     NotFound otherwise (also for other tenants' ids)."""
-    workshop = load(Workshop, workshop_id, WORKSHOP_NOT_FOUND)
+    if getattr(actor, "id", None) is None:
+        workshop = load(Workshop, workshop_id, WORKSHOP_NOT_FOUND)
+    else:  # whether the actor takes part, which the policy asks next, comes with it
+        taking_part = (
+            select(Participation.id)
+            .where(Participation.workshop_id == Workshop.id, Participation.user_id == actor.id)
+            .correlate(Workshop)
+            .exists()
+        )
+        workshop, participant = load_with(
+            Workshop, workshop_id, taking_part, message=WORKSHOP_NOT_FOUND
+        )
+        remember_participant(actor, workshop, participant)
     if not can(actor, "workshop.view", workshop):
         raise_not_found()
     return workshop

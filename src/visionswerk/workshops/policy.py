@@ -58,6 +58,14 @@ def _remembered(key: Hashable, compute: Callable[[], T]) -> T:
     return value
 
 
+def _know(key: Hashable, value: Any) -> None:
+    """Remember a fact read along with something else (not while changes wait unflushed:
+    it may be about to change)."""
+    session = db()
+    if not (session.new or session.dirty or session.deleted):
+        session.info.setdefault(FACTS, {})[key] = value
+
+
 def forget_facts(session: Session, *_args: Any) -> None:
     session.info.pop(FACTS, None)
 
@@ -103,6 +111,11 @@ def is_participant(user: User, workshop: Workshop) -> bool:
             is not None
         ),
     )
+
+
+def remember_participant(user: User, workshop: Workshop, participant: bool) -> None:
+    """What ``is_participant`` would ask, read with the workshop (``get_workshop``)."""
+    _know(("participant", user.id, workshop.id), bool(participant))
 
 
 def groups_of_user(user_id: int, workshop_id: int) -> dict[int, int]:
