@@ -243,14 +243,7 @@ class Server:
         return [int(p) for p in children.split()]
 
     def cpu_seconds(self) -> float:
-        total = 0
-        for pid in self.worker_pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / TICKS
+        return sum(cpu_ticks(Path(f"/proc/{pid}")) for pid in self.worker_pids()) / TICKS
 
     def memory(self) -> list[tuple[int, int]]:
         """(RSS, PSS) in kB per worker."""
@@ -359,23 +352,29 @@ def run_wrk(wrk: str, script: Path, port: int, path: str, args: argparse.Namespa
     return json.loads(line.removeprefix("RESULT "))  # type: ignore[no-any-return]
 
 
+def cpu_ticks(proc: Path) -> int:
+    """User + system CPU of the process at ``proc`` (/proc/<pid>), 0 if it has gone."""
+    try:
+        fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime, stime
+
+
+def _serves(proc: Path, database: str) -> bool:
+    try:
+        if (proc / "comm").read_text().strip() != "postgres":
+            return False
+        return f" {database} " in (proc / "cmdline").read_text().replace("\0", " ")
+    except OSError:
+        return False
+
+
 def postgres_cpu_seconds(database: str) -> float:
-    """User + system CPU of the PostgreSQL backends serving ``database`` (same machine):
-    planning and running the statements, which the workers' CPU does not include."""
-    total = 0
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            if (proc / "comm").read_text().strip() != "postgres":
-                continue
-            if f" {database} " not in (proc / "cmdline").read_text().replace("\0", " "):
-                continue
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / TICKS
+    """CPU of the PostgreSQL backends serving ``database`` (same machine): planning and
+    running the statements, which the workers' CPU does not include."""
+    backends = (p for p in Path("/proc").iterdir() if p.name.isdigit() and _serves(p, database))
+    return sum(cpu_ticks(p) for p in backends) / TICKS
 
 
 def measure(wrk: str, script: Path, server: Server, path: str, args: argparse.Namespace,

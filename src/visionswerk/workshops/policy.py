@@ -99,9 +99,13 @@ def manages(user: User, workshop: Workshop) -> bool:
     return may_run_workshops_in(user, workshop.tenant)
 
 
+def _participant_key(user: User, workshop: Workshop) -> Hashable:
+    return ("participant", user.id, workshop.id)
+
+
 def is_participant(user: User, workshop: Workshop) -> bool:
     return _remembered(
-        ("participant", user.id, workshop.id),
+        _participant_key(user, workshop),
         lambda: (
             db.scalar(
                 select(Participation.id)
@@ -115,7 +119,7 @@ def is_participant(user: User, workshop: Workshop) -> bool:
 
 def remember_participant(user: User, workshop: Workshop, participant: bool) -> None:
     """What ``is_participant`` would ask, read with the workshop (``get_workshop``)."""
-    _know(("participant", user.id, workshop.id), bool(participant))
+    _know(_participant_key(user, workshop), bool(participant))
 
 
 def groups_of_user(user_id: int, workshop_id: int) -> dict[int, int]:
